@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# slabscale top-level Makefile.
+#
+#   make          build every variant's runner and library into build/
+#   make check    install what is missing (make deps), build, run every test
+#   make run      the nightly job: a short sweep, compare table and report
+#   make bench    benchmarks that report side-by-side ratios
+#   make deps     install the Debian packages slabscale needs (as root)
+#
+# Each component owns a fragment (harness/harness.mk, allocator/allocator.mk,
+# cases/cases.mk, analysis/analysis.mk).  A fragment adds its outputs to
+# ALL_TARGETS, its test steps to CHECK_TARGETS and its benchmarks to
+# BENCH_TARGETS; nothing else here needs to change when one grows.
+
+PYTHON	?= /usr/bin/python3
+BUILD	?= build
+CC	?= gcc
+AR	?= ar
+OPT	?= -O2 -g
+CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror $(OPT) -pthread \
+		 -fno-omit-frame-pointer -D_GNU_SOURCE
+URCU_LIBS := -lurcu-memb -lurcu-common
+PFM_LIBS  := -lpfm
+
+# Allocator variants, oldest first; "none" is the runner without the
+# allocator (kernel cases only) and is not part of the history.
+VARIANTS	:= $(shell sed -e 's/\#.*//' allocator/variants.list 2>/dev/null)
+ALL_VARIANTS	:= none $(VARIANTS)
+
+ALL_TARGETS	:=
+CHECK_TARGETS	:=
+BENCH_TARGETS	:=
+
+.DEFAULT_GOAL := all
+.PHONY: all check check-all run bench deps deps-check clean
+
+include harness/harness.mk
+include allocator/allocator.mk
+include cases/cases.mk
+include analysis/analysis.mk
+
+all: deps-check $(ALL_TARGETS)
+
+deps:
+	@scripts/deps.sh install
+
+deps-check:
+	@scripts/deps.sh check
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-all
+
+check-all: $(CHECK_TARGETS)
+	@echo "make check: all test steps passed ($(words $(CHECK_TARGETS)) steps)"
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(BENCH_TARGETS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory run-job
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,1 @@
+# allocator/allocator.mk - libslab.a per variant (owned by the allocator).  Placeholder.

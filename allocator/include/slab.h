@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * slab.h - public interface of slabscale's in-tree SLUB model.
+ *
+ * Kernel names and kernel semantics, in userspace.  Everything here is
+ * thread-safe unless a comment says otherwise.  The allocator is built once
+ * per variant (see allocator/variants.list); the same header serves all of
+ * them and callers ask slab_features() what the variant they are linked
+ * with can do.
+ *
+ * Context rules (the userspace reading of the kernel's):
+ *  - GFP_KERNEL may block (sleep on mutexes, spin on locks, mmap memory).
+ *  - GFP_NOWAIT never sleeps but may spin briefly on a spinlock.
+ *  - kmalloc_nolock()/kfree_nolock() may be called from a signal handler
+ *    that interrupted the same thread anywhere, including inside this
+ *    allocator: they only ever trylock and return NULL rather than wait.
+ *  - No thread is created by kmem_cache_create(), kmalloc() or the free
+ *    paths.  RCU callback workers and the per-CPU flush workers are started
+ *    on first use of kfree_rcu() or a barrier, and fork() is handled with
+ *    pthread_atfork() so a forked child gets working RCU again.
+ */
+#ifndef SLABSCALE_SLAB_H
+#define SLABSCALE_SLAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <urcu/urcu-memb.h>	/* struct rcu_head, urcu_memb_read_lock() */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- gfp flags --------------------------------------------------------- */
+typedef unsigned int gfp_t;
+
+#define __GFP_DIRECT_RECLAIM	0x01u	/* may sleep */
+#define __GFP_KSWAPD_RECLAIM	0x02u	/* may spin on locks */
+#define __GFP_ZERO		0x04u	/* return zeroed memory */
+#define __GFP_NOWARN		0x08u	/* do not report allocation failures */
+#define __GFP_NOFAIL		0x10u	/* retry until it succeeds */
+
+#define GFP_KERNEL	(__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
+#define GFP_NOWAIT	(__GFP_KSWAPD_RECLAIM)
+#define GFP_ATOMIC	(__GFP_KSWAPD_RECLAIM)
+
+static inline bool gfpflags_allow_blocking(gfp_t gfp)
+{
+	return gfp & __GFP_DIRECT_RECLAIM;
+}
+
+static inline bool gfpflags_allow_spinning(gfp_t gfp)
+{
+	return gfp & (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM);
+}
+
+/* ---- cache flags ------------------------------------------------------- */
+typedef unsigned int slab_flags_t;
+
+#define SLAB_CONSISTENCY_CHECKS	0x0001u	/* check free pointers, double free */
+#define SLAB_RED_ZONE		0x0002u	/* guard bytes around each object */
+#define SLAB_POISON		0x0004u	/* fill free objects with a pattern */
+#define SLAB_HWCACHE_ALIGN	0x0008u	/* align objects to a cache line */
+#define SLAB_NO_MERGE		0x0010u	/* never share with a similar cache */
+#define SLAB_STORE_USER		0x0020u	/* remember the last alloc/free site */
+#define SLAB_PANIC		0x0040u	/* abort() if creation fails */
+#define SLAB_DEBUG_FLAGS	(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | \
+				 SLAB_POISON | SLAB_STORE_USER)
+
+#define SLAB_MAX_OBJECT_SIZE	(8u << 10)	/* largest kmem_cache object */
+
+struct kmem_cache;
+struct slab_sheaf;
+
+struct kmem_cache_args {
+	unsigned int align;		/* 0 or a power of two */
+	void (*ctor)(void *object);	/* run when an object is first made */
+	unsigned int sheaf_capacity;	/* > 0: ask for percpu sheaves */
+};
+
+/* ---- caches ------------------------------------------------------------ */
+/*
+ * Returns NULL (and reports why through the report hook) on bad input:
+ * NULL name, size 0 or above SLAB_MAX_OBJECT_SIZE, align not a power of two.
+ * args may be NULL.
+ */
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+				     const struct kmem_cache_args *args,
+				     slab_flags_t flags);
+/*
+ * NULL is a no-op.  Objects still allocated are reported ("cache still has
+ * objects") and their slabs are left mapped; the cache is then leaked, as
+ * the kernel does.
+ */
+void kmem_cache_destroy(struct kmem_cache *s);
+int kmem_cache_shrink(struct kmem_cache *s);
+const char *kmem_cache_name(const struct kmem_cache *s);
+unsigned int kmem_cache_size(const struct kmem_cache *s);
+unsigned int kmem_cache_sheaf_capacity(const struct kmem_cache *s);
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp);
+void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node);
+void kmem_cache_free(struct kmem_cache *s, void *object);
+/* Returns size on success, 0 on failure (nothing allocated then). */
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size,
+			  void **p);
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
+
+/* ---- kmalloc ----------------------------------------------------------- */
+void *kmalloc(size_t size, gfp_t gfp);
+void *kzalloc(size_t size, gfp_t gfp);
+void *kmalloc_node(size_t size, gfp_t gfp, int node);
+void kfree(const void *object);		/* NULL is a no-op */
+void kvfree(const void *object);
+size_t ksize(const void *object);
+/* Only __GFP_ZERO is accepted in gfp; NULL when a lock would be needed. */
+void *kmalloc_nolock(size_t size, gfp_t gfp, int node);
+void kfree_nolock(const void *object);
+
+#define NUMA_NO_NODE	(-1)
+
+/* ---- RCU --------------------------------------------------------------- */
+/*
+ * struct rcu_head is liburcu's.  Threads are registered with liburcu on
+ * first use of any function below and unregistered at thread exit.
+ */
+void kvfree_call_rcu(struct rcu_head *head, void *ptr);
+#define kfree_rcu(ptr, field)	kvfree_call_rcu(&(ptr)->field, (void *)(ptr))
+#define kvfree_rcu(ptr, field)	kfree_rcu(ptr, field)
+void kvfree_rcu_barrier(void);
+void kvfree_rcu_barrier_on_cache(struct kmem_cache *s);
+void slab_rcu_read_lock(void);
+void slab_rcu_read_unlock(void);
+void slab_synchronize_rcu(void);
+
+/* ---- prefilled sheaves -------------------------------------------------- */
+struct slab_sheaf *kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp,
+					    unsigned int size);
+int kmem_cache_refill_sheaf(struct kmem_cache *s, gfp_t gfp,
+			    struct slab_sheaf **sheafp, unsigned int size);
+void kmem_cache_return_sheaf(struct kmem_cache *s, gfp_t gfp,
+			     struct slab_sheaf *sheaf);
+void *kmem_cache_alloc_from_sheaf(struct kmem_cache *s, gfp_t gfp,
+				  struct slab_sheaf *sheaf);
+unsigned int kmem_cache_sheaf_size(struct slab_sheaf *sheaf);
+
+/* ---- the variant -------------------------------------------------------- */
+#define SLAB_FEAT_CPU_SLAB		0x01u	/* classic per-CPU slab layer */
+#define SLAB_FEAT_SHEAVES		0x02u	/* opt-in percpu sheaves */
+#define SLAB_FEAT_RCU_SHEAF		0x04u	/* kfree_rcu into rcu_free sheaves */
+#define SLAB_FEAT_BARRIER_ON_CACHE	0x08u	/* destroy flushes only its cache */
+#define SLAB_FEAT_NOLOCK_SHEAVES	0x10u	/* kmalloc_nolock uses sheaves */
+#define SLAB_FEAT_SHEAVES_ALL		0x20u	/* every cache has sheaves */
+
+const char *slab_variant(void);
+unsigned int slab_features(void);
+
+/* ---- statistics --------------------------------------------------------- */
+enum slab_stat_item {
+	ALLOC_FASTPATH,		/* cpu slab or sheaf hit */
+	ALLOC_SLOWPATH,
+	ALLOC_PCS,		/* sheaf hit (cpu-slab era) */
+	FREE_FASTPATH,
+	FREE_SLOWPATH,
+	FREE_PCS,
+	FREE_RCU_SHEAF,
+	FREE_RCU_SHEAF_FAIL,
+	FREE_FROZEN,
+	FREE_ADD_PARTIAL,
+	FREE_REMOVE_PARTIAL,
+	ALLOC_FROM_PARTIAL,
+	ALLOC_SLAB,
+	ALLOC_REFILL,
+	ALLOC_NODE_MISMATCH,
+	FREE_SLAB,
+	CPUSLAB_FLUSH,
+	DEACTIVATE_FULL,
+	DEACTIVATE_EMPTY,
+	DEACTIVATE_TO_HEAD,
+	DEACTIVATE_TO_TAIL,
+	DEACTIVATE_REMOTE_FREES,
+	DEACTIVATE_BYPASS,
+	ORDER_FALLBACK,
+	CMPXCHG_DOUBLE_CPU_FAIL,
+	CMPXCHG_DOUBLE_FAIL,
+	CPU_PARTIAL_ALLOC,
+	CPU_PARTIAL_FREE,
+	CPU_PARTIAL_NODE,
+	CPU_PARTIAL_DRAIN,
+	SHEAF_FLUSH,
+	SHEAF_REFILL,
+	SHEAF_ALLOC,
+	SHEAF_FREE,
+	BARN_GET,
+	BARN_GET_FAIL,
+	BARN_PUT,
+	BARN_PUT_FAIL,
+	SHEAF_PREFILL_FAST,
+	SHEAF_PREFILL_SLOW,
+	SHEAF_PREFILL_OVERSIZE,
+	SHEAF_RETURN_FAST,
+	SHEAF_RETURN_SLOW,
+	PCS_TRYLOCK_FAIL,	/* local trylock lost to a preempted holder */
+	NOLOCK_ALLOC_FAIL,	/* kmalloc_nolock returned NULL */
+	NOLOCK_FREE_DEFERRED,	/* kfree_nolock went to the deferred list */
+	NR_SLAB_STAT_ITEMS
+};
+
+const char *slab_stat_name(enum slab_stat_item item);
+/* Sum of the per-CPU counters of one cache, read without stopping anyone. */
+void kmem_cache_stats(struct kmem_cache *s,
+		      unsigned long long out[NR_SLAB_STAT_ITEMS]);
+
+struct slab_cache_info {
+	unsigned long objects;		/* object slots in slabs */
+	unsigned long active_objs;	/* allocated and not yet freed */
+	unsigned long slabs;
+	unsigned int object_size;	/* as asked */
+	unsigned int size;		/* with metadata and alignment */
+	unsigned int objs_per_slab;
+	unsigned int order;
+	unsigned int sheaf_capacity;
+};
+void kmem_cache_info(struct kmem_cache *s, struct slab_cache_info *info);
+
+/*
+ * Objects allocated and not freed, over every cache and large kmalloc,
+ * counting kfree_rcu()'d objects whose grace period has not ended yet.
+ */
+long slab_live_objects(void);
+/* Objects that kmem_cache_destroy() found still allocated, in total. */
+unsigned long slab_leaked_objects(void);
+
+/*
+ * Write one JSON object describing the allocator (variant, features, every
+ * cache with its info and counters) into buf.  Returns the length written,
+ * or -1 if len is too small.  Takes slab_mutex; never allocates.
+ */
+int slab_stats_json(char *buf, size_t len);
+/* /proc/slabinfo-like table, one line a cache. */
+void slab_dump_slabinfo(FILE *f);
+
+/*
+ * Where errors and corruption reports go (default: stderr, one line each).
+ * Tests install their own to check what was reported.
+ */
+typedef void (*slab_report_fn)(const char *msg);
+void slab_set_report(slab_report_fn fn);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLABSCALE_SLAB_H */

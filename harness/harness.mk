@@ -1,0 +1,1 @@
+# harness/harness.mk - the runner (owned by the harness).  Placeholder.
