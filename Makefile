@@ -39,6 +39,7 @@ include harness/harness.mk
 include allocator/allocator.mk
 include cases/cases.mk
 include analysis/analysis.mk
+include bench/bench.mk
 
 all: deps-check $(ALL_TARGETS)
 
