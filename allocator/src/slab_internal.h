@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * slab_internal.h - what the allocator's own files (and the RCU helper's
+ * kvfree_rcu/workqueue files) share.  Not a public interface.
+ *
+ * Lock order (outermost first), the kernel's:
+ *
+ *   slab_mutex                      cache list, create/destroy, stats dump
+ *     -> per-CPU lock (trylock)     struct slub_percpu_sheaves.lock and
+ *                                   struct kmem_cache_cpu.lock: only ever
+ *                                   trylocked, failure = slow path
+ *       -> barn->lock               spinlock (trylock when !allow_spin)
+ *         -> node->list_lock        spinlock (trylock when !allow_spin)
+ *           -> zone lock            page allocator, innermost
+ *
+ * The per-slab freelist+counters pair is never locked: it is updated with
+ * a 16-byte compare-and-swap (cmpxchg16b).
+ *
+ * Configuration comes from allocator/variants/<variant>.mk as -D flags:
+ *   CONFIG_SLUB_CPU_SLAB     the classic per-CPU slab + per-CPU partial
+ *   CONFIG_SLUB_SHEAVES      percpu sheaves for caches asking for them
+ *   CONFIG_SLUB_SHEAVES_ALL  sheaves for every cache (next issue)
+ *   CONFIG_SLUB_RCU_SHEAF    kfree_rcu into rcu_free sheaves (next issue)
+ *   CONFIG_SLUB_BARRIER_ON_CACHE, CONFIG_SLUB_NOLOCK_SHEAVES (next issue)
+ *   SLAB_VARIANT_NAME        "cpuslab", "sheaves", ...
+ */
+#ifndef SLABSCALE_SLAB_INTERNAL_H
+#define SLABSCALE_SLAB_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "slab.h"
+#include "list.h"
+#include "spinlock.h"
+
+#ifndef SLAB_VARIANT_NAME
+#define SLAB_VARIANT_NAME "unknown"
+#endif
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define READ_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define barrier()	__asm__ __volatile__("" ::: "memory")
+#define CACHELINE	64
+#define __cacheline_aligned __attribute__((aligned(CACHELINE)))
+
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1ul << PAGE_SHIFT)
+#define MAX_PAGE_ORDER	10		/* 4 MiB: largest block */
+#define KMALLOC_MAX_SIZE (PAGE_SIZE << MAX_PAGE_ORDER)
+#define MAX_NUMNODES	8
+
+/* ---- topology (topology.c) --------------------------------------------- */
+extern unsigned int nr_cpu_ids;		/* possible CPUs */
+extern unsigned int nr_node_ids;	/* SLABSCALE_NODES or sysfs */
+int cpu_to_node(int cpu);
+/* The CPU this thread runs on now (rseq cpu_id; sched_getcpu fallback). */
+int slab_cpu_id(void);
+int numa_node_id(void);
+
+/* ---- per-CPU lock (percpu.h has the inline fast versions) -------------- */
+/* true when the rseq asm path is in use, false for the atomic fallback */
+extern bool slab_use_rseq;
+
+/* ---- slabs: one descriptor per page, the head page's describes a slab -- */
+struct slab_counters {
+	unsigned int inuse : 16;
+	unsigned int objects : 15;
+	unsigned int frozen : 1;		/* a CPU's current slab */
+};
+
+struct slab {
+	struct slab *head;		/* compound head; itself for the head */
+	struct kmem_cache *slab_cache;	/* NULL: free block or large kmalloc */
+	union {
+		struct {
+			void *freelist;
+			union {
+				unsigned long counters;
+				struct slab_counters c;
+			};
+		};
+		unsigned __int128 freelist_counters;
+	} __attribute__((aligned(16)));
+	struct list_head slab_list;	/* node partial / buddy free list */
+	struct slab *next;		/* per-CPU partial chain */
+	unsigned int slabs;		/* per-CPU partial: slabs in chain */
+	unsigned char order;
+	unsigned char type;		/* enum page_type */
+	unsigned char node;
+	unsigned char flags;		/* SLAB_FL_* */
+	size_t large_size;		/* large kmalloc: size asked */
+};
+
+enum page_type { PT_FREE_TAIL, PT_BUDDY, PT_SLAB, PT_LARGE, PT_TAIL };
+#define SLAB_FL_NODE_PARTIAL	0x01	/* on its node's partial list */
+#define SLAB_FL_RELEASED	0x02	/* buddy block given back (madvise) */
+
+/* ---- page allocator (page_alloc.c) -------------------------------------- */
+struct slab *alloc_pages_node(int node, unsigned int order, gfp_t gfp);
+void free_pages_slab(struct slab *slab);
+void *slab_address(const struct slab *slab);
+/* NULL when p is not inside the arena or is inside a free block */
+struct slab *virt_to_slab(const void *p);
+bool slab_arena_contains(const void *p);
+struct page_alloc_info {
+	unsigned long total_pages;	/* carved from the arena so far */
+	unsigned long free_pages;	/* in the buddy free lists */
+	unsigned long released_pages;	/* given back to the OS */
+	unsigned long slab_pages;	/* in slabs and large kmalloc */
+};
+void page_alloc_info(struct page_alloc_info *info);
+/* Tests: make every allocation of order >= o fail (-1: off). */
+void page_alloc_fail_order(int o);
+
+/* ---- the cache ----------------------------------------------------------- */
+struct kmem_cache_node {
+	spinlock_t list_lock;
+	unsigned long nr_partial;
+	struct list_head partial;
+	long nr_slabs;			/* atomic */
+	long total_objects;		/* atomic */
+} __cacheline_aligned;
+
+/* Classic per-CPU slab (CONFIG_SLUB_CPU_SLAB). */
+struct kmem_cache_cpu {
+	union {
+		struct {
+			void *freelist;		/* first free object */
+			unsigned long tid;	/* bumped by every change */
+		};
+		unsigned __int128 freelist_tid;
+	} __attribute__((aligned(16)));
+	struct slab *slab;		/* the cpu slab, NULL: none */
+	struct slab *partial;		/* per-CPU partial slabs */
+	unsigned int lock;		/* per-CPU trylock word */
+} __cacheline_aligned;
+
+struct slab_sheaf {
+	union {
+		struct list_head barn_list;
+		struct rcu_head rcu_head;	/* rcu_free sheaves (next issue) */
+		unsigned int capacity;		/* prefilled oversize sheaves */
+	};
+	struct kmem_cache *cache;
+	unsigned int size;
+	int node;			/* rcu sheaf: node it was filled on */
+	void *objects[];
+};
+
+struct node_barn {
+	spinlock_t lock;
+	struct list_head sheaves_full;
+	struct list_head sheaves_empty;
+	unsigned int nr_full;
+	unsigned int nr_empty;
+} __cacheline_aligned;
+
+#define MAX_FULL_SHEAVES	10
+#define MAX_EMPTY_SHEAVES	10
+
+/*
+ * Per-CPU sheaves.  lock is the per-CPU trylock word, first so the rseq
+ * asm finds it at offset 0.  main is never NULL while the lock is free.
+ */
+struct slub_percpu_sheaves {
+	unsigned int lock;
+	unsigned int pad;
+	struct slab_sheaf *main;
+	struct slab_sheaf *spare;	/* empty or full, may be NULL */
+	struct slab_sheaf *rcu_free;	/* kfree_rcu batching (next issue) */
+	struct node_barn *barn;
+	unsigned long stat_alloc;	/* fast-path hits, under lock */
+	unsigned long stat_free;
+} __cacheline_aligned;
+
+/* stats: one row of counters a CPU, padded to cache lines */
+struct slab_cpu_stats {
+	unsigned long v[NR_SLAB_STAT_ITEMS];
+} __cacheline_aligned;
+
+struct kmem_cache {
+	/* hot, read by the fast paths */
+	struct slub_percpu_sheaves *cpu_sheaves;	/* NULL: no sheaves */
+	struct kmem_cache_cpu *cpu_slab;
+	unsigned int offset;		/* free pointer offset in the object */
+	unsigned int size;		/* object slot size with metadata */
+	unsigned int object_size;	/* as asked */
+	unsigned int inuse;		/* end of object + free pointer */
+	unsigned int align;
+	unsigned int red_left_pad;	/* left red zone (debug) */
+	slab_flags_t flags;		/* incl. debug flags actually on */
+	unsigned int sheaf_capacity;
+	bool has_sheaves;
+	bool has_cpu_partial;
+	unsigned int order;
+	unsigned int min_order;		/* fallback order: one object fits */
+	unsigned int objects;		/* per slab at order */
+	unsigned int min_objects;	/* per slab at min_order */
+	unsigned int cpu_partial_slabs;	/* per-CPU partial limit */
+	unsigned long min_partial;
+	void (*ctor)(void *);
+	const char *name;		/* own copy */
+	struct list_head list;		/* slab_caches, under slab_mutex */
+	int refcount;
+	struct slab_cpu_stats *stats;	/* nr_cpu_ids rows */
+	struct kmem_cache_node *node[MAX_NUMNODES];
+	struct node_barn *barn[MAX_NUMNODES];
+	bool is_kmalloc;
+	bool destroyed;
+};
+
+extern pthread_mutex_t slab_mutex;
+extern struct list_head slab_caches;
+#define for_each_slab_cache(s) \
+	list_for_each_entry(s, &slab_caches, list)
+
+static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int n)
+{
+	return s->node[n];
+}
+
+/* ---- stats (stats.c) ----------------------------------------------------- */
+void slab_stat_inc(struct kmem_cache *s, enum slab_stat_item item);
+void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
+		   unsigned long v);
+/* objects allocated and not freed, per cache: summed live counters */
+long slab_cache_active(struct kmem_cache *s);
+void slab_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Large kmalloc live count (kmalloc.c). */
+extern long slab_large_live;
+/* total objects found leaked by kmem_cache_destroy */
+extern unsigned long slab_leaked_total;
+
+/* ---- slab layer (slab.c) -------------------------------------------------- */
+static inline void *get_freepointer(struct kmem_cache *s, void *object)
+{
+	return *(void **)((char *)object + s->offset);
+}
+static inline void set_freepointer(struct kmem_cache *s, void *object,
+				   void *fp)
+{
+	*(void **)((char *)object + s->offset) = fp;
+}
+bool slab_cmpxchg_double(struct slab *slab, void *old_fl,
+			 unsigned long old_c, void *new_fl,
+			 unsigned long new_c);
+struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node);
+void discard_slab(struct kmem_cache *s, struct slab *slab);
+void add_partial(struct kmem_cache_node *n, struct slab *slab, bool tail);
+void remove_partial(struct kmem_cache_node *n, struct slab *slab);
+/* Free a chain head..tail of cnt objects of one slab back to that slab. */
+void __slab_free(struct kmem_cache *s, struct slab *slab, void *head,
+		 void *tail, int cnt);
+/* Take up to max objects from node partial slabs / new slabs into p. */
+int slab_alloc_objects(struct kmem_cache *s, gfp_t gfp, int node,
+		       void **p, int max, bool allow_spin);
+/* Free count objects, any slabs: groups same-slab runs. */
+void slab_free_objects(struct kmem_cache *s, void **p, int count);
+void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node);
+int slab_node_of(const void *object);
+void slab_shrink_nodes(struct kmem_cache *s);
+unsigned int slab_order_objects(struct kmem_cache *s, unsigned int order);
+
+/* ---- classic cpu slab (cpu_slab.c) ---------------------------------------- */
+void *cpu_slab_alloc(struct kmem_cache *s, gfp_t gfp, int node);
+void cpu_slab_free(struct kmem_cache *s, struct slab *slab, void *object);
+int cpu_slab_alloc_bulk(struct kmem_cache *s, gfp_t gfp, int node, void **p,
+			int n);
+void cpu_slab_flush_all(struct kmem_cache *s);
+int cpu_slab_init(struct kmem_cache *s);
+void cpu_slab_exit(struct kmem_cache *s);
+
+/* ---- sheaves and barn (sheaf.c, barn.c) ------------------------------------ */
+int sheaves_init(struct kmem_cache *s);
+void sheaves_exit(struct kmem_cache *s);
+void *sheaf_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node);
+bool sheaf_free_slow(struct kmem_cache *s, void *object, bool allow_spin);
+int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p);
+size_t sheaf_free_bulk(struct kmem_cache *s, size_t n, void **p);
+void sheaves_flush_all(struct kmem_cache *s);
+/* Empty the per-CPU sheaves of one CPU into slabs (rcu_free excluded). */
+void pcs_flush_cpu(struct kmem_cache *s, int cpu);
+struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp);
+void free_empty_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf);
+void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf);
+int refill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp);
+unsigned int sheaf_default_capacity(unsigned int size);
+
+void barn_init(struct node_barn *barn);
+struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn,
+					bool allow_spin);
+void barn_put_empty_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf);
+void barn_put_full_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf);
+struct slab_sheaf *barn_get_full_or_empty_sheaf(struct node_barn *barn);
+struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
+					    struct slab_sheaf *empty,
+					    bool allow_spin);
+/* ERR: NULL with *err = -E2BIG (barn full) or -EBUSY (trylock failed) */
+struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
+					   struct slab_sheaf *full,
+					   bool allow_spin, int *err);
+void barn_shrink(struct kmem_cache *s, struct node_barn *barn);
+
+/* ---- debug (debug.c) --------------------------------------------------------- */
+#define SLAB_POISON_FREE	0x6b
+#define SLAB_POISON_END		0xa5
+#define SLAB_RED_ACTIVE		0xcc
+#define SLAB_RED_INACTIVE	0xbb
+#define SLAB_PAD_POISON		0x5a
+extern slab_flags_t slab_debug_global;	/* from SLABSCALE_DEBUG */
+static inline bool kmem_cache_debug(const struct kmem_cache *s)
+{
+	return s->flags & (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE |
+			   SLAB_POISON | SLAB_STORE_USER);
+}
+void debug_init_object(struct kmem_cache *s, void *object, bool active);
+/* false: corrupt or bad free, reported; the object must not be reused */
+bool debug_alloc_check(struct kmem_cache *s, struct slab *slab, void *object);
+bool debug_free_check(struct kmem_cache *s, struct slab *slab, void *object);
+void debug_init_slab(struct kmem_cache *s, struct slab *slab);
+/* object index in slab; -1 when p is not an object start */
+int slab_obj_index(struct kmem_cache *s, struct slab *slab, const void *p);
+/* debug caches: everything under the node list_lock (slab.c) */
+void *debug_slab_alloc(struct kmem_cache *s, gfp_t gfp, int node);
+void debug_slab_free(struct kmem_cache *s, struct slab *slab, void *object);
+slab_flags_t debug_flags_from_string(const char *str);
+
+/* ---- cache lifecycle / kmalloc ---------------------------------------------- */
+struct kmem_cache *kmalloc_cache_for(size_t size);
+void slab_init_once(void);
+void slab_free_hook_check(struct kmem_cache *s, void *object);
+
+/*
+ * From the RCU component (rcu_internal.h): called first by
+ * kmem_cache_destroy(); a weak no-op default lives in cache.c until the
+ * RCU files provide it.
+ */
+void slab_rcu_destroy_barrier(struct kmem_cache *s);
+
+#endif /* SLABSCALE_SLAB_INTERNAL_H */
