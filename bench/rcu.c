@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * rcu.c - kfree_rcu throughput and barrier/destroy latency (issue 4).
+ *
+ *   rcu tput --threads T [--ops N] [--reps R]
+ *	T threads, one per CPU, each loops kmem_cache_alloc + kfree_rcu on a
+ *	shared 64-byte sheaf cache whose objects embed a struct rcu_head.
+ *	Runs long enough that allocations reuse objects whose grace period
+ *	ended.  Prints ns per alloc+kfree_rcu per thread.
+ *   rcu destroy --caches B [--reps R]
+ *	B "holder" sheaf caches each get one kfree_rcu'd object per CPU, so
+ *	every holder has a partly filled rcu_free sheaf on every CPU; then a
+ *	fresh cache gets one kfree_rcu'd object and kmem_cache_destroy() on
+ *	it is timed.  With the global barrier (rcu-sheaf) destroy flushes all
+ *	B holders on every CPU; with barrier-on-cache only its own cache.
+ *	The holders are refilled before every repetition.
+ *   rcu barrier [--reps R]
+ *	The pieces on their own: liburcu's rcu_barrier() (the floor, >= one
+ *	10 ms callback-worker sleep), kvfree_rcu_barrier_on_cache() on a cache
+ *	holding rcu sheaves, and kvfree_rcu_barrier() with no other caches.
+ *
+ * Output lines start with "rcu " and hold key=value fields (the first one
+ * describes the variant); a "stat" line gives the cache's counters after
+ * the throughput test.  Holder caches are
+ * never destroyed: with the global barrier that alone would take B
+ * barriers, and the process exits anyway.
+ *
+ * RCU workers exist only after the first kfree_rcu, and this program
+ * never forks, so liburcu's fork rules do not apply here.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchlib.h"
+#include "slab.h"
+
+#define MAX_REPS	200
+#define MAX_THREADS	64
+#define MAX_CACHES	4096
+
+struct obj {
+	struct rcu_head rcu;
+	unsigned long payload[6];
+};
+
+struct rcu_opts {
+	const char *test;
+	int threads;
+	unsigned long ops;
+	int reps;
+	int caches;
+	unsigned int capacity;
+};
+
+static struct rcu_opts opt = {
+	.threads = 1, .ops = 1000000, .reps = 5, .caches = 10, .capacity = 32,
+};
+
+static struct kmem_cache *new_cache(const char *prefix, int i)
+{
+	struct kmem_cache_args args = { .sheaf_capacity = opt.capacity };
+	struct kmem_cache *s;
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s-%d", prefix, i);
+	s = kmem_cache_create(name, sizeof(struct obj), &args, SLAB_NO_MERGE);
+	if (!s)
+		bench_die("kmem_cache_create(%s) failed", name);
+	return s;
+}
+
+/* One alloc + kfree_rcu; the write makes the object really used. */
+static inline void alloc_kfree_rcu(struct kmem_cache *s, unsigned long i)
+{
+	struct obj *o = kmem_cache_alloc(s, GFP_KERNEL);
+
+	if (__builtin_expect(!o, 0))
+		bench_die("kmem_cache_alloc failed");
+	o->payload[0] = i;
+	bench_use(o);
+	kfree_rcu(o, rcu);
+}
+
+static void summary(const char *what, const char *extra, double *v, int n,
+		    const char *unit)
+{
+	double med, lo, hi;
+
+	bench_spread(v, n, &med, &lo, &hi);
+	printf("rcu test=%s variant=%s %s %s=%.3f min=%.3f max=%.3f reps=%d "
+	       "rseq=%d\n", what, slab_variant(), extra, unit,
+	       med, lo, hi, n, bench_rseq_registered());
+}
+
+/* ---- throughput ---------------------------------------------------------- */
+
+struct tput_thread {
+	pthread_t tid;
+	int cpu;
+	double ns[MAX_REPS];
+};
+
+static struct kmem_cache *tput_cache;
+static pthread_barrier_t tput_start;
+
+static void *tput_worker(void *arg)
+{
+	struct tput_thread *t = arg;
+	unsigned long i;
+	int r;
+
+	bench_pin_cpu(t->cpu);
+	for (i = 0; i < opt.ops / 4; i++)	/* warm up, register with RCU */
+		alloc_kfree_rcu(tput_cache, i);
+	for (r = 0; r < opt.reps; r++) {
+		uint64_t t0;
+
+		pthread_barrier_wait(&tput_start);
+		t0 = bench_now_ns();
+		for (i = 0; i < opt.ops; i++)
+			alloc_kfree_rcu(tput_cache, i);
+		t->ns[r] = (double)(bench_now_ns() - t0) / (double)opt.ops;
+	}
+	return NULL;
+}
+
+static void print_stats(struct kmem_cache *s)
+{
+	static const enum slab_stat_item items[] = {
+		ALLOC_FASTPATH, ALLOC_SLOWPATH, ALLOC_SLAB, FREE_RCU_SHEAF,
+		FREE_RCU_SHEAF_FAIL, BARN_GET, BARN_GET_FAIL, BARN_PUT,
+		BARN_PUT_FAIL, SHEAF_ALLOC, SHEAF_REFILL, SHEAF_FLUSH,
+	};
+	unsigned long long c[NR_SLAB_STAT_ITEMS];
+	size_t i;
+
+	kmem_cache_stats(s, c);
+	printf("stat variant=%s", slab_variant());
+	for (i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+		printf(" %s=%llu", slab_stat_name(items[i]), c[items[i]]);
+	printf("\n");
+}
+
+static void test_tput(void)
+{
+	struct tput_thread *th = calloc(opt.threads, sizeof(*th));
+	double per_rep[MAX_REPS];
+	char extra[64];
+	uint64_t t0;
+	int i, r;
+
+	if (!th)
+		bench_die("out of memory");
+	tput_cache = new_cache("bench-rcu-tput", 0);
+	pthread_barrier_init(&tput_start, NULL, opt.threads);
+	for (i = 0; i < opt.threads; i++) {
+		th[i].cpu = i % bench_nr_cpus();
+		if (pthread_create(&th[i].tid, NULL, tput_worker, &th[i]))
+			bench_die("pthread_create failed");
+	}
+	for (i = 0; i < opt.threads; i++)
+		pthread_join(th[i].tid, NULL);
+	for (r = 0; r < opt.reps; r++) {
+		per_rep[r] = 0;
+		for (i = 0; i < opt.threads; i++)
+			per_rep[r] += th[i].ns[r] / opt.threads;
+	}
+	snprintf(extra, sizeof(extra), "threads=%d ops=%lu", opt.threads,
+		 opt.ops);
+	summary("tput", extra, per_rep, opt.reps, "ns");
+	print_stats(tput_cache);
+	t0 = bench_now_ns();
+	kvfree_rcu_barrier();
+	printf("rcu test=drain variant=%s us=%.1f\n", slab_variant(),
+	       (double)(bench_now_ns() - t0) / 1e3);
+	kmem_cache_destroy(tput_cache);
+	free(th);
+}
+
+/* ---- destroy latency ----------------------------------------------------- */
+
+/* Leave one kfree_rcu'd object in each holder's rcu sheaf on every CPU. */
+static void fill_holders(struct kmem_cache **holders, int n)
+{
+	int cpu, i;
+
+	for (cpu = 0; cpu < bench_nr_cpus(); cpu++) {
+		bench_pin_cpu(cpu);
+		for (i = 0; i < n; i++)
+			alloc_kfree_rcu(holders[i], i);
+	}
+	bench_pin_cpu(0);
+}
+
+static double time_destroy(int rep)
+{
+	struct kmem_cache *s = new_cache("bench-rcu-victim", rep);
+	uint64_t t0;
+
+	alloc_kfree_rcu(s, 0);
+	t0 = bench_now_ns();
+	kmem_cache_destroy(s);
+	return (double)(bench_now_ns() - t0) / 1e3;
+}
+
+static void test_destroy(void)
+{
+	struct kmem_cache **holders = calloc(opt.caches + 1, sizeof(*holders));
+	double us[MAX_REPS];
+	char extra[64];
+	int i, r;
+
+	if (!holders)
+		bench_die("out of memory");
+	for (i = 0; i < opt.caches; i++)
+		holders[i] = new_cache("bench-rcu-holder", i);
+	fill_holders(holders, opt.caches);
+	time_destroy(-1);			/* start the RCU workers */
+	for (r = 0; r < opt.reps; r++) {
+		fill_holders(holders, opt.caches);
+		us[r] = time_destroy(r);
+	}
+	snprintf(extra, sizeof(extra), "caches=%d", opt.caches);
+	summary("destroy", extra, us, opt.reps, "us");
+	free(holders);
+}
+
+/* ---- the barriers on their own ------------------------------------------- */
+
+static void test_barrier(void)
+{
+	struct kmem_cache *s = new_cache("bench-rcu-barrier", 0);
+	double rb[MAX_REPS], oc[MAX_REPS], gl[MAX_REPS];
+	uint64_t t0;
+	int r;
+
+	bench_pin_cpu(0);
+	alloc_kfree_rcu(s, 0);			/* start the RCU workers */
+	kvfree_rcu_barrier();
+	for (r = 0; r < opt.reps; r++) {
+		t0 = bench_now_ns();
+		urcu_memb_barrier();
+		rb[r] = (double)(bench_now_ns() - t0) / 1e3;
+
+		fill_holders(&s, 1);
+		t0 = bench_now_ns();
+		kvfree_rcu_barrier_on_cache(s);
+		oc[r] = (double)(bench_now_ns() - t0) / 1e3;
+
+		fill_holders(&s, 1);
+		t0 = bench_now_ns();
+		kvfree_rcu_barrier();
+		gl[r] = (double)(bench_now_ns() - t0) / 1e3;
+	}
+	summary("barrier", "kind=rcu_barrier", rb, opt.reps, "us");
+	summary("barrier", "kind=on_cache", oc, opt.reps, "us");
+	summary("barrier", "kind=global", gl, opt.reps, "us");
+	kmem_cache_destroy(s);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: rcu tput [--threads T] [--ops N] [--reps R]\n"
+		"       rcu destroy [--caches B] [--reps R]\n"
+		"       rcu barrier [--reps R]\n"
+		"       common: [--capacity K] (sheaf_capacity, default 32)\n");
+	exit(2);
+}
+
+static void parse(int argc, char **argv)
+{
+	int i;
+
+	if (argc < 2)
+		usage();
+	opt.test = argv[1];
+	for (i = 2; i < argc; i += 2) {
+		const char *a = argv[i], *v = argv[i + 1];
+
+		if (!v)
+			usage();
+		if (!strcmp(a, "--threads"))
+			opt.threads = bench_parse_ulong(v, a, 1, MAX_THREADS);
+		else if (!strcmp(a, "--ops"))
+			opt.ops = bench_parse_ulong(v, a, 1, 1ul << 36);
+		else if (!strcmp(a, "--reps"))
+			opt.reps = bench_parse_ulong(v, a, 1, MAX_REPS);
+		else if (!strcmp(a, "--caches"))
+			opt.caches = bench_parse_ulong(v, a, 0, MAX_CACHES);
+		else if (!strcmp(a, "--capacity"))
+			opt.capacity = bench_parse_ulong(v, a, 1, 1024);
+		else
+			usage();
+	}
+}
+
+int main(int argc, char **argv)
+{
+	parse(argc, argv);
+	printf("rcu variant=%s features=0x%x rcu_sheaf=%d barrier_on_cache=%d\n",
+	       slab_variant(), slab_features(),
+	       !!(slab_features() & SLAB_FEAT_RCU_SHEAF),
+	       !!(slab_features() & SLAB_FEAT_BARRIER_ON_CACHE));
+	if (!strcmp(opt.test, "tput"))
+		test_tput();
+	else if (!strcmp(opt.test, "destroy"))
+		test_destroy();
+	else if (!strcmp(opt.test, "barrier"))
+		test_barrier();
+	else
+		usage();
+	return 0;
+}

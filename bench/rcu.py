@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""bench-rcu: kfree_rcu throughput per thread, kmem_cache_destroy latency
+while B other sheaf caches hold rcu sheaves, and the barriers on their own.
+
+Runs build/bench/rcu-<variant> (built only for libraries that define the
+kfree_rcu and barrier symbols).  Processes interleave the variants; each
+figure is the median over processes of per-process medians.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchcommon as bc  # noqa: E402
+
+MODES = {
+    "full":  dict(outer=3, tput_ops=1000000, tput_reps=5, destroy_reps=7,
+                  caches=(10, 100, 300, 1000), barrier_reps=9),
+    "quick": dict(outer=1, tput_ops=200000, tput_reps=3, destroy_reps=3,
+                  caches=(10, 100, 300, 1000), barrier_reps=3),
+    "smoke": dict(outer=1, tput_ops=2000, tput_reps=1, destroy_reps=1,
+                  caches=(3,), barrier_reps=1),
+}
+DESTROY_PAIR = ("rcu-sheaf", "barrier-on-cache")
+
+
+def run_test(binary, args, test):
+    """Run one test; (variant description, result lines, stat lines)."""
+    out = bc.run([binary] + args)
+    lines = bc.parse_lines(out, "rcu")
+    head = [r for r in lines if "test" not in r]
+    rows = [r for r in lines if r.get("test") == test]
+    if not head or not rows:
+        raise bc.BenchError("%s printed no '%s' result" % (binary, test))
+    return head[0], rows, bc.parse_lines(out, "stat")
+
+
+class Variant:
+    def __init__(self, name, binary):
+        self.name, self.binary = name, binary
+        self.features = None
+        self.error = None
+        self.tput = {}		# threads -> [ns]
+        self.stats = {}		# threads -> last stat line
+        self.destroy = {}	# caches -> [us]
+        self.barrier = {}	# kind -> [us]
+
+    def fail(self, what, e):
+        self.error = "%s: %s" % (what, e)
+        print("bench-rcu: %s FAILED (marked, not averaged): %s" %
+              (self.name, self.error), file=sys.stderr)
+
+
+def barrier_phase(vs, mode):
+    for rep in range(mode["outer"]):
+        for v in vs:
+            if v.error:
+                continue
+            try:
+                head, rows, _ = run_test(v.binary, ["barrier", "--reps",
+                                         str(mode["barrier_reps"])],
+                                         "barrier")
+            except bc.BenchError as e:
+                v.fail("barrier", e)
+                continue
+            v.features = head
+            for r in rows:
+                v.barrier.setdefault(r["kind"], []).append(r["us"])
+
+
+def tput_phase(vs, mode, threads):
+    for rep in range(mode["outer"]):
+        for t in threads:
+            for v in vs:
+                if v.error:
+                    continue
+                args = ["tput", "--threads", str(t), "--ops",
+                        str(mode["tput_ops"]), "--reps",
+                        str(mode["tput_reps"])]
+                try:
+                    _, rows, stats = run_test(v.binary, args, "tput")
+                except bc.BenchError as e:
+                    v.fail("tput", e)
+                    continue
+                v.tput.setdefault(t, []).append(rows[0]["ns"])
+                v.stats[t] = stats[0] if stats else {}
+
+
+def destroy_phase(vs, mode):
+    for rep in range(mode["outer"]):
+        for b in mode["caches"]:
+            for v in vs:
+                if v.error:
+                    continue
+                try:
+                    _, rows, _ = run_test(v.binary, [
+                        "destroy", "--caches", str(b), "--reps",
+                        str(mode["destroy_reps"])], "destroy")
+                except bc.BenchError as e:
+                    v.fail("destroy B=%d" % b, e)
+                    continue
+                v.destroy.setdefault(b, []).append(rows[0]["us"])
+
+
+def slope(points):
+    """Least-squares slope and intercept of (x, y) points."""
+    n = len(points)
+    if n < 2:
+        return None, None
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    if sxx == 0:
+        return None, None
+    k = sum((x - mx) * (y - my) for x, y in points) / sxx
+    return k, my - k * mx
+
+
+def summarise(vs, mode, threads):
+    res = {"variants": {}, "threads": list(threads)}
+    for v in vs:
+        d = {"error": v.error, "features": v.features, "stats": v.stats,
+             "tput_ns": {t: bc.median(x) for t, x in v.tput.items()},
+             "tput_samples": v.tput,
+             "destroy_us": {b: bc.median(x) for b, x in v.destroy.items()},
+             "destroy_samples": v.destroy,
+             "barrier_us": {k: bc.median(x) for k, x in v.barrier.items()},
+             "barrier_samples": v.barrier}
+        k, c = slope(sorted(d["destroy_us"].items()))
+        d["destroy_slope_us_per_cache"], d["destroy_intercept_us"] = k, c
+        res["variants"][v.name] = d
+    return res
+
+
+def print_report(res, mode_name, mode, out=sys.stdout):
+    V = res["variants"]
+    base = V.get("cpuslab", {}).get("tput_ns", {})
+    print("\nbench-rcu: kmem_cache_alloc + kfree_rcu on a 64-byte sheaf cache "
+          "(capacity 32), ns per pair per thread, one thread per CPU; "
+          "median of %d processes x %d reps of %d pairs; mode %s" %
+          (mode["outer"], mode["tput_reps"], mode["tput_ops"], mode_name),
+          file=out)
+    hdr = ["variant"]
+    for t in res["threads"]:
+        hdr += ["ns %dT" % t, "Mops/s/thr", "x cpuslab"]
+    hdr += ["FREE_RCU_SHEAF", "_FAIL", "ALLOC_SLAB"]
+    lines = []
+    for name, d in V.items():
+        if d["error"] and not d["tput_ns"]:
+            lines.append([name, "FAILED"] + [""] * (len(hdr) - 2))
+            continue
+        line = [name]
+        for t in res["threads"]:
+            ns = d["tput_ns"].get(t)
+            b = base.get(t)
+            line += [bc.fmt(ns, "%.1f"), bc.fmt(1e3 / ns if ns else None),
+                     bc.fmt(ns / b if ns and b else None)]
+        st = d["stats"].get(res["threads"][-1], {})
+        line += [st.get("FREE_RCU_SHEAF", "-"),
+                 st.get("FREE_RCU_SHEAF_FAIL", "-"),
+                 st.get("ALLOC_SLAB", "-")]
+        lines.append(line)
+    bc.table(hdr, lines, out)
+    print("(x cpuslab < 1 is faster; counters from the %d-thread run)" %
+          res["threads"][-1], file=out)
+
+    print("\nkmem_cache_destroy latency (us) while B other sheaf caches hold "
+          "rcu sheaves on every CPU; median of %d processes x %d reps" %
+          (mode["outer"], mode["destroy_reps"]), file=out)
+    dv = [n for n, d in V.items() if d["destroy_us"]]
+    hdr = ["B"] + dv
+    pair = all(n in dv for n in DESTROY_PAIR)
+    if pair:
+        hdr.append("%s / %s" % DESTROY_PAIR)
+    lines = []
+    for b in mode["caches"]:
+        line = [str(b)] + [bc.fmt(V[n]["destroy_us"].get(b), "%.0f")
+                           for n in dv]
+        if pair:
+            g = V[DESTROY_PAIR[0]]["destroy_us"].get(b)
+            c = V[DESTROY_PAIR[1]]["destroy_us"].get(b)
+            line.append(bc.fmt(g / c if g and c else None) + "x")
+        lines.append(line)
+    lines.append(["slope us/cache"] +
+                 [bc.fmt(V[n]["destroy_slope_us_per_cache"], "%.2f")
+                  for n in dv] + ([""] if pair else []))
+    bc.table(hdr, lines, out)
+
+    print("\nbarriers on their own (us, median of %d processes x %d reps): "
+          "rcu_barrier = liburcu alone (the floor); on_cache = "
+          "kvfree_rcu_barrier_on_cache() on a cache holding rcu sheaves; "
+          "global = kvfree_rcu_barrier() with that one cache" %
+          (mode["outer"], mode["barrier_reps"]), file=out)
+    hdr = ["variant", "rcu_barrier", "on_cache", "global",
+           "on_cache - rcu_barrier"]
+    lines = []
+    for n, d in V.items():
+        bu = d["barrier_us"]
+        if not bu:
+            continue
+        rb, oc = bu.get("rcu_barrier"), bu.get("on_cache")
+        lines.append([n, bc.fmt(rb, "%.0f"), bc.fmt(oc, "%.0f"),
+                      bc.fmt(bu.get("global"), "%.0f"),
+                      bc.fmt(oc - rb if oc is not None and rb is not None
+                             else None, "%.0f")])
+    bc.table(hdr, lines, out)
+    if pair:
+        k = V[DESTROY_PAIR[0]]["destroy_slope_us_per_cache"]
+        print("per-cache flush round trip (all CPUs), from the global "
+              "barrier's slope over B: %s us" % bc.fmt(k, "%.2f"), file=out)
+    for n, d in V.items():
+        if d["error"]:
+            print("FAILED %s: %s" % (n, d["error"]), file=out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--variants", default="cpuslab sheaves rcu-sheaf "
+                    "barrier-on-cache")
+    ap.add_argument("--mode", choices=sorted(MODES), default="full")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    mode = MODES[args.mode]
+    bench_dir = os.path.join(args.build, "bench")
+
+    m = bc.machine()
+    bc.print_machine(m)
+    vs = []
+    for name in args.variants.split():
+        b = os.path.join(bench_dir, "rcu-" + name)
+        if os.path.exists(b):
+            vs.append(Variant(name, b))
+        else:
+            print("bench-rcu: %s: %s not built (variant or its kfree_rcu "
+                  "symbols missing), skipped" % (name, b))
+    if not vs:
+        print("bench-rcu: nothing to run yet; the program is ready "
+              "(bench/rcu.c) and builds once libslab.a has the RCU symbols")
+        return 0
+    threads = sorted({1, os.cpu_count() or 1})
+    barrier_phase(vs, mode)
+    tput_phase(vs, mode, threads)
+    with_sheaf = [v for v in vs if v.features and v.features.get("rcu_sheaf")]
+    destroy_phase(with_sheaf, mode)
+    res = summarise(vs, mode, threads)
+    res.update(machine=m, mode=args.mode, params=mode)
+    print_report(res, args.mode, mode)
+    if args.json:
+        bc.write_json(args.json, res)
+        print("results: %s" % args.json)
+    return 1 if any(v.error for v in vs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""check-bench: smoke tests of the bench programs and drivers.
+
+Every bench program runs with tiny counts, its output must parse, refused
+input must be refused with a message, and the drivers must produce their
+tables and JSON.  Nothing here judges speed.
+
+Run: BENCH_BUILD=build BENCH_VARIANTS="cpuslab sheaves" \
+     /usr/bin/python3 -m pytest -q bench/test_bench.py
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import benchcommon as bc  # noqa: E402
+import pair  # noqa: E402
+import rcu  # noqa: E402
+
+BUILD = os.environ.get("BENCH_BUILD", "build")
+BENCH = os.path.join(BUILD, "bench")
+VARIANTS = os.environ.get("BENCH_VARIANTS", "").split()
+SLAB = [v for v in VARIANTS
+        if os.path.exists(os.path.join(BENCH, "pair-" + v))]
+RCU = [v for v in VARIANTS
+       if os.path.exists(os.path.join(BENCH, "rcu-" + v))]
+PY = "/usr/bin/python3"
+
+
+def run(cmd, env=None):
+    """Run cmd; a clean TMPDIR per test run keeps leftovers visible."""
+    return subprocess.run(cmd, capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+
+
+def pair_lines(binary, *args, env=None):
+    p = run([os.path.join(BENCH, binary), "--pairs", "640", "--warmup",
+             "64", "--reps", "3"] + list(args), env)
+    assert p.returncode == 0, p.stderr
+    return {r["batch"]: r for r in bc.parse_lines(p.stdout, "pair")}
+
+
+@pytest.mark.parametrize("peer", [p for p in bc.PEERS])
+def test_malloc_program_under_each_peer(peer):
+    rows = pair_lines("pair-malloc", env=bc.peer_env(peer[1]))
+    assert sorted(rows) == [1, 32]
+    for r in rows.values():
+        assert r["alloc"] == "malloc" and r["reps"] == 3
+        assert 0 < r["min"] <= r["ns"] <= r["max"]
+
+
+def test_slab_programs():
+    """Every variant whose libslab.a exists has a working pair program."""
+    for v in VARIANTS:
+        lib = os.path.exists(os.path.join(BUILD, v, "libslab.a"))
+        assert lib == (v in SLAB), "%s: libslab.a %s, pair-%s %s" % (
+            v, lib, v, v in SLAB)
+    for v in SLAB:
+        for alloc in ("cache", "kmalloc"):
+            rows = pair_lines("pair-" + v, "--alloc", alloc, "--batch", "32")
+            assert list(rows) == [32]
+            assert rows[32]["variant"] == v and rows[32]["ns"] > 0
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--batch", "7"], "--batch"),
+    (["--pairs", "ten"], "--pairs"),
+    (["--pairs", "-5"], "--pairs"),
+    (["--alloc", "cache"], "not available"),
+    (["--bogus", "1"], "usage"),
+])
+def test_pair_refuses_bad_input(args, msg):
+    p = run([os.path.join(BENCH, "pair-malloc")] + args)
+    assert p.returncode == 2
+    assert msg in p.stderr
+    assert p.stdout == ""
+
+
+def test_callgrind_parsers(tmp_path):
+    f = tmp_path / "cg.out"
+    f.write_text("events: Ir\nfn=x\n1 5\nsummary: 12345\n")
+    assert pair.cg_total(str(f)) == 12345
+    f.write_text("events: Ir\n")
+    with pytest.raises(bc.BenchError):
+        pair.cg_total(str(f))
+    assert rcu.slope([(10, 30.0), (100, 120.0), (1000, 1020.0)]) == \
+        pytest.approx((1.0, 20.0))
+    assert rcu.slope([(10, 1.0)]) == (None, None)
+
+
+def test_parse_lines_refuses_garbage():
+    assert bc.parse_lines("pair a=1 b=x c=2.5\nnoise\n", "pair") == \
+        [{"a": 1, "b": "x", "c": 2.5}]
+    with pytest.raises(bc.BenchError):
+        bc.parse_lines("pair a=1 junk\n", "pair")
+
+
+def test_pair_driver_smoke(tmp_path):
+    out = tmp_path / "pair.json"
+    only = ["glibc"] + [v + " kmem_cache" for v in SLAB[-1:]]
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    p = run([PY, os.path.join(HERE, "pair.py"), "--build", BUILD,
+             "--variants", " ".join(VARIANTS), "--mode", "smoke",
+             "--callgrind-only", ",".join(only), "--json", str(out)],
+            env=dict(os.environ, TMPDIR=str(tmp)))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "machine:" in p.stdout and "x fastest" in p.stdout
+    res = json.loads(out.read_text())
+    rows = {r["name"]: r for r in res["rows"]}
+    assert {"glibc", "jemalloc", "tcmalloc", "mimalloc"} <= set(rows)
+    for v in SLAB:
+        assert v + " kmem_cache" in rows and v + " kmalloc" in rows
+    for name, r in rows.items():
+        assert r["error"] is None, name
+        assert r["b1"]["ns"] > 0 and r["b32"]["ns"] > 0
+        if name in only:
+            # a pair costs at least a call and a store each way
+            assert r["b1"]["ir"] > 4 and r["b32"]["ir"] > 4
+            assert r["b1"]["functions"]
+        else:
+            assert r["b1"]["ir"] is None
+    # nothing of callgrind's is left behind
+    assert os.listdir(tmp) == []
+
+
+def test_rcu_driver_smoke(tmp_path):
+    out = tmp_path / "rcu.json"
+    p = run([PY, os.path.join(HERE, "rcu.py"), "--build", BUILD,
+             "--variants", " ".join(VARIANTS), "--mode", "smoke",
+             "--json", str(out)])
+    assert p.returncode == 0, p.stdout + p.stderr
+    if not RCU:
+        assert "nothing to run yet" in p.stdout
+        assert not out.exists()
+        return
+    res = json.loads(out.read_text())
+    for v in RCU:
+        d = res["variants"][v]
+        assert d["error"] is None
+        assert all(ns > 0 for ns in d["tput_ns"].values())
+        assert d["barrier_us"]["rcu_barrier"] > 0
+        if d["features"]["rcu_sheaf"]:
+            assert d["destroy_us"]
