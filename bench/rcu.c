@@ -17,7 +17,8 @@
  *   rcu barrier [--reps R]
  *	The pieces on their own: liburcu's rcu_barrier() (the floor, >= one
  *	10 ms callback-worker sleep), kvfree_rcu_barrier_on_cache() on a cache
- *	holding rcu sheaves, and kvfree_rcu_barrier() with no other caches.
+ *	holding rcu sheaves, kvfree_rcu_barrier() with no other caches, and
+ *	the per-CPU flush round trip of one cache with no rcu_barrier().
  *
  * Output lines start with "rcu " and hold key=value fields (the first one
  * describes the variant); a "stat" line gives the cache's counters after
@@ -229,6 +230,35 @@ static void test_destroy(void)
 
 /* ---- the barriers on their own ------------------------------------------- */
 
+/*
+ * The per-CPU flush round trip of one cache without the rcu_barrier()
+ * behind it.  It is internal to the allocator (allocator/src/rcu_internal.h),
+ * so it is referenced weakly: it lives in the same object file as
+ * kvfree_call_rcu(), and where it does not exist the line says so.
+ */
+extern void slab_flush_rcu_sheaves_on_cache(struct kmem_cache *s)
+	__attribute__((weak));
+
+static void time_flush(struct kmem_cache *s)
+{
+	double fl[MAX_REPS];
+	uint64_t t0;
+	int r;
+
+	if (!slab_flush_rcu_sheaves_on_cache) {
+		printf("rcu test=flush variant=%s available=0\n",
+		       slab_variant());
+		return;
+	}
+	for (r = 0; r < opt.reps; r++) {
+		fill_holders(&s, 1);
+		t0 = bench_now_ns();
+		slab_flush_rcu_sheaves_on_cache(s);
+		fl[r] = (double)(bench_now_ns() - t0) / 1e3;
+	}
+	summary("flush", "available=1", fl, opt.reps, "us");
+}
+
 static void test_barrier(void)
 {
 	struct kmem_cache *s = new_cache("bench-rcu-barrier", 0);
@@ -257,6 +287,8 @@ static void test_barrier(void)
 	summary("barrier", "kind=rcu_barrier", rb, opt.reps, "us");
 	summary("barrier", "kind=on_cache", oc, opt.reps, "us");
 	summary("barrier", "kind=global", gl, opt.reps, "us");
+	time_flush(s);
+	kvfree_rcu_barrier_on_cache(s);
 	kmem_cache_destroy(s);
 }
 

@@ -58,16 +58,23 @@ def barrier_phase(vs, mode):
         for v in vs:
             if v.error:
                 continue
+            args = ["barrier", "--reps", str(mode["barrier_reps"])]
             try:
-                head, rows, _ = run_test(v.binary, ["barrier", "--reps",
-                                         str(mode["barrier_reps"])],
-                                         "barrier")
+                out = bc.run([v.binary] + args)
+                lines = bc.parse_lines(out, "rcu")
+                head = [r for r in lines if "test" not in r]
+                rows = [r for r in lines if r.get("test") == "barrier"]
+                flush = [r for r in lines if r.get("test") == "flush"]
+                if not head or len(rows) != 3 or len(flush) != 1:
+                    raise bc.BenchError("incomplete barrier output: %r" % out)
             except bc.BenchError as e:
                 v.fail("barrier", e)
                 continue
-            v.features = head
+            v.features = head[0]
             for r in rows:
                 v.barrier.setdefault(r["kind"], []).append(r["us"])
+            if flush[0]["available"]:
+                v.barrier.setdefault("flush", []).append(flush[0]["us"])
 
 
 def tput_phase(vs, mode, threads):
@@ -191,10 +198,12 @@ def print_report(res, mode_name, mode, out=sys.stdout):
     print("\nbarriers on their own (us, median of %d processes x %d reps): "
           "rcu_barrier = liburcu alone (the floor); on_cache = "
           "kvfree_rcu_barrier_on_cache() on a cache holding rcu sheaves; "
-          "global = kvfree_rcu_barrier() with that one cache" %
+          "global = kvfree_rcu_barrier() with that one cache; flush alone = "
+          "the per-CPU rcu sheaf flush round trip of that cache without "
+          "rcu_barrier() (allocator-internal slab_flush_rcu_sheaves_on_cache)" %
           (mode["outer"], mode["barrier_reps"]), file=out)
     hdr = ["variant", "rcu_barrier", "on_cache", "global",
-           "on_cache - rcu_barrier"]
+           "on_cache - rcu_barrier", "flush alone"]
     lines = []
     for n, d in V.items():
         bu = d["barrier_us"]
@@ -204,7 +213,8 @@ def print_report(res, mode_name, mode, out=sys.stdout):
         lines.append([n, bc.fmt(rb, "%.0f"), bc.fmt(oc, "%.0f"),
                       bc.fmt(bu.get("global"), "%.0f"),
                       bc.fmt(oc - rb if oc is not None and rb is not None
-                             else None, "%.0f")])
+                             else None, "%.0f"),
+                      bc.fmt(bu.get("flush"), "%.1f")])
     bc.table(hdr, lines, out)
     if pair:
         k = V[DESTROY_PAIR[0]]["destroy_slope_us_per_cache"]
