@@ -25,7 +25,7 @@ BATCHES = (1, 32)
 
 MODES = {
     #         outer reps, inner reps, pairs/rep, callgrind short/long pairs
-    "full":  dict(outer=7, inner=5, pairs=2000000, cg=(32000, 192000)),
+    "full":  dict(outer=9, inner=5, pairs=2000000, cg=(32000, 192000)),
     "quick": dict(outer=3, inner=3, pairs=500000, cg=(16000, 80000)),
     "smoke": dict(outer=1, inner=1, pairs=3200, cg=(3200, 6400)),
 }
@@ -264,7 +264,7 @@ def profile(res, headline, out):
             f = d["b%d" % b]["functions"]
             if d["name"] not in names or not f:
                 continue
-            top = list(f.items())[:8]
+            top = [kv for kv in f.items() if kv[1] >= 0.1][:8]
             print("Ir/pair by function, batch %d, %s: %s" %
                   (b, d["name"], ", ".join("%s %.1f" % kv for kv in top)),
                   file=out)
