@@ -60,6 +60,7 @@ def machine():
         "glibc": os.confstr("CS_GNU_LIBC_VERSION"),
         "valgrind": _first_line(["valgrind", "--version"]),
         "peers": {name: _pkg_version(pkg) for name, _, pkg in PEERS[1:]},
+        "loadavg_at_start": list(os.getloadavg()),
     }
 
 
@@ -71,6 +72,11 @@ def print_machine(m, out=sys.stdout):
     print("         peers: " + ", ".join("%s %s" % kv
                                         for kv in m["peers"].items()),
           file=out)
+    load = m["loadavg_at_start"]
+    print("         load average at start: %.2f %.2f %.2f%s" %
+          (load[0], load[1], load[2],
+           "  (busy machine: expect more noise)"
+           if load[0] > 0.5 * (m["cpus_online"] or 1) else ""), file=out)
 
 
 def peer_env(lib):
