@@ -1,1 +1,133 @@
-# harness/harness.mk - the runner (owned by the harness).  Placeholder.
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# harness/harness.mk - the runner, owned by the harness.
+#
+# For every variant v in ALL_VARIANTS:
+#   build/<v>/slabscale-run         all cases linked into one runner
+#   build/<v>/<case>_threads        will-it-scale style names (symlinks)
+#   build/<v>/<case>_processes
+# Cases are cases/*.c for every variant plus cases/slab/*.c for v != none.
+# Each case file is compiled with its testcase symbols renamed
+# (testcase -> __case_<name>_testcase, ...) and every other global symbol
+# made local, so independent will-it-scale style files link together;
+# harness/tools/gen-registry.sh writes the table of cases.
+#
+# Per-case knobs a fragment (cases/cases.mk) may set:
+#   CASE_LDLIBS_<name>   extra link flags for runners containing the case
+#   CASE_CFLAGS_<name>   extra compile flags for the case
+#
+# Variants other than none link $(BUILD)/<v>/libslab.a, which
+# allocator/allocator.mk builds; they are only built once that fragment
+# declares its rules (a line starting with SLAB_LIB_RULES), so "make" keeps
+# working for none until then.
+#
+# build/test/slabscale-run is the none runner plus the test-only cases of
+# harness/tests/cases/ (a crashing case and the like); it is not part of
+# any variant.
+
+HARNESS_SRC_NAMES := main cases options run host task shared api params metrics \
+		     topology stats histogram pmu pmu_math procstat hostinfo \
+		     output json report
+HARNESS_OBJDIR	:= $(BUILD)/harness/obj
+HARNESS_OBJS	:= $(HARNESS_SRC_NAMES:%=$(HARNESS_OBJDIR)/%.o)
+HARNESS_LIB	:= $(BUILD)/harness/libharness.a
+HARNESS_CFLAGS	:= $(CFLAGS_COMMON) -Iharness/include -Iharness/src -MMD -MP
+HARNESS_LDLIBS	:= $(PFM_LIBS) -lm
+CASE_RENAMES	= $(foreach s,testcase testcase_description testcase_prepare \
+		  testcase_cleanup testcase_unsupported,-D$(s)=__case_$(1)_$(s))
+CASE_KEEP	= $(foreach s,testcase testcase_description testcase_prepare \
+		  testcase_cleanup testcase_unsupported,-G __case_$(1)_$(s))
+
+HARNESS_SLAB_READY := $(shell grep -sq '^SLAB_LIB_RULES' allocator/allocator.mk && echo y)
+HARNESS_VARIANTS := none $(if $(HARNESS_SLAB_READY),$(VARIANTS))
+
+PLAIN_CASES	:= $(sort $(wildcard cases/*.c))
+SLAB_CASES	:= $(sort $(wildcard cases/slab/*.c))
+TEST_CASES	:= $(sort $(wildcard harness/tests/cases/*.c))
+case_name	= $(basename $(notdir $(1)))
+
+.PHONY: FORCE-BUILDINFO
+$(BUILD)/harness/buildinfo.c: FORCE-BUILDINFO
+	@mkdir -p $(@D)
+	@harness/tools/gen-buildinfo.sh $@ "$(CC)" "$(CFLAGS_COMMON)"
+
+$(BUILD)/harness/buildinfo.o: $(BUILD)/harness/buildinfo.c
+	$(CC) $(HARNESS_CFLAGS) -c -o $@ $<
+
+$(HARNESS_OBJDIR)/%.o: harness/src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) -c -o $@ $<
+
+$(HARNESS_LIB): $(HARNESS_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# $(1) source, $(2) object, $(3) extra cflags
+define case_object
+$(2): $(1)
+	@mkdir -p $$(@D)
+	$$(CC) $$(HARNESS_CFLAGS) -Icases -Iallocator/include $(3) \
+		$$(call CASE_RENAMES,$(call case_name,$(1))) \
+		$$(CASE_CFLAGS_$(call case_name,$(1))) -c -o $$@.tmp.o $$<
+	objcopy $$(call CASE_KEEP,$(call case_name,$(1))) $$@.tmp.o $$@
+	@rm -f $$@.tmp.o
+endef
+
+$(foreach c,$(PLAIN_CASES) $(TEST_CASES),$(eval $(call case_object,$(c),$(BUILD)/cases/$(call case_name,$(c)).o,)))
+
+# $(1) runner dir, $(2) variant name, $(3) case sources, $(4) libslab or empty
+define runner
+$(1)/registry.c: FORCE-BUILDINFO
+	@mkdir -p $$(@D)
+	@harness/tools/gen-registry.sh $(2) $$@ $(3)
+
+$(1)/registry.o: $(1)/registry.c
+	$$(CC) $$(HARNESS_CFLAGS) -c -o $$@ $$<
+
+$(1)/slabglue.o: harness/src/slabglue.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(HARNESS_CFLAGS) $(if $(4),-DSLABSCALE_WITH_SLAB) -c -o $$@ $$<
+
+$(1)/slabscale-run: $(1)/registry.o $(1)/slabglue.o $(BUILD)/harness/buildinfo.o \
+		$(foreach c,$(3),$(if $(filter cases/slab/%,$(c)),$(1)/cases/$(call case_name,$(c)).o,$(BUILD)/cases/$(call case_name,$(c)).o)) \
+		$(HARNESS_LIB) $(4)
+	$$(CC) $$(CFLAGS_COMMON) -o $$@ $$(filter %.o,$$^) $(HARNESS_LIB) $(4) \
+		$(HARNESS_LDLIBS) $(if $(4),$$(URCU_LIBS)) \
+		$$(foreach c,$(3),$$(CASE_LDLIBS_$$(call case_name,$$(c))))
+	@cd $(1) && for c in $(foreach c,$(3),$(call case_name,$(c))); do \
+		ln -sf slabscale-run $$$${c}_threads; \
+		ln -sf slabscale-run $$$${c}_processes; done
+endef
+
+$(eval $(call runner,$(BUILD)/none,none,$(PLAIN_CASES),))
+$(eval $(call runner,$(BUILD)/test,none,$(PLAIN_CASES) $(TEST_CASES),))
+$(foreach v,$(filter-out none,$(HARNESS_VARIANTS)),\
+  $(foreach c,$(SLAB_CASES),$(eval $(call case_object,$(c),$(BUILD)/$(v)/cases/$(call case_name,$(c)).o,$(SLAB_CFLAGS_$(v)))))\
+  $(eval $(call runner,$(BUILD)/$(v),$(v),$(PLAIN_CASES) $(SLAB_CASES),$(BUILD)/$(v)/libslab.a)))
+
+HARNESS_RUNNERS := $(HARNESS_VARIANTS:%=$(BUILD)/%/slabscale-run)
+ALL_TARGETS	+= $(HARNESS_RUNNERS)
+
+# ---- tests ------------------------------------------------------------------
+HARNESS_UNIT	:= $(BUILD)/harness/unit-tests
+HARNESS_UNIT_SRCS := $(sort $(wildcard harness/tests/unit/*.c))
+
+$(HARNESS_UNIT): $(HARNESS_UNIT_SRCS) $(HARNESS_LIB) $(BUILD)/none/registry.o \
+		$(BUILD)/none/slabglue.o $(BUILD)/harness/buildinfo.o \
+		$(PLAIN_CASES:cases/%.c=$(BUILD)/cases/%.o)
+	$(CC) $(HARNESS_CFLAGS) -o $@ $(HARNESS_UNIT_SRCS) \
+		$(filter %.o,$^) $(HARNESS_LIB) $(HARNESS_LDLIBS)
+
+.PHONY: check-harness-unit check-harness-py
+check-harness-unit: $(HARNESS_UNIT)
+	$(HARNESS_UNIT)
+
+check-harness-py: $(BUILD)/none/slabscale-run $(BUILD)/test/slabscale-run
+	cd harness/tests && SLABSCALE_BUILD=$(abspath $(BUILD)) \
+		$(PYTHON) -m pytest -q -p no:cacheprovider .
+
+ALL_TARGETS	+= $(BUILD)/test/slabscale-run $(HARNESS_UNIT)
+CHECK_TARGETS	+= check-harness-unit check-harness-py
+
+-include $(HARNESS_OBJS:.o=.d) $(BUILD)/harness/buildinfo.d
+-include $(wildcard $(BUILD)/*/cases/*.d $(BUILD)/cases/*.d $(BUILD)/*/registry.d $(BUILD)/*/slabglue.d)

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * main.c - slabscale-run: pick the case, then one run per nr_task.
+ *
+ * Also answers to will-it-scale's names: a link build/<v>/X_threads or
+ * X_processes to this binary behaves as will-it-scale's X_threads /
+ * X_processes (its options, its output, nothing else).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "run.h"
+
+static const char *unsupported(const struct case_desc *c)
+{
+	return c->unsupported ? c->unsupported() : NULL;
+}
+
+static void list_cases(FILE *f, const char *indent)
+{
+	for (unsigned int i = 0; i < case_registry_nr; i++) {
+		const struct case_desc *c = &case_registry[i];
+
+		if (unsupported(c))
+			continue;
+		fprintf(f, "%s%-24s %s\n", indent, c->name,
+			case_description(c));
+	}
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void block_run_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Every event name must encode before anything runs. */
+static int check_events(const struct options *o)
+{
+	for (int i = 0; i < o->nr_events; i++) {
+		struct perf_event_attr attr;
+		char fq[256], err[512];
+
+		if (pmu_encode(o->events[i], &attr, fq, sizeof(fq), err,
+			       sizeof(err))) {
+			fprintf(stderr, "%s: --events: %s\n", o->prog, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int skip(const struct options *o, const struct case_desc *cs,
+		const char *why, const struct topology *t,
+		const struct hostinfo *h)
+{
+	struct run r;
+	char path[4096];
+
+	fprintf(stderr, "%s: case '%s' is not supported by variant '%s': %s\n",
+		o->prog, cs->name, runner_variant, why);
+	if (!o->json)
+		return EXIT_SKIPPED;
+	for (int i = 0; i < o->nr_task_list; i++) {
+		memset(&r, 0, sizeof(r));
+		r.o = o;
+		r.cs = cs;
+		r.topo = t;
+		r.host = h;
+		r.nr = o->tasks[i];
+		r.status = RUN_SKIPPED;
+		r.has_fail = true;
+		r.fail.task = -1;
+		r.fail.exit_code = -1;
+		snprintf(r.fail.msg, sizeof(r.fail.msg), "%s", why);
+		r.cpus = calloc(r.nr, sizeof(int));
+		iso_time_now(r.start_time, sizeof(r.start_time));
+		if (!r.cpus || shared_create(r.nr, o->processes))
+			return EXIT_FAILED;
+		params_init(o);
+		json_path_for(o->json, r.nr, o->nr_task_list > 1, path,
+			      sizeof(path));
+		report_write(&r, path);
+		run_free(&r);
+	}
+	return EXIT_SKIPPED;
+}
+
+static int run_all(const struct options *o, const struct case_desc *cs)
+{
+	static struct topology topo;
+	static struct hostinfo host;
+	char path[4096];
+	const char *why;
+	int rc = EXIT_OK;
+
+	if (topology_load(&topo))
+		fprintf(stderr, "%s: cannot read the CPU topology; tasks are "
+			"not pinned\n", o->prog);
+	hostinfo_collect(&host, &topo);
+	why = unsupported(cs);
+	if (why)
+		return skip(o, cs, why, &topo, &host);
+	for (int i = 0; i < o->nr_task_list && rc == EXIT_OK; i++) {
+		struct run r;
+
+		memset(&r, 0, sizeof(r));
+		r.o = o;
+		r.cs = cs;
+		r.topo = &topo;
+		r.host = &host;
+		r.nr = o->tasks[i];
+		if (o->json) {
+			json_path_for(o->json, r.nr, o->nr_task_list > 1, path,
+				      sizeof(path));
+			r.json_path = path;
+		}
+		rc = run_one(&r);
+		run_free(&r);
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static struct options o;
+	static char wis_case[128];
+	const struct case_desc *cs;
+	char err[512];
+	bool procs = false;
+
+	raise_nofile();
+	if (!wis_name_split(argv[0], wis_case, sizeof(wis_case), &procs) &&
+	    case_find(wis_case)) {
+		o.wis = true;
+		o.case_name = wis_case;
+	}
+	if (options_parse(&o, argc, argv, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", argv[0], err);
+		usage(stderr, argv[0], o.wis);
+		return EXIT_USAGE;
+	}
+	if (o.wis)
+		o.processes = procs;
+	if (o.help) {
+		usage(stdout, argv[0], o.wis);
+		return EXIT_OK;
+	}
+	if (o.list) {
+		list_cases(stdout, "");
+		return EXIT_OK;
+	}
+	cs = case_find(o.case_name);
+	if (!cs) {
+		fprintf(stderr, "%s: unknown case '%s'; known cases:\n",
+			argv[0], o.case_name);
+		list_cases(stderr, "  ");
+		return EXIT_USAGE;
+	}
+	if (check_events(&o))
+		return EXIT_USAGE;
+	block_run_signals();
+	return run_all(&o, cs);
+}

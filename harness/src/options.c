@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * options.c - command line of slabscale-run and of the will-it-scale style
+ * <case>_threads / <case>_processes names.  No side effects: the tests
+ * call options_parse() directly.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char *const default_events[] = {
+	"cycles", "instructions", "cache-misses", "branch-misses",
+};
+
+void usage(FILE *f, const char *prog, bool wis)
+{
+	if (wis) {
+		fprintf(f, "Usage: %s [options]\n\n"
+			"\t-s iterations\tNumber of iterations to run\n"
+			"\t-t tasks\tNumber of threads or processes to run\n"
+			"\t-m\t\tAffinitize tasks on SMT threads (default cores)\n"
+			"\t-n\t\tDo not affinitize tasks\n"
+			"\t-v\t\tPrint per task deltas\n", prog);
+		return;
+	}
+	fprintf(f,
+"Usage: %s CASE [options]\n"
+"       %s --list\n\n"
+"  -t, --tasks N[,N...]   tasks to run; a list runs one measurement each (default 1)\n"
+"  -s, --seconds S        seconds measured (default 5; 0 = until interrupted)\n"
+"      --warmup S         seconds of warmup before measuring (default 5)\n"
+"      --interval S       length of one sample (default 1)\n"
+"      --mode M           threads (default) or processes\n"
+"  -m                     bind tasks to SMT threads (default: one per core)\n"
+"  -n                     no CPU affinity\n"
+"  -v                     print per-task rates of every interval\n"
+"      --json FILE        write the results document (FILE.tN.json per N of a list)\n"
+"      --events LIST      perf/libpfm4 events (default cycles,instructions,\n"
+"                         cache-misses,branch-misses, with software fallbacks)\n"
+"      --no-events        count no PMU events\n"
+"      --param NAME=VALUE case parameter (repeatable)\n"
+"      --until-ci PCT     stop once the 95%% CI half-width < PCT%% of the mean\n"
+"                         (at least 3 intervals, at most -s)\n"
+"      --list             list the cases of this runner\n"
+"  -h, --help             this text\n"
+"Exit: 0 ok, 1 failed, 2 usage, 3 case unsupported, 130 interrupted.\n",
+		prog, prog);
+}
+
+/* "1,2,4" or "1-4" items; returns the count or -1. */
+int parse_task_list(const char *s, unsigned long *out, int max)
+{
+	int n = 0;
+	const char *p = s;
+
+	if (!*s)
+		return -1;
+	while (*p) {
+		char *end;
+		unsigned long a, b;
+
+		errno = 0;
+		if (*p < '0' || *p > '9')
+			return -1;
+		a = strtoul(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return -1;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (errno || a < 1 || b < a || b > MAX_TASKS)
+			return -1;
+		for (; a <= b; a++) {
+			if (n >= max)
+				return -1;
+			out[n++] = a;
+		}
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			return -1;
+		p = end;
+	}
+	return n;
+}
+
+static int parse_seconds(const char *s, double *out, double min)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Split a comma list into o->buf; returns the count or -1. */
+static int split_events(struct options *o, const char *s)
+{
+	char *p, *tok, *save;
+	int n = 0;
+
+	if (strlen(s) >= sizeof(o->buf))
+		return -1;
+	strcpy(o->buf, s);
+	for (p = o->buf; (tok = strtok_r(p, ",", &save)); p = NULL) {
+		if (n >= MAX_EVENTS)
+			return -1;
+		o->events[n++] = tok;
+	}
+	return n;
+}
+
+static int add_param(struct options *o, char *arg, char *err, size_t len)
+{
+	char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg) {
+		snprintf(err, len, "--param wants NAME=VALUE, got '%s'", arg);
+		return -1;
+	}
+	if (o->nr_params >= MAX_PARAMS || eq - arg >= 64 ||
+	    strlen(eq + 1) >= 256) {
+		snprintf(err, len, "--param '%s': too many or too long", arg);
+		return -1;
+	}
+	for (int i = 0; i < o->nr_params; i++)
+		if (!strncmp(o->param_name[i], arg, eq - arg) &&
+		    !o->param_name[i][eq - arg]) {
+			snprintf(err, len, "--param %.*s given twice",
+				 (int)(eq - arg), arg);
+			return -1;
+		}
+	*eq = '\0';
+	o->param_name[o->nr_params] = arg;
+	o->param_value[o->nr_params++] = eq + 1;
+	return 0;
+}
+
+static void defaults(struct options *o, char **argv)
+{
+	memset(o, 0, sizeof(*o));
+	o->prog = argv[0];
+	o->tasks[0] = 1;
+	o->nr_task_list = 1;
+	o->seconds = 5;
+	o->warmup = 5;
+	o->interval = 1;
+	o->until_ci = -1;
+	o->affinity = AFF_CORES;
+	o->events_default = true;
+	o->nr_events = 4;
+	for (int i = 0; i < 4; i++)
+		o->events[i] = default_events[i];
+}
+
+enum { OPT_WARMUP = 256, OPT_MODE, OPT_JSON, OPT_EVENTS, OPT_PARAM,
+       OPT_UNTIL_CI, OPT_LIST, OPT_INTERVAL, OPT_NO_EVENTS };
+
+static const struct option long_opts[] = {
+	{ "tasks", required_argument, NULL, 't' },
+	{ "seconds", required_argument, NULL, 's' },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
+	{ "param", required_argument, NULL, OPT_PARAM },
+	{ "until-ci", required_argument, NULL, OPT_UNTIL_CI },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_one(struct options *o, int c, char *arg, char *err,
+		     size_t len)
+{
+	switch (c) {
+	case 't':
+		o->nr_task_list = parse_task_list(arg, o->tasks, MAX_TASK_LIST);
+		if (o->nr_task_list < 1 || (o->wis && o->nr_task_list > 1)) {
+			snprintf(err, len, "bad task count '%s' (1..%d)", arg,
+				 MAX_TASKS);
+			return -1;
+		}
+		return 0;
+	case 's':
+		if (parse_seconds(arg, &o->seconds, 0)) {
+			snprintf(err, len, "bad seconds '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_WARMUP:
+		if (parse_seconds(arg, &o->warmup, 0)) {
+			snprintf(err, len, "bad --warmup '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_INTERVAL:
+		if (parse_seconds(arg, &o->interval, 0.01)) {
+			snprintf(err, len, "bad --interval '%s' (>= 0.01)", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_UNTIL_CI:
+		if (parse_seconds(arg, &o->until_ci, 0) || o->until_ci <= 0) {
+			snprintf(err, len, "bad --until-ci '%s' (percent > 0)",
+				 arg);
+			return -1;
+		}
+		return 0;
+	case OPT_MODE:
+		if (!strcmp(arg, "threads")) {
+			o->processes = false;
+		} else if (!strcmp(arg, "processes")) {
+			o->processes = true;
+		} else {
+			snprintf(err, len, "bad --mode '%s' (threads|processes)",
+				 arg);
+			return -1;
+		}
+		return 0;
+	case 'm':
+		o->affinity = AFF_SMT;
+		return 0;
+	case 'n':
+		o->affinity = AFF_NONE;
+		return 0;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	case OPT_JSON:
+		o->json = arg;
+		return 0;
+	case OPT_EVENTS:
+		o->events_default = false;
+		o->nr_events = split_events(o, arg);
+		if (o->nr_events < 1) {
+			snprintf(err, len, "bad --events '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_NO_EVENTS:
+		o->events_default = false;
+		o->nr_events = 0;
+		return 0;
+	case OPT_PARAM:
+		return add_param(o, arg, err, len);
+	case OPT_LIST:
+		o->list = true;
+		return 0;
+	case 'h':
+		o->help = true;
+		return 0;
+	default:
+		snprintf(err, len, "unknown option");
+		return -1;
+	}
+}
+
+/*
+ * Returns 0 on success, -1 on a usage error (message in err).  With wis
+ * set by the caller (argv[0] named a case), only will-it-scale's options
+ * are accepted and its 6-interval warmup and endless default apply.
+ */
+int options_parse(struct options *o, int argc, char **argv,
+		  char *err, size_t errlen)
+{
+	bool wis = o->wis;
+	const char *case_name = o->case_name;
+	int c;
+
+	defaults(o, argv);
+	o->wis = wis;
+	o->case_name = case_name;
+	if (wis) {
+		o->seconds = 0;
+		o->warmup = 6;
+	}
+	err[0] = '\0';
+	optind = 0;	/* 0: full re-initialisation (tests parse many times) */
+	opterr = 0;
+	for (;;) {
+		c = wis ? getopt(argc, argv, "+t:s:mnvh")
+			: getopt_long(argc, argv, "t:s:mnvh", long_opts, NULL);
+		if (c < 0)
+			break;
+		if (c == '?' || c == ':') {
+			if (optopt)
+				snprintf(err, errlen, "bad option '-%c'", optopt);
+			else
+				snprintf(err, errlen, "bad option '%s'",
+					 argv[optind - 1]);
+			return -1;
+		}
+		if (wis && c == 's') {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 0) {
+				snprintf(err, errlen, "bad -s '%s'", optarg);
+				return -1;
+			}
+			o->seconds = v;
+			continue;
+		}
+		if (parse_one(o, c, optarg, err, errlen))
+			return -1;
+	}
+	if (wis) {
+		if (optind < argc) {
+			snprintf(err, errlen, "unexpected argument '%s'",
+				 argv[optind]);
+			return -1;
+		}
+		return 0;
+	}
+	if (optind < argc)
+		o->case_name = argv[optind++];
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (!o->case_name && !o->list && !o->help) {
+		snprintf(err, errlen, "no case given");
+		return -1;
+	}
+	if (o->until_ci > 0 && o->seconds == 0) {
+		snprintf(err, errlen, "--until-ci needs a cap: -s S > 0");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * "page_fault3_threads" -> ("page_fault3", threads).  Returns 0 when
+ * argv0's basename has the will-it-scale form, -1 otherwise.
+ */
+int wis_name_split(const char *argv0, char *case_name, size_t len,
+		   bool *processes)
+{
+	const char *base = strrchr(argv0, '/');
+	static const char *const suffix[] = { "_threads", "_processes" };
+	size_t n, sl;
+
+	base = base ? base + 1 : argv0;
+	n = strlen(base);
+	for (int i = 0; i < 2; i++) {
+		sl = strlen(suffix[i]);
+		if (n > sl && !strcmp(base + n - sl, suffix[i]) &&
+		    n - sl < len) {
+			memcpy(case_name, base, n - sl);
+			case_name[n - sl] = '\0';
+			*processes = i == 1;
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * output.c - will-it-scale's text output, line for line, and slabscale's
+ * summary line after it.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "run.h"
+
+static unsigned long long round_rate(double v)
+{
+	return v <= 0 ? 0 : (unsigned long long)llround(v);
+}
+
+void output_header(const struct run *r)
+{
+	printf("testcase:%s\n", case_description(r->cs));
+	printf("warmup\n");
+	fflush(stdout);
+}
+
+void output_measurement(void)
+{
+	printf("measurement\n");
+	fflush(stdout);
+}
+
+/* One interval: rates normalised by its measured length. */
+void output_sample(const struct run *r, const struct sample *s)
+{
+	if (r->o->verbose) {
+		for (unsigned long i = 0; i < r->nr; i++)
+			printf("%s%llu", i ? " " : "", round_rate(s->rates[i]));
+		printf("\n");
+	}
+	printf("min:%llu max:%llu total:%llu\n", round_rate(s->min),
+	       round_rate(s->max), round_rate(s->total));
+	fflush(stdout);
+}
+
+void output_footer(const struct run *r)
+{
+	const struct run_stats *st = &r->st;
+
+	if (r->status != RUN_OK || !st->intervals)
+		return;
+	printf("average:%llu\n", round_rate(st->ops_per_sec));
+	if (!r->o->wis)
+		printf("%s: %.0f \u00b1%.1f%% (median %.0f, %d intervals, "
+		       "tasks %.0f..%.0f)\n",
+		       r->o->processes ? "per_process_ops" : "per_thread_ops",
+		       st->per_task_ops, st->cv * 100, st->median,
+		       st->intervals, st->task_min, st->task_max);
+	fflush(stdout);
+}

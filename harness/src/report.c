@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * report.c - the results document of one run (docs/results-schema.md),
+ * written to a temporary file in the target directory and renamed.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "run.h"
+
+#define SCHEMA_NAME	"slabscale-run"
+#define SCHEMA_VERSION	1
+
+void iso_time_now(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void json_path_for(const char *path, unsigned long nr, bool list, char *out,
+		   size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(path, '.');
+
+	if (!list) {
+		snprintf(out, len, "%s", path);
+		return;
+	}
+	if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : path))
+		snprintf(out, len, "%s.t%lu", path, nr);
+	else
+		snprintf(out, len, "%.*s.t%lu%s", (int)(dot - path), path, nr,
+			 dot);
+}
+
+static const char *status_name(enum run_status s)
+{
+	static const char *const n[] = { "ok", "interrupted", "failed",
+					 "skipped" };
+	return n[s];
+}
+
+static void w_failure(struct json *j, const struct run *r)
+{
+	const struct fail_info *f = &r->fail;
+
+	json_key(j, "failure");
+	if (!r->has_fail) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_key(j, "task");
+	if (f->task >= 0)
+		json_int(j, f->task);
+	else
+		json_null(j);
+	json_key(j, "pid");
+	if (f->pid > 0)
+		json_int(j, f->pid);
+	else
+		json_null(j);
+	json_key(j, "signal");
+	json_str(j, f->sig > 0 ? signal_name(f->sig) : NULL);
+	json_key(j, "exit_code");
+	if (f->exit_code >= 0)
+		json_int(j, f->exit_code);
+	else
+		json_null(j);
+	json_key(j, "message");
+	json_str(j, f->msg);
+	json_obj_end(j);
+}
+
+static void w_params(struct json *j)
+{
+	struct shared_ctl *c = sh.ctl;
+
+	json_key(j, "params");
+	json_obj_begin(j);
+	for (int i = 0; c && i < c->nr_params; i++) {
+		json_key(j, c->params[i].name);
+		json_str(j, c->params[i].value);
+	}
+	json_obj_end(j);
+}
+
+static void w_options(struct json *j, const struct run *r)
+{
+	static const char *const aff[] = { "cores", "smt", "none" };
+	const struct options *o = r->o;
+
+	json_key(j, "options");
+	json_obj_begin(j);
+	json_key(j, "seconds");
+	json_num(j, o->seconds);
+	json_key(j, "warmup");
+	json_num(j, o->warmup);
+	json_key(j, "interval");
+	json_num(j, o->interval);
+	json_key(j, "affinity");
+	json_str(j, aff[o->affinity]);
+	json_key(j, "until_ci");
+	if (o->until_ci > 0)
+		json_num(j, o->until_ci);
+	else
+		json_null(j);
+	json_key(j, "events");
+	json_arr_begin(j);
+	for (int i = 0; i < o->nr_events; i++)
+		json_str(j, o->events[i]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void w_host(struct json *j, const struct hostinfo *h)
+{
+	json_key(j, "host");
+	json_obj_begin(j);
+	json_key(j, "hostname");
+	json_str(j, h->hostname);
+	json_key(j, "kernel");
+	json_str(j, h->kernel);
+	json_key(j, "kernel_version");
+	json_str(j, h->kernel_version);
+	json_key(j, "arch");
+	json_str(j, h->arch);
+	json_key(j, "cpu_model");
+	json_str(j, h->cpu_model);
+	json_key(j, "nr_cpus");
+	json_int(j, h->nr_cpus);
+	json_key(j, "cores");
+	json_int(j, h->cores);
+	json_key(j, "smt");
+	json_int(j, h->smt);
+	json_key(j, "numa_nodes");
+	json_int(j, h->numa_nodes);
+	json_key(j, "memory_bytes");
+	json_uint(j, h->memory_bytes);
+	json_key(j, "tmp_fstype");
+	json_str(j, h->tmp_fstype);
+	json_obj_end(j);
+}
+
+static void w_build(struct json *j)
+{
+	json_key(j, "build");
+	json_obj_begin(j);
+	json_key(j, "git_commit");
+	json_str(j, build_git_commit);
+	json_key(j, "git_dirty");
+	json_bool(j, build_git_dirty);
+	json_key(j, "compiler");
+	json_str(j, build_compiler);
+	json_key(j, "cflags");
+	json_str(j, build_cflags);
+	json_key(j, "variant");
+	json_str(j, runner_variant);
+	json_obj_end(j);
+}
+
+static void w_tasks(struct json *j, const struct run *r)
+{
+	json_key(j, "tasks");
+	json_arr_begin(j);
+	for (unsigned long i = 0; i < r->nr; i++) {
+		json_obj_begin(j);
+		json_key(j, "nr");
+		json_uint(j, i);
+		json_key(j, "cpu");
+		if (r->cpus[i] >= 0)
+			json_int(j, r->cpus[i]);
+		else
+			json_null(j);
+		json_key(j, "pid");
+		json_int(j, sh.info[i].pid);
+		json_key(j, "tid");
+		json_int(j, sh.info[i].tid);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void w_samples(struct json *j, const struct run *r)
+{
+	json_key(j, "samples");
+	json_arr_begin(j);
+	for (int k = 0; k < r->nr_samples; k++) {
+		const struct sample *s = &r->samples[k];
+
+		json_obj_begin(j);
+		json_key(j, "warmup");
+		json_bool(j, s->warmup);
+		json_key(j, "seconds");
+		json_num(j, s->secs);
+		json_key(j, "deltas");
+		json_arr_begin(j);
+		for (unsigned long i = 0; i < r->nr; i++)
+			json_uint(j, s->deltas[i]);
+		json_arr_end(j);
+		json_key(j, "rates");
+		json_arr_begin(j);
+		for (unsigned long i = 0; i < r->nr; i++)
+			json_num(j, s->rates[i]);
+		json_arr_end(j);
+		json_key(j, "min");
+		json_num(j, s->min);
+		json_key(j, "max");
+		json_num(j, s->max);
+		json_key(j, "total");
+		json_num(j, s->total);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void w_stats(struct json *j, const struct run *r)
+{
+	const struct run_stats *st = &r->st;
+
+	json_key(j, "stats");
+	json_obj_begin(j);
+	json_key(j, "intervals");
+	json_int(j, st->intervals);
+	json_key(j, "ops_per_sec");
+	json_num(j, st->ops_per_sec);
+	json_key(j, "per_task_ops");
+	json_num(j, st->per_task_ops);
+	json_key(j, r->o->processes ? "per_process_ops" : "per_thread_ops");
+	json_num(j, st->per_task_ops);
+	json_key(j, "mean");
+	json_num(j, st->mean);
+	json_key(j, "median");
+	json_num(j, st->median);
+	json_key(j, "stddev");
+	json_num(j, st->stddev);
+	json_key(j, "cv");
+	json_num(j, st->cv);
+	json_key(j, "task_min");
+	json_num(j, st->task_min);
+	json_key(j, "task_max");
+	json_num(j, st->task_max);
+	json_key(j, "iterations");
+	json_uint(j, st->iterations);
+	json_key(j, "measured_seconds");
+	json_num(j, st->measured_seconds);
+	json_obj_end(j);
+}
+
+static void w_pmu_event(struct json *j, const struct run *r,
+			const struct pmu_event *e)
+{
+	unsigned long long raw, en, run;
+	double value;
+	bool scaled;
+
+	pmu_event_totals(e, r->nr, &value, &raw, &en, &run, &scaled);
+	json_obj_begin(j);
+	json_key(j, "name");
+	json_str(j, e->name);
+	json_key(j, "pfm_name");
+	json_str(j, e->pfm_name[0] ? e->pfm_name : NULL);
+	json_key(j, "status");
+	json_str(j, e->ok ? "ok" : "unavailable");
+	json_key(j, "fallback");
+	json_bool(j, e->fallback);
+	json_key(j, "errno_name");
+	json_str(j, e->ok ? NULL : errno_name(e->err));
+	json_key(j, "reason");
+	json_str(j, e->ok ? NULL : e->reason);
+	if (!e->ok) {
+		json_obj_end(j);
+		return;
+	}
+	json_key(j, "value");
+	json_num(j, value);
+	json_key(j, "raw");
+	json_uint(j, raw);
+	json_key(j, "time_enabled");
+	json_uint(j, en);
+	json_key(j, "time_running");
+	json_uint(j, run);
+	json_key(j, "scaled");
+	json_bool(j, scaled);
+	json_key(j, "per_op");
+	if (r->st.iterations)
+		json_num(j, value / r->st.iterations);
+	else
+		json_null(j);
+	json_key(j, "per_task");
+	json_arr_begin(j);
+	for (unsigned long i = 0; i < r->nr; i++)
+		json_num(j, e->value[i]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void w_pmu(struct json *j, const struct run *r)
+{
+	json_key(j, "pmu");
+	json_obj_begin(j);
+	json_key(j, "error");
+	json_str(j, r->pmu_error[0] ? r->pmu_error : NULL);
+	json_key(j, "events");
+	json_arr_begin(j);
+	for (int i = 0; r->pmu_opened && i < r->pmu.nr_events; i++)
+		w_pmu_event(j, r, &r->pmu.ev[i]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void w_rusage(struct json *j, const struct run *r)
+{
+	struct proc_usage sum = { 0 };
+
+	for (unsigned long i = 0; r->window_done && i < r->nr; i++) {
+		const struct proc_usage *a = &r->use0[i], *b = &r->use1[i];
+
+		sum.vol_cs += b->vol_cs - a->vol_cs;
+		sum.invol_cs += b->invol_cs - a->invol_cs;
+		sum.minflt += b->minflt - a->minflt;
+		sum.majflt += b->majflt - a->majflt;
+		sum.utime += b->utime - a->utime;
+		sum.stime += b->stime - a->stime;
+		if (b->hwm_kb > sum.hwm_kb)
+			sum.hwm_kb = b->hwm_kb;
+	}
+	json_key(j, "rusage");
+	json_obj_begin(j);
+	json_key(j, "voluntary_ctxt_switches");
+	json_uint(j, sum.vol_cs);
+	json_key(j, "involuntary_ctxt_switches");
+	json_uint(j, sum.invol_cs);
+	json_key(j, "minor_faults");
+	json_uint(j, sum.minflt);
+	json_key(j, "major_faults");
+	json_uint(j, sum.majflt);
+	json_key(j, "user_seconds");
+	json_num(j, sum.utime);
+	json_key(j, "system_seconds");
+	json_num(j, sum.stime);
+	json_key(j, "max_rss_kb");
+	json_uint(j, sum.hwm_kb);
+	json_obj_end(j);
+}
+
+static void w_latency(struct json *j, const struct run *r, int id)
+{
+	static unsigned long long b[HIST_NR];
+	unsigned long long count = 0, sum = 0, min = 0, max = 0;
+
+	memset(b, 0, sizeof(b));
+	for (unsigned long t = 0; t <= r->nr; t++) {
+		const struct metric_slot *m = metric_slot(t, id);
+
+		if (!m->count)
+			continue;
+		for (unsigned int i = 0; i < HIST_NR; i++)
+			b[i] += m->buckets[i];
+		if (!count || m->min - 1 < min)
+			min = m->min - 1;
+		if (m->max > max)
+			max = m->max;
+		count += m->count;
+		sum += m->sum;
+	}
+	json_key(j, "count");
+	json_uint(j, count);
+	json_key(j, "mean");
+	if (count)
+		json_num(j, (double)sum / count);
+	else
+		json_null(j);
+	json_key(j, "min");
+	json_uint(j, min);
+	json_key(j, "p50");
+	json_uint(j, hist_percentile(b, count, 0.50, min, max));
+	json_key(j, "p90");
+	json_uint(j, hist_percentile(b, count, 0.90, min, max));
+	json_key(j, "p99");
+	json_uint(j, hist_percentile(b, count, 0.99, min, max));
+	json_key(j, "max");
+	json_uint(j, max);
+}
+
+static void w_metric(struct json *j, const struct run *r, int id)
+{
+	const struct metric_def *d = &sh.ctl->metrics[id];
+	int kind = d->kind & 0xff;
+	unsigned long long value = 0;
+
+	json_key(j, d->name);
+	json_obj_begin(j);
+	json_key(j, "kind");
+	json_str(j, kind == HARNESS_LATENCY ? "latency" :
+		 kind == HARNESS_COUNTER ? "counter" : "max");
+	json_key(j, "unit");
+	json_str(j, d->unit);
+	if (kind == HARNESS_LATENCY) {
+		w_latency(j, r, id);
+	} else {
+		for (unsigned long t = 0; t <= r->nr; t++) {
+			const struct metric_slot *m = metric_slot(t, id);
+
+			if (kind == HARNESS_COUNTER)
+				value += m->sum;
+			else if (m->max > value)
+				value = m->max;
+		}
+		json_key(j, "value");
+		json_uint(j, value);
+	}
+	json_key(j, "per_task");
+	json_arr_begin(j);
+	for (unsigned long t = 0; t < r->nr; t++) {
+		const struct metric_slot *m = metric_slot(t, id);
+
+		json_uint(j, kind == HARNESS_LATENCY ? m->count :
+			  kind == HARNESS_COUNTER ? m->sum : m->max);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void w_metrics(struct json *j, const struct run *r)
+{
+	json_key(j, "metrics");
+	json_obj_begin(j);
+	for (int i = 0; i < sh.ctl->nr_metrics; i++)
+		w_metric(j, r, i);
+	json_obj_end(j);
+}
+
+static void w_allocator(struct json *j)
+{
+	json_key(j, "allocator");
+	if (!harness_slab_stats) {
+		json_null(j);
+		return;
+	}
+	json_arr_begin(j);
+	for (unsigned int i = 0; i < sh.nr_blobs; i++) {
+		struct blob_hdr *b = blob_at(i);
+		char *text = (char *)(b + 1);
+
+		if (b->len > 0 && text[0] == '{') {
+			text[b->len] = '\0';
+			json_raw(j, text);
+		} else {
+			json_null(j);
+		}
+	}
+	json_arr_end(j);
+}
+
+static void w_document(struct json *j, const struct run *r)
+{
+	json_obj_begin(j);
+	json_key(j, "schema");
+	json_str(j, SCHEMA_NAME);
+	json_key(j, "schema_version");
+	json_int(j, SCHEMA_VERSION);
+	json_key(j, "status");
+	json_str(j, status_name(r->status));
+	w_failure(j, r);
+	json_key(j, "case");
+	json_str(j, r->cs->name);
+	json_key(j, "description");
+	json_str(j, case_description(r->cs));
+	json_key(j, "mode");
+	json_str(j, r->o->processes ? "processes" : "threads");
+	json_key(j, "nr_task");
+	json_uint(j, r->nr);
+	json_key(j, "variant");
+	json_str(j, runner_variant);
+	w_params(j);
+	w_options(j, r);
+	json_key(j, "start_time");
+	json_str(j, r->start_time);
+	json_key(j, "end_time");
+	json_str(j, r->end_time[0] ? r->end_time : r->start_time);
+	w_host(j, r->host);
+	w_build(j);
+	w_tasks(j, r);
+	w_samples(j, r);
+	w_stats(j, r);
+	w_pmu(j, r);
+	w_rusage(j, r);
+	w_metrics(j, r);
+	w_allocator(j);
+	json_obj_end(j);
+	fputc('\n', j->f);
+}
+
+/* Write atomically: temporary file in the same directory, then rename. */
+int report_write(const struct run *r, const char *path)
+{
+	char tmp[4096], dir[4096];
+	struct json j;
+	FILE *f;
+	int fd, err;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(dir),
+		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+	fd = mkstemp(tmp);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "slabscale-run: cannot write %s: %s\n", path,
+			strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		return -1;
+	}
+	{
+		mode_t um = umask(0);
+
+		umask(um);
+		fchmod(fd, 0666 & ~um);
+	}
+	json_init(&j, f, 1);
+	w_document(&j, r);
+	err = fflush(f) || ferror(f) || fsync(fd);
+	err |= fclose(f) != 0;
+	if (err || rename(tmp, path)) {
+		fprintf(stderr, "slabscale-run: cannot write %s: %s\n", path,
+			strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}

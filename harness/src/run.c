@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * run.c - the coordinator's side of one measurement (one nr_task).
+ *
+ *  1. shared area, fork the host (prepare, tasks), wait until every task
+ *     is ready at the start barrier;
+ *  2. open the PMU counters on the tasks' tids (disabled);
+ *  3. release the tasks; sample every interval on absolute CLOCK_MONOTONIC
+ *     deadlines, dividing each delta by the interval's measured length;
+ *  4. after the warmup intervals open the window (PMU on, metrics on,
+ *     /proc usage), after the last measured one close it;
+ *  5. allocator snapshots, stop the tasks, wait for testcase_cleanup().
+ *
+ * The coordinator blocks SIGCHLD, SIGINT, SIGTERM and SIGUSR2 (main.c) and
+ * takes them with sigtimedwait() while it waits, so a dying host or task
+ * (SIGCHLD, or SIGUSR2 from fail_record()) and Ctrl-C are seen at once.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run.h"
+
+#define SNAPSHOT_TIMEOUT_NS	5000000000ULL
+#define RETURN_GRACE_NS		5000000000ULL
+#define CLEANUP_TIMEOUT_NS	60000000000ULL
+
+enum ev { EV_TIMEOUT, EV_INTERRUPT, EV_FAIL, EV_HOST_EXIT };
+
+static pid_t host_pid;
+static int host_status;
+static bool host_reaped;
+static int interrupts;
+
+static bool fail_published(void)
+{
+	return __atomic_load_n(&sh.ctl->fail.claimed, __ATOMIC_ACQUIRE) == 2;
+}
+
+static void reap_host(bool block)
+{
+	int st;
+
+	if (host_reaped || !host_pid)
+		return;
+	if (waitpid(host_pid, &st, block ? 0 : WNOHANG) == host_pid) {
+		host_status = st;
+		host_reaped = true;
+	}
+}
+
+/* Wait until deadline (CLOCK_MONOTONIC ns) or something happens. */
+static enum ev wait_event(unsigned long long deadline)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR2);
+	for (;;) {
+		unsigned long long now = now_ns();
+		struct timespec ts;
+		int sig;
+
+		if (fail_published())
+			return EV_FAIL;
+		reap_host(false);
+		if (host_reaped)
+			return EV_HOST_EXIT;
+		if (now >= deadline)
+			return EV_TIMEOUT;
+		ts.tv_sec = (deadline - now) / 1000000000ULL;
+		ts.tv_nsec = (deadline - now) % 1000000000ULL;
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGINT || sig == SIGTERM) {
+			interrupts++;
+			return EV_INTERRUPT;
+		}
+	}
+}
+
+static void kill_everything(void)
+{
+	for (unsigned long i = 0; i < sh.ctl->nr_tasks; i++)
+		if (sh.info[i].pid > 0 && sh.ctl->processes)
+			kill(sh.info[i].pid, SIGKILL);
+	if (host_pid && !host_reaped)
+		kill(host_pid, SIGKILL);
+	reap_host(true);
+}
+
+static void set_failed(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* First failure wins; a published one from the shared area beats ours. */
+static void set_failed(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->status == RUN_FAILED)
+		return;
+	r->status = RUN_FAILED;
+	r->has_fail = true;
+	if (fail_published()) {
+		r->fail = sh.ctl->fail;
+		return;
+	}
+	memset(&r->fail, 0, sizeof(r->fail));
+	r->fail.task = -1;
+	r->fail.exit_code = -1;
+	va_start(ap, fmt);
+	vsnprintf(r->fail.msg, sizeof(r->fail.msg), fmt, ap);
+	va_end(ap);
+}
+
+static void host_exit_failure(struct run *r)
+{
+	int st = host_status;
+
+	if (sh.ctl->usage_error)
+		return;
+	if (WIFSIGNALED(st)) {
+		set_failed(r, "host process (pid %d) killed by %s", host_pid,
+			   signal_name(WTERMSIG(st)));
+		if (!r->fail.sig && r->fail.task < 0) {
+			r->fail.sig = WTERMSIG(st);
+			r->fail.pid = host_pid;
+		}
+	} else if (WEXITSTATUS(st)) {
+		set_failed(r, "host process exited with code %d",
+			   WEXITSTATUS(st));
+		if (r->fail.exit_code < 0)
+			r->fail.exit_code = WEXITSTATUS(st);
+	} else {
+		set_failed(r, "host process exited before the end of the run");
+	}
+}
+
+/* React to an event during the run; false = stop measuring. */
+static bool handle_event(struct run *r, enum ev e)
+{
+	switch (e) {
+	case EV_TIMEOUT:
+		return true;
+	case EV_INTERRUPT:
+		if (r->status == RUN_OK)
+			r->status = RUN_INTERRUPTED;
+		return false;
+	case EV_FAIL:
+		set_failed(r, "failure");
+		return false;
+	case EV_HOST_EXIT:
+		host_exit_failure(r);
+		return false;
+	}
+	return false;
+}
+
+static bool wait_ready(struct run *r)
+{
+	while (__atomic_load_n(&sh.ctl->ready, __ATOMIC_ACQUIRE) <
+	       (int)r->nr) {
+		if (!handle_event(r, wait_event(now_ns() + 20000000ULL)))
+			return false;
+	}
+	return true;
+}
+
+static void read_counters(const struct run *r, unsigned long long *out)
+{
+	for (unsigned long i = 0; i < r->nr; i++)
+		out[i] = __atomic_load_n(task_counter(i), __ATOMIC_RELAXED);
+}
+
+static struct sample *sample_add(struct run *r, bool warmup, double secs,
+				 const unsigned long long *cur,
+				 const unsigned long long *prev)
+{
+	struct sample *s;
+
+	if (r->nr_samples == r->cap_samples) {
+		int cap = r->cap_samples ? 2 * r->cap_samples : 64;
+		struct sample *n = realloc(r->samples, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		r->samples = n;
+		r->cap_samples = cap;
+	}
+	s = &r->samples[r->nr_samples];
+	s->deltas = calloc(r->nr, sizeof(*s->deltas));
+	s->rates = calloc(r->nr, sizeof(*s->rates));
+	if (!s->deltas || !s->rates)
+		return NULL;
+	r->nr_samples++;
+	s->warmup = warmup;
+	s->secs = secs;
+	s->min = INFINITY;
+	s->max = 0;
+	s->total = 0;
+	for (unsigned long i = 0; i < r->nr; i++) {
+		s->deltas[i] = cur[i] - prev[i];
+		s->rates[i] = s->deltas[i] / secs;
+		if (s->rates[i] < s->min)
+			s->min = s->rates[i];
+		if (s->rates[i] > s->max)
+			s->max = s->rates[i];
+		s->total += s->rates[i];
+	}
+	return s;
+}
+
+static void usage_snapshot(const struct run *r, struct proc_usage *u)
+{
+	for (unsigned long i = 0; i < r->nr; i++)
+		procstat_read(sh.info[i].pid, sh.info[i].tid, &u[i]);
+}
+
+static void window_open(struct run *r, const unsigned long long *cnt,
+			unsigned long long t)
+{
+	memcpy(r->win_start, cnt, r->nr * sizeof(*cnt));
+	r->win_t0 = t;
+	r->window_open = true;
+	__atomic_store_n(&sh.ctl->measuring, 1, __ATOMIC_RELEASE);
+	if (r->pmu_opened)
+		pmu_enable(&r->pmu);
+	usage_snapshot(r, r->use0);
+}
+
+static void window_close(struct run *r, const unsigned long long *cnt,
+			 unsigned long long t)
+{
+	if (!r->window_open || r->window_done)
+		return;
+	if (r->pmu_opened) {
+		pmu_disable(&r->pmu);
+		pmu_read(&r->pmu);
+	}
+	__atomic_store_n(&sh.ctl->measuring, 0, __ATOMIC_RELEASE);
+	usage_snapshot(r, r->use1);
+	memcpy(r->win_end, cnt, r->nr * sizeof(*cnt));
+	r->win_t1 = t;
+	r->window_done = true;
+}
+
+static bool ci_reached(const struct run *r)
+{
+	double *v;
+	bool done;
+	int n = 0;
+
+	if (r->o->until_ci <= 0)
+		return false;
+	v = calloc(r->nr_samples + 1, sizeof(*v));
+	if (!v)
+		return false;
+	for (int i = 0; i < r->nr_samples; i++)
+		if (!r->samples[i].warmup)
+			v[n++] = r->samples[i].total / r->nr;
+	done = n >= 3 && stats_ci95_rel(v, n) * 100 < r->o->until_ci;
+	free(v);
+	return done;
+}
+
+/* The sampling loop; returns with the window closed (or never opened). */
+static void measure(struct run *r)
+{
+	unsigned long long interval = r->o->interval * 1e9;
+	unsigned long long *prev = calloc(r->nr, sizeof(*prev));
+	unsigned long long *cur = calloc(r->nr, sizeof(*cur));
+	unsigned long long t_prev, t, deadline;
+	int measured = 0;
+
+	output_header(r);
+	if (!r->warmup_n)
+		output_measurement();
+	__atomic_store_n(&sh.ctl->start, 1, __ATOMIC_RELEASE);
+	futex_wake_all(&sh.ctl->start);
+	t_prev = now_ns();
+	if (!r->warmup_n)
+		window_open(r, prev, t_prev);
+	deadline = t_prev;
+	for (int k = 0;; k++) {
+		struct sample *s;
+
+		deadline += interval;
+		if (!handle_event(r, wait_event(deadline)))
+			break;
+		read_counters(r, cur);
+		t = now_ns();
+		s = sample_add(r, k < r->warmup_n, (t - t_prev) / 1e9, cur,
+			       prev);
+		if (!s) {
+			set_failed(r, "out of memory for samples");
+			break;
+		}
+		output_sample(r, s);
+		memcpy(prev, cur, r->nr * sizeof(*cur));
+		t_prev = t;
+		if (k + 1 == r->warmup_n) {
+			output_measurement();
+			window_open(r, cur, t);
+			continue;
+		}
+		if (s->warmup)
+			continue;
+		measured++;
+		if ((r->measure_n && measured >= r->measure_n) || ci_reached(r))
+			break;
+	}
+	/* An interrupted or failed run keeps the intervals it completed. */
+	window_close(r, prev, t_prev);
+	free(prev);
+	free(cur);
+}
+
+/* Allocator snapshots from every process that has tasks. */
+static void take_snapshots(struct run *r)
+{
+	unsigned long long dl = now_ns() + SNAPSHOT_TIMEOUT_NS;
+
+	if (!harness_slab_stats || r->status == RUN_FAILED)
+		return;
+	__atomic_store_n(&sh.ctl->snap_req, 1, __ATOMIC_RELEASE);
+	futex_wake_all(&sh.ctl->snap_req);
+	while (__atomic_load_n(&sh.ctl->snap_done, __ATOMIC_ACQUIRE) <
+	       (int)sh.nr_blobs) {
+		enum ev e = wait_event(now_ns() + 10000000ULL);
+
+		if (e == EV_INTERRUPT && interrupts > 1)
+			return;
+		if (e == EV_FAIL || e == EV_HOST_EXIT) {
+			handle_event(r, e);
+			return;
+		}
+		if (now_ns() > dl) {
+			fprintf(stderr, "slabscale-run: allocator snapshot "
+				"timed out\n");
+			return;
+		}
+	}
+}
+
+/* Processes mode: tasks that never look at harness_should_stop() die. */
+static void stop_task_processes(struct run *r)
+{
+	unsigned long long dl = now_ns() + RETURN_GRACE_NS;
+	unsigned long i;
+
+	for (i = 0; i < r->nr; i++)
+		if (!sh.info[i].polls_stop && sh.info[i].pid > 0)
+			kill(sh.info[i].pid, SIGKILL);
+	for (i = 0; i < r->nr; i++) {
+		while (sh.info[i].polls_stop &&
+		       __atomic_load_n(&sh.info[i].state, __ATOMIC_ACQUIRE) <
+		       TASK_RETURNED && now_ns() < dl && !host_reaped) {
+			wait_event(now_ns() + 5000000ULL);
+			if (interrupts > 1)
+				break;
+		}
+		if (sh.info[i].pid > 0 &&
+		    __atomic_load_n(&sh.info[i].state, __ATOMIC_ACQUIRE) <
+		    TASK_RETURNED)
+			kill(sh.info[i].pid, SIGKILL);
+	}
+}
+
+static void finish(struct run *r)
+{
+	unsigned long long dl;
+
+	if (r->status == RUN_FAILED) {
+		kill_everything();
+		return;
+	}
+	take_snapshots(r);
+	__atomic_store_n(&sh.ctl->stop, 1, __ATOMIC_RELEASE);
+	futex_wake_all(&sh.ctl->stop);
+	if (sh.ctl->processes)
+		stop_task_processes(r);
+	dl = now_ns() + CLEANUP_TIMEOUT_NS;
+	while (!host_reaped) {
+		enum ev e = wait_event(dl);
+
+		if (e == EV_TIMEOUT) {
+			set_failed(r, "testcase_cleanup() did not finish in "
+				   "%llu s", CLEANUP_TIMEOUT_NS / 1000000000ULL);
+			break;
+		}
+		if (e == EV_INTERRUPT && interrupts > 1)
+			break;
+		if (e == EV_FAIL) {
+			set_failed(r, "failure");
+			break;
+		}
+	}
+	if (host_reaped && (WIFSIGNALED(host_status) ||
+			    WEXITSTATUS(host_status)))
+		host_exit_failure(r);
+	kill_everything();
+}
+
+static int alloc_run(struct run *r)
+{
+	r->cpus = calloc(r->nr, sizeof(int));
+	r->win_start = calloc(r->nr, sizeof(unsigned long long));
+	r->win_end = calloc(r->nr, sizeof(unsigned long long));
+	r->use0 = calloc(r->nr, sizeof(struct proc_usage));
+	r->use1 = calloc(r->nr, sizeof(struct proc_usage));
+	return r->cpus && r->win_start && r->win_end && r->use0 && r->use1
+	       ? 0 : -1;
+}
+
+static void open_pmu(struct run *r)
+{
+	int tids[r->nr];
+
+	if (!r->o->nr_events)
+		return;
+	for (unsigned long i = 0; i < r->nr; i++)
+		tids[i] = sh.info[i].tid;
+	if (pmu_open(&r->pmu, &pmu_sys_ops, r->o->events, r->o->nr_events,
+		     r->o->events_default, tids, r->nr, r->pmu_error,
+		     sizeof(r->pmu_error))) {
+		fprintf(stderr, "slabscale-run: PMU: %s\n", r->pmu_error);
+		pmu_close(&r->pmu);
+		return;
+	}
+	r->pmu_opened = true;
+}
+
+static int exit_code(const struct run *r)
+{
+	if (sh.ctl->usage_error)
+		return EXIT_USAGE;
+	switch (r->status) {
+	case RUN_OK:
+		return EXIT_OK;
+	case RUN_INTERRUPTED:
+		return EXIT_INTERRUPTED;
+	case RUN_SKIPPED:
+		return EXIT_SKIPPED;
+	default:
+		return EXIT_FAILED;
+	}
+}
+
+static void report_failure(const struct run *r)
+{
+	if (sh.ctl->usage_error) {
+		fprintf(stderr, "slabscale-run: %s\n", sh.ctl->usage_msg);
+		return;
+	}
+	if (r->status == RUN_FAILED)
+		fprintf(stderr, "slabscale-run: %s: run failed: %s\n",
+			r->cs->name, r->fail.msg);
+	else if (r->status == RUN_INTERRUPTED)
+		fprintf(stderr, "slabscale-run: %s: interrupted after %d "
+			"measured interval(s)\n", r->cs->name, r->st.intervals);
+}
+
+int run_one(struct run *r)
+{
+	const struct options *o = r->o;
+	int rc;
+
+	host_pid = 0;
+	host_reaped = false;
+	if (alloc_run(r) || shared_create(r->nr, o->processes)) {
+		fprintf(stderr, "slabscale-run: out of memory\n");
+		return EXIT_FAILED;
+	}
+	sh.cs = r->cs;
+	sh.opt = o;
+	sh.ctl->coord_pid = getpid();
+	sh.ctl->verbose = o->verbose;
+	params_init(o);
+	for (unsigned long i = 0; i < r->nr; i++)
+		r->cpus[i] = sh.info[i].cpu =
+			topology_cpu_for(r->topo, o->affinity, i);
+	r->warmup_n = lround(o->warmup / o->interval);
+	r->measure_n = lround(o->seconds / o->interval);
+	if (o->seconds > 0 && !r->measure_n)
+		r->measure_n = 1;
+	iso_time_now(r->start_time, sizeof(r->start_time));
+	fflush(NULL);
+	host_pid = fork();
+	if (host_pid < 0) {
+		fprintf(stderr, "slabscale-run: fork: %s\n", strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (!host_pid)
+		host_main(o, r->cs, r->nr, r->cpus);
+	if (wait_ready(r)) {
+		open_pmu(r);
+		measure(r);
+	}
+	finish(r);
+	iso_time_now(r->end_time, sizeof(r->end_time));
+	run_compute_stats(r);
+	output_footer(r);
+	report_failure(r);
+	rc = exit_code(r);
+	if (r->json_path && rc != EXIT_USAGE &&
+	    report_write(r, r->json_path) && rc == EXIT_OK)
+		rc = EXIT_FAILED;
+	return rc;
+}
+
+void run_free(struct run *r)
+{
+	if (r->pmu_opened)
+		pmu_close(&r->pmu);
+	for (int i = 0; i < r->nr_samples; i++) {
+		free(r->samples[i].deltas);
+		free(r->samples[i].rates);
+	}
+	free(r->samples);
+	free(r->cpus);
+	free(r->win_start);
+	free(r->win_end);
+	free(r->use0);
+	free(r->use1);
+	shared_destroy();
+}
+
+void run_compute_stats(struct run *r)
+{
+	struct run_stats *st = &r->st;
+	double *v = calloc(r->nr_samples + 1, sizeof(*v)), secs;
+	int n = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (!v)
+		return;
+	for (int i = 0; i < r->nr_samples; i++) {
+		if (r->samples[i].warmup)
+			continue;
+		v[n++] = r->samples[i].total;
+	}
+	st->intervals = n;
+	st->ops_per_sec = stats_mean(v, n);
+	for (int i = 0; i < n; i++)
+		v[i] /= r->nr;
+	st->per_task_ops = st->ops_per_sec / r->nr;
+	st->mean = stats_mean(v, n);
+	st->median = stats_median(v, n);
+	st->stddev = stats_stddev(v, n);
+	st->cv = st->stddev / st->mean;
+	free(v);
+	st->task_min = st->task_max = NAN;
+	if (!r->window_done || r->win_t1 <= r->win_t0)
+		return;
+	secs = (r->win_t1 - r->win_t0) / 1e9;
+	st->measured_seconds = secs;
+	for (unsigned long i = 0; i < r->nr; i++) {
+		unsigned long long d = r->win_end[i] - r->win_start[i];
+		double rate = d / secs;
+
+		st->iterations += d;
+		if (!i || rate < st->task_min)
+			st->task_min = rate;
+		if (!i || rate > st->task_max)
+			st->task_max = rate;
+	}
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * task.c - what runs in a task: the start barrier, the call into
+ * testcase(), helper tasks from new_task(), and the allocator reporter.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "host.h"
+
+static pthread_mutex_t helpers_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t *helpers;
+static int nr_helpers, helpers_cap;
+
+void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * The allocator snapshot of this process, taken by a thread of its own
+ * when the coordinator asks at the end of measurement.  A thread, not a
+ * signal handler: a task may be inside the allocator holding slab_mutex,
+ * and slab_stats_json() takes it.  All signals are blocked here.
+ */
+static void *reporter(void *arg)
+{
+	unsigned int i = (unsigned long)arg;
+	struct blob_hdr *b = blob_at(i);
+	int len;
+
+	prctl(PR_SET_NAME, "slabscale-rep");
+	while (!__atomic_load_n(&sh.ctl->snap_req, __ATOMIC_ACQUIRE))
+		futex_wait(&sh.ctl->snap_req, 0, -1);
+	len = harness_slab_stats((char *)(b + 1), BLOB_SIZE - sizeof(*b) - 1);
+	b->len = len < 0 ? -1 : len;
+	__atomic_add_fetch(&sh.ctl->snap_done, 1, __ATOMIC_RELEASE);
+	futex_wake_all(&sh.ctl->snap_done);
+	return NULL;
+}
+
+void reporter_start(unsigned int blob)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t t;
+
+	if (!harness_slab_stats)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, reporter, (void *)(unsigned long)blob))
+		harness_warn("cannot start the allocator reporter thread");
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Task nr: announce, wait for the start, run the case. */
+void task_run(unsigned long nr)
+{
+	struct task_info *ti = &sh.info[nr];
+	struct shared_ctl *c = sh.ctl;
+
+	cur_task = nr;
+	cur_helper = 0;
+	ti->pid = getpid();
+	ti->tid = gettid();
+	pin_self(ti->cpu);
+	if (c->processes)
+		reporter_start(nr);
+	__atomic_store_n(&ti->state, TASK_READY, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&c->ready, 1, __ATOMIC_RELEASE);
+	futex_wake_all(&c->ready);
+	while (!__atomic_load_n(&c->start, __ATOMIC_ACQUIRE))
+		futex_wait(&c->start, 0, -1);
+	__atomic_store_n(&ti->state, TASK_RUNNING, __ATOMIC_RELEASE);
+	sh.cs->testcase(task_counter(nr), nr);
+	__atomic_store_n(&ti->state, TASK_RETURNED, __ATOMIC_RELEASE);
+	if (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
+		fail_record(nr, 0, 0, -1, "task %lu returned from testcase() "
+			    "before the end of the run", nr);
+}
+
+struct helper_args {
+	void *(*func)(void *);
+	void *arg;
+	long owner;
+	int cpu;
+};
+
+static void *helper_trampoline(void *p)
+{
+	struct helper_args h = *(struct helper_args *)p;
+
+	free(p);
+	cur_task = h.owner;
+	cur_helper = 1;
+	pin_self(h.cpu);
+	return h.func(h.arg);
+}
+
+static void helper_remember(pthread_t t)
+{
+	pthread_mutex_lock(&helpers_lock);
+	if (nr_helpers == helpers_cap) {
+		int cap = helpers_cap ? 2 * helpers_cap : 64;
+		pthread_t *n = realloc(helpers, cap * sizeof(*n));
+
+		if (n) {
+			helpers = n;
+			helpers_cap = cap;
+		}
+	}
+	if (nr_helpers < helpers_cap)
+		helpers[nr_helpers++] = t;
+	pthread_mutex_unlock(&helpers_lock);
+}
+
+/* Cancel every helper thread; returns how many did not end in time. */
+int helpers_stop(const struct timespec *deadline)
+{
+	int left = 0;
+
+	pthread_mutex_lock(&helpers_lock);
+	for (int i = 0; i < nr_helpers; i++)
+		pthread_cancel(helpers[i]);
+	for (int i = 0; i < nr_helpers; i++)
+		if (pthread_timedjoin_np(helpers[i], NULL, deadline))
+			left++;
+	nr_helpers = 0;
+	pthread_mutex_unlock(&helpers_lock);
+	return left;
+}
+
+static void new_task_process(struct helper_args *h)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		harness_fail("new_task: fork: %s", strerror(errno));
+	if (pid) {
+		free(h);
+		return;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	helper_trampoline(h);
+	_exit(0);
+}
+
+/*
+ * will-it-scale's new_task(): a helper thread (threads mode) or process
+ * (processes mode), pinned to the CPU of the task that asked for it.
+ */
+void new_task(void *(func)(void *), void *arg)
+{
+	struct helper_args *h = malloc(sizeof(*h));
+	pthread_attr_t attr;
+	pthread_t t;
+	int err;
+
+	if (!h)
+		harness_fail("new_task: out of memory");
+	h->func = func;
+	h->arg = arg;
+	h->owner = cur_task;
+	h->cpu = cur_task >= 0 ? sh.info[cur_task].cpu : -1;
+	if (sh.ctl && sh.ctl->processes) {
+		new_task_process(h);
+		return;
+	}
+	pthread_attr_init(&attr);
+	err = pthread_create(&t, &attr, helper_trampoline, h);
+	pthread_attr_destroy(&attr);
+	if (err)
+		harness_fail("new_task: pthread_create: %s", strerror(err));
+	helper_remember(t);
+}
