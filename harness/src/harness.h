@@ -80,6 +80,7 @@ struct options {
 	const char *param_name[MAX_PARAMS];
 	const char *param_value[MAX_PARAMS];
 	int nr_params;
+	char param_store[MAX_PARAMS][64 + 256 + 1];
 	char buf[4096];		/* storage for split lists */
 };
 

@@ -120,9 +120,9 @@ static int split_events(struct options *o, const char *s)
 	return n;
 }
 
-static int add_param(struct options *o, char *arg, char *err, size_t len)
+static int add_param(struct options *o, const char *arg, char *err, size_t len)
 {
-	char *eq = strchr(arg, '=');
+	const char *eq = strchr(arg, '=');
 
 	if (!eq || eq == arg) {
 		snprintf(err, len, "--param wants NAME=VALUE, got '%s'", arg);
@@ -140,9 +140,14 @@ static int add_param(struct options *o, char *arg, char *err, size_t len)
 				 (int)(eq - arg), arg);
 			return -1;
 		}
-	*eq = '\0';
-	o->param_name[o->nr_params] = arg;
-	o->param_value[o->nr_params++] = eq + 1;
+	/* copies: argv is not ours to modify */
+	snprintf(o->param_store[o->nr_params], sizeof(o->param_store[0]),
+		 "%s", arg);
+	o->param_store[o->nr_params][eq - arg] = '\0';
+	o->param_name[o->nr_params] = o->param_store[o->nr_params];
+	o->param_value[o->nr_params] = o->param_store[o->nr_params] +
+				       (eq - arg) + 1;
+	o->nr_params++;
 	return 0;
 }
 
