@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cache_destroy - kmem_cache_destroy() under kmod-stress conditions.
+ *
+ * One iteration = one "module load and unload" (see kmod_common.h): create
+ * `caches` caches, allocate and free objects, kfree_rcu() some, destroy
+ * the caches, while bg_caches background caches with sheaves exist and a
+ * feeder keeps their rcu_free sheaves populated on every CPU.  With the
+ * rcu-sheaf variant every destroy runs the global kvfree_rcu_barrier(),
+ * which flushes every sheaf cache on every CPU, so its latency grows with
+ * bg_caches; from barrier-on-cache on only the destroyed cache is flushed.
+ *
+ * Parameters: caches (2), objects (64 per cache), rcu_objects (16 per
+ * cache), size (128), sheaf_capacity (0: module caches ask for no sheaves),
+ * bg_caches (100), bg_size (64), bg_sheaf_capacity (32), bg_period_us
+ * (1000: the feeder's pause between rounds), feeder (1).
+ * Metrics: destroy_latency (ns, per kmem_cache_destroy call),
+ * unload_latency (ns, all destroys of one iteration), bg_kfree_rcu (the
+ * feeder's kfree_rcu calls).
+ */
+#include "kmod_common.h"
+
+char *testcase_description = "kmem_cache create/use/kfree_rcu/destroy among many sheaf caches";
+
+/*
+ * baseline: before the background caches exist (checked by cleanup after
+ * destroying them); with_bg: after, checked by each task process, which
+ * leaves its copy of the background caches to the exit (destroying 300
+ * sheaf caches one global barrier at a time would outlast the harness's
+ * grace period for returning tasks on the rcu-sheaf variant).
+ */
+static struct slab_case_acct baseline, with_bg;
+static struct kmod_world world;
+static int unload_metric;
+
+void testcase_prepare(unsigned long nr_tasks)
+{
+	(void)nr_tasks;
+	kmod_read_params(&world);
+	world.destroy_metric = harness_metric("destroy_latency", HARNESS_LATENCY, "ns");
+	unload_metric = harness_metric("unload_latency", HARNESS_LATENCY, "ns");
+	world.fed_metric = harness_metric("bg_kfree_rcu", HARNESS_COUNTER, "calls");
+
+	slab_case_acct_begin(&baseline);
+	kmod_create_bg(&world);
+	slab_case_acct_begin(&with_bg);
+}
+
+void testcase(unsigned long long *iterations, unsigned long nr)
+{
+	void **objs = calloc(world.objects + 1, sizeof(*objs));
+	struct kmod_feeder *f;
+	unsigned long long round = 0;
+
+	if (!objs)
+		harness_fail("out of memory");
+	f = kmod_feeder_start(&world, nr);
+	while (!harness_should_stop()) {
+		harness_record(unload_metric,
+			       kmod_load_unload(&world, nr, round++, objs));
+		(*iterations)++;
+		kmod_feeder_drain(f);
+	}
+	kmod_feeder_stop(f);
+	free(objs);
+	if (harness_processes_mode())
+		slab_case_acct_check(&with_bg, "task teardown");
+}
+
+void testcase_cleanup(void)
+{
+	kmod_destroy_bg(&world);
+	slab_case_acct_check(&baseline, "cleanup");
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvfree_rcu_barrier - kfree_rcu() at full speed while kvfree_rcu_barrier()
+ * is called periodically (rcuscale's kfree shape plus a barrier caller).
+ *
+ * Every task allocates a small object (an 8-byte payload after its
+ * rcu_head, 24 bytes, as rcuscale's kfree test) and kfree_rcu()s it; one
+ * iteration = one allocation + one kfree_rcu().  A barrier thread (one per
+ * process: started by task 0 in threads mode, by every task in processes
+ * mode, where each process has its own allocator) calls
+ * kvfree_rcu_barrier() every period_ms and records how long it took.
+ *
+ * Parameters: size (24, object size including the rcu_head), period_ms
+ * (50), api (kmalloc as rcuscale, or cache: a cache of this case with
+ * sheaves, so rcu_free sheaves are used from the rcu-sheaf variant on),
+ * sheaf_capacity (32, cache api only).
+ * Metrics: barrier_latency (ns), grace_periods (grace periods completed,
+ * counted by a self-rearming call_rcu probe: with liburcu each one also
+ * includes its worker's 10 ms nap), peak_live_objects (objects allocated
+ * or waiting for their grace period, sampled before each barrier) and
+ * peak_rss_kb (resident memory, sampled likewise).
+ */
+#include "slab_case.h"
+
+char *testcase_description = "kfree_rcu flood with a periodic kvfree_rcu_barrier()";
+
+struct rcu_obj {
+	struct rcu_head rcu;
+	unsigned long payload[];
+};
+
+/* The barrier thread of one process and what it reports. */
+struct barrier_thread {
+	struct slab_case_mailbox box;
+	int stop;
+	pthread_t th;
+};
+
+/*
+ * The grace-period probe: one rcu_head always queued; its callback counts
+ * and queues it again until probe_stop is set.  probe_armed is 1 while a
+ * callback is pending.
+ */
+static struct rcu_head probe_head;
+static unsigned long probe_count;
+static int probe_stop, probe_armed;
+
+static struct slab_case_acct baseline;
+static struct kmem_cache *cache;
+static unsigned long obj_size, period_ms;
+static bool use_kmalloc;
+static int lat_metric, gp_metric, live_metric, rss_metric;
+
+void testcase_prepare(unsigned long nr_tasks)
+{
+	struct kmem_cache_args args = { 0 };
+	const char *api;
+
+	(void)nr_tasks;
+	obj_size = slab_case_param_range("size", 24, sizeof(struct rcu_obj) + 8,
+					 SLAB_MAX_OBJECT_SIZE);
+	period_ms = slab_case_param_range("period_ms", 50, 1, 3600 * 1000);
+	api = harness_param("api", "kmalloc");
+	args.sheaf_capacity = slab_case_param_range("sheaf_capacity", 32, 0, 4096);
+	if (!strcmp(api, "kmalloc"))
+		use_kmalloc = true;
+	else if (strcmp(api, "cache"))
+		harness_fail("--param api=%s: expected kmalloc or cache", api);
+	lat_metric = harness_metric("barrier_latency", HARNESS_LATENCY, "ns");
+	gp_metric = harness_metric("grace_periods", HARNESS_COUNTER, "gps");
+	live_metric = harness_metric("peak_live_objects", HARNESS_MAX, "objects");
+	rss_metric = harness_metric("peak_rss_kb", HARNESS_MAX, "KiB");
+
+	slab_case_acct_begin(&baseline);
+	if (!use_kmalloc) {
+		cache = kmem_cache_create("kvfree_rcu_barrier", obj_size, &args, 0);
+		if (!cache)
+			harness_fail("kmem_cache_create(size %lu) failed", obj_size);
+	}
+}
+
+static void probe_cb(struct rcu_head *head)
+{
+	__atomic_fetch_add(&probe_count, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&probe_stop, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&probe_armed, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	urcu_memb_call_rcu(head, probe_cb);
+}
+
+static void probe_start(void)
+{
+	probe_stop = 0;
+	probe_armed = 1;
+	urcu_memb_call_rcu(&probe_head, probe_cb);
+}
+
+static void probe_end(void)
+{
+	__atomic_store_n(&probe_stop, 1, __ATOMIC_RELEASE);
+	/* A callback that re-armed just before seeing probe_stop needs one more. */
+	while (__atomic_load_n(&probe_armed, __ATOMIC_ACQUIRE))
+		urcu_memb_barrier();
+}
+
+/* Sleep until deadline (ns), waking early when told to stop. */
+static void nap_until(struct barrier_thread *b, unsigned long long deadline)
+{
+	unsigned long long now;
+
+	while (!__atomic_load_n(&b->stop, __ATOMIC_ACQUIRE)) {
+		now = harness_now_ns();
+		if (now >= deadline)
+			return;
+		slab_case_sleep_ns(deadline - now < 5000000 ? deadline - now
+							    : 5000000);
+	}
+}
+
+static void *barrier_main(void *arg)
+{
+	struct barrier_thread *b = arg;
+	unsigned long long next, t0, gps, last_gps = 0;
+
+	/* liburcu wants call_rcu() callers registered: this registers us. */
+	slab_rcu_read_lock();
+	slab_rcu_read_unlock();
+	probe_start();
+	next = harness_now_ns();
+	for (;;) {
+		next += period_ms * 1000000ull;
+		nap_until(b, next);
+		if (__atomic_load_n(&b->stop, __ATOMIC_ACQUIRE))
+			break;
+		slab_case_post(&b->box, live_metric,
+			       (unsigned long long)slab_live_objects());
+		slab_case_post(&b->box, rss_metric, slab_case_rss_kb());
+		t0 = harness_now_ns();
+		kvfree_rcu_barrier();
+		slab_case_post(&b->box, lat_metric, harness_now_ns() - t0);
+		gps = __atomic_load_n(&probe_count, __ATOMIC_RELAXED);
+		slab_case_post(&b->box, gp_metric, gps - last_gps);
+		last_gps = gps;
+		if (harness_now_ns() > next)	/* a barrier longer than a period */
+			next = harness_now_ns();
+	}
+	probe_end();
+	return NULL;
+}
+
+static void teardown(const char *where)
+{
+	kmem_cache_destroy(cache);
+	cache = NULL;
+	slab_case_acct_check(&baseline, where);
+}
+
+void testcase(unsigned long long *iterations, unsigned long nr)
+{
+	bool owner = nr == 0 || harness_processes_mode();
+	struct barrier_thread *b = NULL;
+	struct rcu_obj *o;
+	unsigned long i;
+
+	if (owner) {
+		b = aligned_alloc(64, sizeof(*b));
+		if (!b)
+			harness_fail("out of memory");
+		memset(b, 0, sizeof(*b));
+		b->th = slab_case_thread_start(barrier_main, b);
+	}
+	while (!harness_should_stop()) {
+		for (i = 0; i < 4096; i++) {
+			if (use_kmalloc)
+				o = kmalloc(obj_size, GFP_KERNEL);
+			else
+				o = kmem_cache_alloc(cache, GFP_KERNEL);
+			if (!o)
+				harness_fail("allocation failed");
+			o->payload[0] = i;
+			kfree_rcu(o, rcu);
+		}
+		*iterations += i;
+		if (owner)
+			slab_case_drain(&b->box);
+	}
+	if (owner) {
+		__atomic_store_n(&b->stop, 1, __ATOMIC_RELEASE);
+		slab_case_thread_join(b->th);
+		slab_case_drain(&b->box);
+		if (b->box.dropped)
+			harness_warn("%lu barrier records dropped", b->box.dropped);
+		free(b);
+	}
+	if (harness_processes_mode())
+		teardown("task teardown");
+}
+
+void testcase_cleanup(void)
+{
+	teardown("cleanup");
+}
