@@ -1,1 +1,87 @@
-# allocator/allocator.mk - libslab.a per variant (owned by the allocator).  Placeholder.
+# allocator/allocator.mk - libslab.a for every variant, the allocator tests.
+#
+# Each variant in allocator/variants.list is a configuration of the same
+# sources: allocator/variants/<v>.mk sets VARIANT_CONFIG_<v> (-D flags,
+# like Kconfig).  Outputs:
+#   $(BUILD)/<v>/libslab.a                 the library
+#   $(BUILD)/<v>/allocator/tests/<t>       test programs (allocator/tests/*.c)
+#   $(BUILD)/<v>/san-{asan,ubsan,tsan}/    the same under sanitizers
+# Every allocator/src/*.c is compiled (files other components add there
+# are picked up).  check-allocator runs all tests on every variant.
+
+ALLOC_DIR	:= allocator
+ALLOC_SRCS	:= $(sort $(wildcard $(ALLOC_DIR)/src/*.c))
+ALLOC_HDRS	:= $(wildcard $(ALLOC_DIR)/src/*.h) $(ALLOC_DIR)/include/slab.h
+ALLOC_TESTS	:= $(sort $(wildcard $(ALLOC_DIR)/tests/test_*.c \
+			$(ALLOC_DIR)/tests/*/test_*.c))
+ALLOC_TEST_NAMES := $(notdir $(basename $(ALLOC_TESTS)))
+ALLOC_TEST_HDRS	:= $(wildcard $(ALLOC_DIR)/tests/*.h $(ALLOC_DIR)/tests/*/*.h)
+ALLOC_CPPFLAGS	:= -I$(ALLOC_DIR)/include -I$(ALLOC_DIR)/src
+ALLOC_CFLAGS	:= $(CFLAGS_COMMON) -mcx16 $(ALLOC_CPPFLAGS)
+ALLOC_LDLIBS	:= $(URCU_LIBS) -latomic
+
+# sanitizer builds: flags, and which tests run there (TSan: not liburcu)
+SAN_asan_FLAGS	:= -fsanitize=address -fno-sanitize-recover=all
+SAN_ubsan_FLAGS	:= -fsanitize=undefined -fno-sanitize-recover=all
+SAN_tsan_FLAGS	:= -fsanitize=thread -DSLAB_NO_RSEQ_ASM
+SANITIZERS	:= asan ubsan tsan
+SAN_asan_TESTS	:= $(ALLOC_TEST_NAMES)
+SAN_ubsan_TESTS	:= $(ALLOC_TEST_NAMES)
+SAN_tsan_TESTS	:= $(filter-out test_rcu%,$(ALLOC_TEST_NAMES))
+
+$(foreach v,$(VARIANTS),$(if $(wildcard $(ALLOC_DIR)/variants/$(v).mk),,\
+  $(error allocator/variants/$(v).mk is missing for variant $(v))))
+include $(foreach v,$(VARIANTS),$(ALLOC_DIR)/variants/$(v).mk)
+
+# $(1) variant, $(2) output dir, $(3) extra cflags
+define ALLOC_LIB_template
+$(2)/allocator/obj/%.o: $(ALLOC_DIR)/src/%.c $(ALLOC_HDRS) $(ALLOC_DIR)/variants/$(1).mk
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALLOC_CFLAGS) $$(VARIANT_CONFIG_$(1)) \
+		-DSLAB_VARIANT_NAME='"$(1)"' $(3) -c $$< -o $$@
+
+$(2)/libslab.a: $(patsubst $(ALLOC_DIR)/src/%.c,$(2)/allocator/obj/%.o,$(ALLOC_SRCS))
+	@mkdir -p $$(@D)
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+
+endef
+
+# $(1) variant, $(2) output dir, $(3) extra cflags, $(4) test source
+define ALLOC_TEST_template
+$(2)/allocator/tests/$(notdir $(basename $(4))): $(4) $(ALLOC_TEST_HDRS) $(2)/libslab.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALLOC_CFLAGS) $$(VARIANT_CONFIG_$(1)) $(3) $$< \
+		$(2)/libslab.a $$(ALLOC_LDLIBS) -o $$@
+endef
+
+$(foreach v,$(VARIANTS),$(eval $(call ALLOC_LIB_template,$(v),$(BUILD)/$(v),)))
+$(foreach v,$(VARIANTS),$(foreach s,$(SANITIZERS),\
+  $(eval $(call ALLOC_LIB_template,$(v),$(BUILD)/$(v)/san-$(s),$(SAN_$(s)_FLAGS)))))
+$(foreach v,$(VARIANTS),$(foreach t,$(ALLOC_TESTS),\
+  $(eval $(call ALLOC_TEST_template,$(v),$(BUILD)/$(v),,$(t)))))
+$(foreach v,$(VARIANTS),$(foreach s,$(SANITIZERS),$(foreach t,$(ALLOC_TESTS),\
+  $(if $(filter $(notdir $(basename $(t))),$(SAN_$(s)_TESTS)),\
+  $(eval $(call ALLOC_TEST_template,$(v),$(BUILD)/$(v)/san-$(s),$(SAN_$(s)_FLAGS),$(t)))))))
+
+ALLOC_LIBS	:= $(foreach v,$(VARIANTS),$(BUILD)/$(v)/libslab.a)
+ALLOC_TEST_BINS	:= $(foreach v,$(VARIANTS),$(foreach t,$(ALLOC_TEST_NAMES),\
+			$(BUILD)/$(v)/allocator/tests/$(t)))
+ALLOC_SAN_BINS	:= $(foreach v,$(VARIANTS),$(foreach s,$(SANITIZERS),\
+			$(foreach t,$(SAN_$(s)_TESTS),$(BUILD)/$(v)/san-$(s)/allocator/tests/$(t))))
+
+ALL_TARGETS	+= $(ALLOC_LIBS)
+CHECK_TARGETS	+= check-allocator check-allocator-san
+SLAB_LIB_RULES	:= yes
+
+.PHONY: allocator-tests check-allocator check-allocator-san
+.SECONDARY: $(ALLOC_TEST_BINS) $(ALLOC_SAN_BINS)
+
+allocator-tests: $(ALLOC_TEST_BINS)
+
+# every test on every variant, with rseq and with the atomic fallback
+check-allocator: $(ALLOC_TEST_BINS)
+	@$(ALLOC_DIR)/tests/run-tests.sh normal $(ALLOC_TEST_BINS)
+
+check-allocator-san: $(ALLOC_SAN_BINS)
+	@$(ALLOC_DIR)/tests/run-tests.sh san $(ALLOC_SAN_BINS)

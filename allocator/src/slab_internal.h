@@ -45,6 +45,22 @@
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define barrier()	__asm__ __volatile__("" ::: "memory")
 #define CACHELINE	64
+
+/*
+ * 16-byte compare-and-swap: cmpxchg16b inline on x86-64 (the __sync form
+ * is inlined with -mcx16, the __atomic form would call libatomic), the
+ * __atomic form elsewhere and under TSan, which understands it.
+ */
+static inline bool cmpxchg16(unsigned __int128 *p, unsigned __int128 old,
+			     unsigned __int128 new)
+{
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+	return __sync_bool_compare_and_swap(p, old, new);
+#else
+	return __atomic_compare_exchange_n(p, &old, new, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+#endif
+}
 #define __cacheline_aligned __attribute__((aligned(CACHELINE)))
 
 #define PAGE_SHIFT	12
@@ -60,6 +76,7 @@ int cpu_to_node(int cpu);
 /* The CPU this thread runs on now (rseq cpu_id; sched_getcpu fallback). */
 int slab_cpu_id(void);
 int numa_node_id(void);
+void percpu_init(void);
 
 /* ---- per-CPU lock (percpu.h has the inline fast versions) -------------- */
 /* true when the rseq asm path is in use, false for the atomic fallback */
@@ -137,6 +154,7 @@ struct kmem_cache_cpu {
 	struct slab *slab;		/* the cpu slab, NULL: none */
 	struct slab *partial;		/* per-CPU partial slabs */
 	unsigned int lock;		/* per-CPU trylock word */
+	unsigned int remote;		/* claimed by percpu_lock_remote() */
 } __cacheline_aligned;
 
 struct slab_sheaf {
@@ -163,12 +181,14 @@ struct node_barn {
 #define MAX_EMPTY_SHEAVES	10
 
 /*
- * Per-CPU sheaves.  lock is the per-CPU trylock word, first so the rseq
- * asm finds it at offset 0.  main is never NULL while the lock is free.
+ * Per-CPU sheaves.  lock is the per-CPU trylock word (percpu.h), first so
+ * the rseq asm finds it at offset 0, remote right after it.  main is never
+ * NULL while the lock is free.  Other components lock a given CPU's
+ * sheaves with pcs_lock_cpu()/pcs_unlock_cpu() (sheaf.c).
  */
 struct slub_percpu_sheaves {
 	unsigned int lock;
-	unsigned int pad;
+	unsigned int remote;		/* claimed by percpu_lock_remote() */
 	struct slab_sheaf *main;
 	struct slab_sheaf *spare;	/* empty or full, may be NULL */
 	struct slab_sheaf *rcu_free;	/* kfree_rcu batching (next issue) */
@@ -261,6 +281,22 @@ int slab_alloc_objects(struct kmem_cache *s, gfp_t gfp, int node,
 /* Free count objects, any slabs: groups same-slab runs. */
 void slab_free_objects(struct kmem_cache *s, void **p, int count);
 void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node);
+void *slab_take_freelist(struct slab *slab, bool freeze);
+void *get_partial_frozen(struct kmem_cache *s, struct kmem_cache_node *n,
+			 struct slab **slabp, bool allow_spin);
+static inline struct slab_counters slab_ctr(unsigned long c)
+{
+	union { unsigned long l; struct slab_counters s; } u = { .l = c };
+
+	return u.s;
+}
+static inline unsigned long slab_ctr_long(struct slab_counters s)
+{
+	union { unsigned long l; struct slab_counters s; } u = { .l = 0 };
+
+	u.s = s;
+	return u.l;
+}
 int slab_node_of(const void *object);
 void slab_shrink_nodes(struct kmem_cache *s);
 unsigned int slab_order_objects(struct kmem_cache *s, unsigned int order);
@@ -268,20 +304,34 @@ unsigned int slab_order_objects(struct kmem_cache *s, unsigned int order);
 /* ---- classic cpu slab (cpu_slab.c) ---------------------------------------- */
 void *cpu_slab_alloc(struct kmem_cache *s, gfp_t gfp, int node);
 void cpu_slab_free(struct kmem_cache *s, struct slab *slab, void *object);
+bool cpu_slab_free_nolock(struct kmem_cache *s, struct slab *slab,
+			  void *object);
 int cpu_slab_alloc_bulk(struct kmem_cache *s, gfp_t gfp, int node, void **p,
 			int n);
+/* objects for a sheaf through the cpu slab, not counted as allocations */
+int cpu_slab_refill_bulk(struct kmem_cache *s, gfp_t gfp, void **p, int n);
 void cpu_slab_flush_all(struct kmem_cache *s);
+/* a full, unfrozen slab got a free: park it on this CPU's partial list */
+void put_cpu_partial(struct kmem_cache *s, struct slab *slab);
 int cpu_slab_init(struct kmem_cache *s);
 void cpu_slab_exit(struct kmem_cache *s);
 
 /* ---- sheaves and barn (sheaf.c, barn.c) ------------------------------------ */
 int sheaves_init(struct kmem_cache *s);
 void sheaves_exit(struct kmem_cache *s);
-void *sheaf_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node);
-bool sheaf_free_slow(struct kmem_cache *s, void *object, bool allow_spin);
+struct slub_percpu_sheaves *
+__pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
+			 gfp_t gfp);
+struct slub_percpu_sheaves *
+__pcs_replace_full_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
+			bool allow_spin);
+extern bool sheaf_alloc_fail;	/* tests: alloc_empty_sheaf() fails */
 int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p);
 size_t sheaf_free_bulk(struct kmem_cache *s, size_t n, void **p);
 void sheaves_flush_all(struct kmem_cache *s);
+/* lock/unlock CPU cpu's sheaves of s from any thread; may wait */
+struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu);
+void pcs_unlock_cpu(struct slub_percpu_sheaves *pcs);
 /* Empty the per-CPU sheaves of one CPU into slabs (rcu_free excluded). */
 void pcs_flush_cpu(struct kmem_cache *s, int cpu);
 struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp);
@@ -332,7 +382,15 @@ slab_flags_t debug_flags_from_string(const char *str);
 /* ---- cache lifecycle / kmalloc ---------------------------------------------- */
 struct kmem_cache *kmalloc_cache_for(size_t size);
 void slab_init_once(void);
-void slab_free_hook_check(struct kmem_cache *s, void *object);
+/* free one checked object of s (alloc.c) */
+void slab_free_object(struct kmem_cache *s, struct slab *slab, void *object);
+struct kmem_cache *__kmem_cache_create(const char *name, unsigned int size,
+				       const struct kmem_cache_args *args,
+				       slab_flags_t flags, bool is_kmalloc);
+void nolock_drain_deferred(struct kmem_cache *s);
+extern bool nolock_deferred_pending;
+void nolock_init(void);
+void kmalloc_init(void);
 
 /*
  * From the RCU component (rcu_internal.h): called first by

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * page_alloc.c - the page allocator under the slabs: a binary buddy
+ * allocator over one reserved, MAX_PAGE_ORDER-aligned arena.
+ *
+ * Every 4 KiB page of the arena has a descriptor (struct slab) in a
+ * parallel array, so virt_to_slab() is a subtraction, a shift and an index
+ * plus one load of the compound head.  The arena is reserved up front
+ * (MAP_NORESERVE, SLABSCALE_ARENA_MB, default 4096) and carved into
+ * max-order blocks on demand.  Free blocks sit on per-order free lists and
+ * merge with their buddy.  When a max-order block becomes free while more
+ * than the release threshold (SLABSCALE_RELEASE_MB, default 16) is already
+ * free, it is handed back to the OS with madvise(MADV_DONTNEED) and stays
+ * usable (it faults in zeroed pages when reused).
+ *
+ * Locking: zone_lock (a spinlock) is the innermost lock of the allocator.
+ * With allow_spin false (gfp without reclaim bits) it is only trylocked.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "slab_internal.h"
+
+static char *arena;
+static size_t arena_pages;		/* reserved */
+static size_t arena_top;		/* pages carved so far */
+static struct slab *page_desc;
+static spinlock_t zone_lock = SPINLOCK_INIT;
+static struct list_head free_area[MAX_PAGE_ORDER + 1];
+static unsigned long nr_free_pages, nr_released_pages, nr_used_pages;
+static unsigned long release_threshold = 4096;
+static int fail_order = -1;
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+
+static size_t env_mb(const char *name, size_t def)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long long mb;
+
+	if (!v || !*v)
+		return def;
+	mb = strtoull(v, &end, 10);
+	if (*end || mb == 0 || mb > (1ull << 24)) {
+		fprintf(stderr, "slab: %s=%s is not a size in MiB, using %zu\n",
+			name, v, def);
+		return def;
+	}
+	return mb;
+}
+
+static void arena_init(void)
+{
+	size_t block = PAGE_SIZE << MAX_PAGE_ORDER;
+	size_t mb = env_mb("SLABSCALE_ARENA_MB", 4096);
+	size_t bytes = (mb << 20) & ~(block - 1);
+	uintptr_t base;
+	char *p;
+	int i;
+
+	if (bytes < block)
+		bytes = block;
+	release_threshold = env_mb("SLABSCALE_RELEASE_MB", 16) << 20 >>
+			    PAGE_SHIFT;
+	for (i = 0; i <= MAX_PAGE_ORDER; i++)
+		INIT_LIST_HEAD(&free_area[i]);
+	p = mmap(NULL, bytes + block, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "slab: cannot reserve a %zu MiB arena: %s\n",
+			bytes >> 20, strerror(errno));
+		abort();
+	}
+	base = ((uintptr_t)p + block - 1) & ~(uintptr_t)(block - 1);
+	if (base > (uintptr_t)p)
+		munmap(p, base - (uintptr_t)p);
+	munmap((char *)base + bytes, (uintptr_t)p + block - base);
+	arena = (char *)base;
+	arena_pages = bytes >> PAGE_SHIFT;
+	page_desc = mmap(NULL, arena_pages * sizeof(struct slab),
+			 PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (page_desc == MAP_FAILED) {
+		fprintf(stderr, "slab: cannot map page descriptors\n");
+		abort();
+	}
+}
+
+static inline size_t desc_index(const struct slab *d)
+{
+	return d - page_desc;
+}
+
+void *slab_address(const struct slab *slab)
+{
+	return arena + (desc_index(slab) << PAGE_SHIFT);
+}
+
+bool slab_arena_contains(const void *p)
+{
+	return arena && (uintptr_t)p - (uintptr_t)arena <
+			(arena_top << PAGE_SHIFT);
+}
+
+struct slab *virt_to_slab(const void *p)
+{
+	size_t off = (uintptr_t)p - (uintptr_t)arena;
+
+	if (unlikely(off >= (READ_ONCE(arena_top) << PAGE_SHIFT)))
+		return NULL;
+	return READ_ONCE(page_desc[off >> PAGE_SHIFT].head);
+}
+
+/* set the compound head of every page of a block (NULL: free) */
+static void set_block_head(struct slab *d, unsigned int order,
+			   struct slab *head)
+{
+	size_t i, n = 1ul << order;
+
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(d[i].head, head);
+}
+
+static void free_area_add(struct slab *d, unsigned int order, bool released)
+{
+	d->type = PT_BUDDY;
+	d->order = order;
+	d->flags = released ? SLAB_FL_RELEASED : 0;
+	list_add(&d->slab_list, &free_area[order]);
+	nr_free_pages += 1ul << order;
+	if (released)
+		nr_released_pages += 1ul << order;
+}
+
+static void free_area_del(struct slab *d)
+{
+	list_del(&d->slab_list);
+	nr_free_pages -= 1ul << d->order;
+	if (d->flags & SLAB_FL_RELEASED)
+		nr_released_pages -= 1ul << d->order;
+	d->type = PT_FREE_TAIL;
+	d->flags = 0;
+}
+
+/* carve one more max-order block; zone_lock held */
+static bool arena_grow(void)
+{
+	struct slab *d;
+
+	if (arena_top + (1ul << MAX_PAGE_ORDER) > arena_pages)
+		return false;
+	d = &page_desc[arena_top];
+	WRITE_ONCE(arena_top, arena_top + (1ul << MAX_PAGE_ORDER));
+	free_area_add(d, MAX_PAGE_ORDER, false);
+	return true;
+}
+
+static struct slab *__alloc_block(unsigned int order)
+{
+	unsigned int o;
+	struct slab *d;
+	bool released;
+
+	for (;;) {
+		for (o = order; o <= MAX_PAGE_ORDER; o++)
+			if (!list_empty(&free_area[o]))
+				break;
+		if (o <= MAX_PAGE_ORDER)
+			break;
+		if (!arena_grow())
+			return NULL;
+	}
+	d = list_first_entry(&free_area[o], struct slab, slab_list);
+	released = d->flags & SLAB_FL_RELEASED;
+	free_area_del(d);
+	while (o > order) {
+		o--;
+		free_area_add(d + (1ul << o), o, released);
+	}
+	return d;
+}
+
+struct slab *alloc_pages_node(int node, unsigned int order, gfp_t gfp)
+{
+	struct slab *d;
+
+	pthread_once(&arena_once, arena_init);
+	if (order > MAX_PAGE_ORDER)
+		return NULL;
+	if (fail_order >= 0 && (int)order >= READ_ONCE(fail_order))
+		return NULL;
+	if (gfpflags_allow_spinning(gfp))
+		spin_lock(&zone_lock);
+	else if (!spin_trylock(&zone_lock))
+		return NULL;
+	d = __alloc_block(order);
+	if (d)
+		nr_used_pages += 1ul << order;
+	spin_unlock(&zone_lock);
+	if (!d)
+		return NULL;
+	d->order = order;
+	d->node = node < 0 ? 0 : node;
+	d->flags = 0;
+	d->slab_cache = NULL;
+	d->freelist = NULL;
+	d->counters = 0;
+	d->next = NULL;
+	d->large_size = 0;
+	INIT_LIST_HEAD(&d->slab_list);
+	set_block_head(d, order, d);
+	return d;
+}
+
+/* give a max-order block back to the OS; zone_lock held, dropped inside */
+static void release_block(struct slab *d)
+{
+	free_area_del(d);
+	spin_unlock(&zone_lock);
+	madvise(slab_address(d), PAGE_SIZE << MAX_PAGE_ORDER, MADV_DONTNEED);
+	spin_lock(&zone_lock);
+	free_area_add(d, MAX_PAGE_ORDER, true);
+}
+
+void free_pages_slab(struct slab *d)
+{
+	unsigned int order = d->order;
+	size_t idx = desc_index(d);
+	bool released = false;
+
+	d->type = PT_FREE_TAIL;
+	d->slab_cache = NULL;
+	set_block_head(d, order, NULL);
+	spin_lock(&zone_lock);
+	nr_used_pages -= 1ul << order;
+	while (order < MAX_PAGE_ORDER) {
+		size_t buddy_idx = idx ^ (1ul << order);
+		struct slab *b = &page_desc[buddy_idx];
+
+		if (b->type != PT_BUDDY || b->order != order)
+			break;
+		free_area_del(b);
+		idx &= ~(1ul << order);
+		order++;
+	}
+	d = &page_desc[idx];
+	free_area_add(d, order, released);
+	if (order == MAX_PAGE_ORDER &&
+	    nr_free_pages - nr_released_pages > release_threshold)
+		release_block(d);
+	spin_unlock(&zone_lock);
+}
+
+void page_alloc_info(struct page_alloc_info *info)
+{
+	spin_lock(&zone_lock);
+	info->total_pages = arena_top;
+	info->free_pages = nr_free_pages;
+	info->released_pages = nr_released_pages;
+	info->slab_pages = nr_used_pages;
+	spin_unlock(&zone_lock);
+}
+
+void page_alloc_fail_order(int o)
+{
+	WRITE_ONCE(fail_order, o);
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * percpu.c - CPU numbers, the NUMA node map and the slow halves of the
+ * per-CPU lock (see percpu.h for the design).
+ *
+ * Topology: nr_cpu_ids is the number of possible CPUs.  Nodes come from
+ * SLABSCALE_NODES=N (CPU c is on node c % N, for testing the remote-node
+ * paths on a one-node machine) or else from /sys/devices/system/node.
+ * Per-CPU mode: rseq unless SLABSCALE_NO_RSEQ=1, the build has no rseq asm,
+ * glibc did not register rseq (valgrind) or membarrier's rseq command is
+ * missing (needed by percpu_lock_remote()).
+ */
+#include <dirent.h>
+#include <linux/membarrier.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+#include "percpu.h"
+
+unsigned int nr_cpu_ids = 1;
+unsigned int nr_node_ids = 1;
+bool slab_use_rseq;
+static unsigned char cpu_node_map[4096];
+
+int slab_cpu_id_slow(void)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || (unsigned int)cpu >= nr_cpu_ids)
+		cpu = 0;
+	return cpu;
+}
+
+int slab_cpu_id(void)
+{
+	return current_cpu();
+}
+
+int cpu_to_node(int cpu)
+{
+	if (cpu < 0 || cpu >= (int)sizeof(cpu_node_map))
+		return 0;
+	return cpu_node_map[cpu];
+}
+
+int numa_node_id(void)
+{
+	return cpu_node_map[current_cpu()];
+}
+
+static int sysfs_cpu_node(int cpu)
+{
+	char path[96];
+	struct dirent *d;
+	DIR *dir;
+	int node = 0;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d", cpu);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		if (!strncmp(d->d_name, "node", 4) &&
+		    d->d_name[4] >= '0' && d->d_name[4] <= '9') {
+			node = atoi(d->d_name + 4);
+			break;
+		}
+	}
+	closedir(dir);
+	return node;
+}
+
+static void topology_init(void)
+{
+	const char *env = getenv("SLABSCALE_NODES");
+	unsigned int cpu, max_node = 0;
+	int n = get_nprocs_conf();
+
+	nr_cpu_ids = n > 0 ? (unsigned int)n : 1;
+	if (nr_cpu_ids > sizeof(cpu_node_map))
+		nr_cpu_ids = sizeof(cpu_node_map);
+	if (env && *env) {
+		int nodes = atoi(env);
+
+		if (nodes < 1 || nodes > MAX_NUMNODES) {
+			fprintf(stderr, "slab: SLABSCALE_NODES=%s is not in "
+				"1..%d, using 1\n", env, MAX_NUMNODES);
+			nodes = 1;
+		}
+		nr_node_ids = nodes;
+		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+			cpu_node_map[cpu] = cpu % nodes;
+		return;
+	}
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		int node = sysfs_cpu_node(cpu);
+
+		if (node < 0 || node >= MAX_NUMNODES)
+			node = 0;
+		cpu_node_map[cpu] = node;
+		if ((unsigned int)node > max_node)
+			max_node = node;
+	}
+	nr_node_ids = max_node + 1;
+}
+
+static bool rseq_usable(void)
+{
+	const char *env = getenv("SLABSCALE_NO_RSEQ");
+
+	if (!SLAB_HAVE_RSEQ_ASM || (env && *env && strcmp(env, "0")))
+		return false;
+	if (__rseq_size < 20 || (int)rseq_area()->cpu_id < 0)
+		return false;
+	if (syscall(SYS_membarrier,
+		    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0))
+		return false;
+	return true;
+}
+
+void percpu_init(void)
+{
+	topology_init();
+	slab_use_rseq = rseq_usable();
+}
+
+void percpu_lock_remote(unsigned int *lock, int cpu)
+{
+	unsigned int *remote = lock + 1, zero;
+	unsigned int spins = 0;
+
+	if (!slab_use_rseq) {
+		for (;;) {
+			zero = 0;
+			if (__atomic_compare_exchange_n(lock, &zero, 1, false,
+							__ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED))
+				return;
+			if (++spins > 16)
+				sched_yield();
+		}
+	}
+	for (;;) {
+		zero = 0;
+		if (__atomic_compare_exchange_n(remote, &zero, 1, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			break;
+		sched_yield();
+	}
+	/* abort a restartable sequence that read remote == 0 on that CPU */
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+		    MEMBARRIER_CMD_FLAG_CPU, cpu))
+		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+			0, 0);
+	while (__atomic_load_n(lock, __ATOMIC_ACQUIRE)) {
+		if (++spins > 16)
+			sched_yield();
+		else
+			cpu_relax();
+	}
+}
+
+void percpu_unlock_remote(unsigned int *lock)
+{
+	if (!slab_use_rseq) {
+		__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	__atomic_store_n(lock + 1, 0, __ATOMIC_RELEASE);
+}

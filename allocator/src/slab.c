@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * slab.c - slabs and their freelists, the per-node partial lists.
+ *
+ * A slab is 1 << order pages from the page allocator.  Free objects are
+ * chained through a free pointer stored inside each free object at
+ * s->offset.  The pair (freelist, counters) of a slab is changed only with
+ * a 16-byte compare-and-swap, so remote frees never take a lock unless the
+ * slab has to move between lists.  counters holds inuse (objects not on
+ * the slab's freelist), objects and frozen (the slab is some CPU's cpu
+ * slab: only its owner allocates from it, frees just push).
+ *
+ * Where a slab lives:
+ *   frozen            a CPU's cpu slab (cpu_slab.c)
+ *   per-CPU partial   not frozen, on kmem_cache_cpu.partial
+ *   node partial      SLAB_FL_NODE_PARTIAL, on node->partial
+ *   full              on no list; the free that makes it partial moves it
+ *
+ * node->list_lock protects the node's partial list, nr_partial and the
+ * SLAB_FL_NODE_PARTIAL flag.
+ */
+#include <string.h>
+#include "percpu.h"
+
+bool slab_cmpxchg_double(struct slab *slab, void *old_fl,
+			 unsigned long old_c, void *new_fl,
+			 unsigned long new_c)
+{
+	unsigned __int128 old = (unsigned __int128)old_c << 64 |
+				(uintptr_t)old_fl;
+	unsigned __int128 new = (unsigned __int128)new_c << 64 |
+				(uintptr_t)new_fl;
+
+	if (cmpxchg16(&slab->freelist_counters, old, new))
+		return true;
+	slab_stat_inc(slab->slab_cache, CMPXCHG_DOUBLE_FAIL);
+	return false;
+}
+
+/* one consistent snapshot of (freelist, counters) */
+static inline void slab_read(struct slab *slab, void **fl, unsigned long *c)
+{
+	unsigned __int128 v;
+
+	/* a 16-byte load is only atomic as a cmpxchg; a torn read just
+	 * makes the following cmpxchg fail, so two loads are enough */
+	*c = READ_ONCE(slab->counters);
+	barrier();
+	*fl = READ_ONCE(slab->freelist);
+	(void)v;
+}
+
+#define ctr(c)		slab_ctr(c)
+#define ctr_long(c)	slab_ctr_long(c)
+
+unsigned int slab_order_objects(struct kmem_cache *s, unsigned int order)
+{
+	return (PAGE_SIZE << order) / s->size;
+}
+
+int slab_obj_index(struct kmem_cache *s, struct slab *slab, const void *p)
+{
+	uintptr_t base = (uintptr_t)slab_address(slab) + s->red_left_pad;
+	uintptr_t off = (uintptr_t)p - base;
+
+	if ((uintptr_t)p < base || off % s->size ||
+	    off / s->size >= ctr(slab->counters).objects)
+		return -1;
+	return off / s->size;
+}
+
+int slab_node_of(const void *object)
+{
+	struct slab *slab = virt_to_slab(object);
+
+	return slab ? slab->node : 0;
+}
+
+/* ---- new and discarded slabs -------------------------------------------- */
+struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
+{
+	struct kmem_cache_node *n;
+	struct slab_counters c = { 0 };
+	unsigned int order = s->order, objects, i;
+	struct slab *slab;
+	char *start, *p;
+
+	if (node < 0 || node >= (int)nr_node_ids)
+		node = numa_node_id();
+	slab = alloc_pages_node(node, order, gfp);
+	if (!slab && s->min_order < order) {
+		order = s->min_order;
+		slab = alloc_pages_node(node, order, gfp);
+		if (slab)
+			slab_stat_inc(s, ORDER_FALLBACK);
+	}
+	if (!slab)
+		return NULL;
+	objects = slab_order_objects(s, order);
+	slab->type = PT_SLAB;
+	slab->slab_cache = s;
+	start = slab_address(slab);
+	if (kmem_cache_debug(s))
+		debug_init_slab(s, slab);
+	for (i = 0; i < objects; i++) {
+		p = start + (size_t)i * s->size + s->red_left_pad;
+		if (kmem_cache_debug(s))
+			debug_init_object(s, p, false);
+		if (s->ctor)
+			s->ctor(p);
+		set_freepointer(s, p, i + 1 < objects ? p + s->size : NULL);
+	}
+	c.objects = objects;
+	slab->freelist = start + s->red_left_pad;
+	slab->counters = ctr_long(c);
+	n = get_node(s, node);
+	__atomic_fetch_add(&n->nr_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&n->total_objects, objects, __ATOMIC_RELAXED);
+	slab_stat_inc(s, ALLOC_SLAB);
+	return slab;
+}
+
+void discard_slab(struct kmem_cache *s, struct slab *slab)
+{
+	struct kmem_cache_node *n = get_node(s, slab->node);
+
+	__atomic_fetch_sub(&n->nr_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&n->total_objects, ctr(slab->counters).objects,
+			   __ATOMIC_RELAXED);
+	slab_stat_inc(s, FREE_SLAB);
+	free_pages_slab(slab);
+}
+
+/* ---- node partial lists (list_lock held) -------------------------------- */
+void add_partial(struct kmem_cache_node *n, struct slab *slab, bool tail)
+{
+	n->nr_partial++;
+	if (tail)
+		list_add_tail(&slab->slab_list, &n->partial);
+	else
+		list_add(&slab->slab_list, &n->partial);
+	slab->flags |= SLAB_FL_NODE_PARTIAL;
+}
+
+void remove_partial(struct kmem_cache_node *n, struct slab *slab)
+{
+	list_del(&slab->slab_list);
+	slab->flags &= ~SLAB_FL_NODE_PARTIAL;
+	n->nr_partial--;
+}
+
+static bool node_lock(struct kmem_cache_node *n, bool allow_spin)
+{
+	if (allow_spin) {
+		spin_lock(&n->list_lock);
+		return true;
+	}
+	return spin_trylock(&n->list_lock);
+}
+
+/* ---- freeing to a slab --------------------------------------------------- */
+/*
+ * Free the chain head..tail (cnt objects of slab) to the slab.  Frozen
+ * slabs just take the objects.  A slab that was full becomes partial (the
+ * per-CPU partial list when the cache has one, else the node list); a slab
+ * that becomes empty is discarded when its node has min_partial partial
+ * slabs already.
+ */
+void __slab_free(struct kmem_cache *s, struct slab *slab, void *head,
+		 void *tail, int cnt)
+{
+	struct kmem_cache_node *n = NULL;
+	bool was_frozen, on_node_partial = false;
+	struct slab_counters nc;
+	unsigned long old_c;
+	void *prior;
+
+	do {
+		if (n) {
+			spin_unlock(&n->list_lock);
+			n = NULL;
+		}
+		slab_read(slab, &prior, &old_c);
+		set_freepointer(s, tail, prior);
+		nc = ctr(old_c);
+		was_frozen = nc.frozen;
+		nc.inuse -= cnt;
+		if ((!nc.inuse || !prior) && !was_frozen &&
+		    (!s->has_cpu_partial || prior)) {
+			n = get_node(s, slab->node);
+			spin_lock(&n->list_lock);
+			on_node_partial = slab->flags & SLAB_FL_NODE_PARTIAL;
+		}
+	} while (!slab_cmpxchg_double(slab, prior, old_c, head,
+				      ctr_long(nc)));
+
+	if (!n) {
+		if (was_frozen)
+			slab_stat_inc(s, FREE_FROZEN);
+		else if (s->has_cpu_partial && !prior)
+			put_cpu_partial(s, slab);
+		return;
+	}
+	/* partial but on a per-CPU partial list: not ours to move */
+	if (prior && !on_node_partial) {
+		spin_unlock(&n->list_lock);
+		return;
+	}
+	if (!nc.inuse && n->nr_partial >= s->min_partial) {
+		if (prior) {
+			remove_partial(n, slab);
+			slab_stat_inc(s, FREE_REMOVE_PARTIAL);
+		}
+		spin_unlock(&n->list_lock);
+		discard_slab(s, slab);
+		return;
+	}
+	if (!prior) {
+		add_partial(n, slab, true);
+		slab_stat_inc(s, FREE_ADD_PARTIAL);
+	}
+	spin_unlock(&n->list_lock);
+}
+
+/*
+ * Free count objects that may belong to different slabs: consecutive
+ * objects of one slab are chained and freed with one cmpxchg.
+ */
+void slab_free_objects(struct kmem_cache *s, void **p, int count)
+{
+	int i = 0;
+
+	while (i < count) {
+		struct slab *slab = virt_to_slab(p[i]);
+		void *head = p[i], *tail = p[i];
+		int cnt = 1;
+
+		while (i + cnt < count && virt_to_slab(p[i + cnt]) == slab) {
+			set_freepointer(s, p[i + cnt], head);
+			head = p[i + cnt];
+			cnt++;
+		}
+		__slab_free(s, slab, head, tail, cnt);
+		i += cnt;
+	}
+}
+
+/* ---- taking objects from slabs -------------------------------------------- */
+/*
+ * Take the whole freelist of a slab nobody else allocates from: one we
+ * hold under list_lock or that sits on our own per-CPU partial list.  With
+ * freeze the slab becomes a cpu slab, else it is left unfrozen and full.
+ */
+void *slab_take_freelist(struct slab *slab, bool freeze)
+{
+	struct slab_counters nc;
+	unsigned long old_c;
+	void *fl;
+
+	do {
+		slab_read(slab, &fl, &old_c);
+		nc = ctr(old_c);
+		nc.inuse = nc.objects;
+		nc.frozen = freeze;
+	} while (!slab_cmpxchg_double(slab, fl, old_c, NULL, ctr_long(nc)));
+	return fl;
+}
+
+/* first partial slab of node n, off the list and frozen: its freelist */
+void *get_partial_frozen(struct kmem_cache *s, struct kmem_cache_node *n,
+			 struct slab **slabp, bool allow_spin)
+{
+	struct slab *slab;
+	void *fl;
+
+	if (!READ_ONCE(n->nr_partial) || !node_lock(n, allow_spin))
+		return NULL;
+	if (list_empty(&n->partial)) {
+		spin_unlock(&n->list_lock);
+		return NULL;
+	}
+	slab = list_first_entry(&n->partial, struct slab, slab_list);
+	remove_partial(n, slab);
+	fl = slab_take_freelist(slab, true);
+	spin_unlock(&n->list_lock);
+	slab_stat_inc(s, ALLOC_FROM_PARTIAL);
+	*slabp = slab;
+	return fl;
+}
+
+/*
+ * Take up to max objects from the first partial slab of n, leaving the slab
+ * on the list unless it became full.  Only list_lock holders allocate from
+ * node-partial slabs, and frees only push a new head, so the chain we walk
+ * is stable; the cmpxchg fails if a free pushed meanwhile.
+ */
+static int alloc_from_partial(struct kmem_cache *s, struct kmem_cache_node *n,
+			      void **p, int max, bool allow_spin)
+{
+	struct slab_counters nc;
+	unsigned long old_c;
+	struct slab *slab;
+	void *fl, *next;
+	int k;
+
+	if (!READ_ONCE(n->nr_partial) || !node_lock(n, allow_spin))
+		return 0;
+	if (list_empty(&n->partial)) {
+		spin_unlock(&n->list_lock);
+		return 0;
+	}
+	slab = list_first_entry(&n->partial, struct slab, slab_list);
+	do {
+		slab_read(slab, &fl, &old_c);
+		nc = ctr(old_c);
+		for (k = 0, next = fl; next && k < max; k++) {
+			p[k] = next;
+			next = get_freepointer(s, next);
+		}
+		nc.inuse += k;
+	} while (!slab_cmpxchg_double(slab, fl, old_c, next, ctr_long(nc)));
+	if (!next)
+		remove_partial(n, slab);
+	spin_unlock(&n->list_lock);
+	slab_stat_inc(s, ALLOC_FROM_PARTIAL);
+	return k;
+}
+
+/* objects from a brand new slab that nobody else can see yet */
+static int alloc_from_new_slab(struct kmem_cache *s, gfp_t gfp, int node,
+			       void **p, int max, bool allow_spin)
+{
+	struct slab *slab = new_slab(s, gfp, node);
+	struct kmem_cache_node *n;
+	struct slab_counters nc;
+	void *fl;
+	int k;
+
+	if (!slab)
+		return 0;
+	fl = slab->freelist;
+	for (k = 0; fl && k < max; k++) {
+		p[k] = fl;
+		fl = get_freepointer(s, fl);
+	}
+	nc = ctr(slab->counters);
+	nc.inuse = k;
+	slab->counters = ctr_long(nc);
+	slab->freelist = fl;
+	if (fl) {
+		n = get_node(s, slab->node);
+		if (!node_lock(n, allow_spin)) {
+			/* nobody has seen the objects: undo */
+			slab->freelist = p[0];
+			nc.inuse = 0;
+			slab->counters = ctr_long(nc);
+			discard_slab(s, slab);
+			return 0;
+		}
+		add_partial(n, slab, false);
+		spin_unlock(&n->list_lock);
+	}
+	return k;
+}
+
+/*
+ * Fill p with up to max objects straight from slabs (the node's partial
+ * list, other nodes' when node is NUMA_NO_NODE, then new slabs), without
+ * any per-CPU layer.  Returns how many.
+ */
+int slab_alloc_objects(struct kmem_cache *s, gfp_t gfp, int node,
+		       void **p, int max, bool allow_spin)
+{
+	int want = node < 0 ? numa_node_id() : node;
+	int got = 0, k;
+	unsigned int i;
+
+	if (!allow_spin)
+		gfp &= ~(__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM);
+	while (got < max) {
+		k = alloc_from_partial(s, get_node(s, want), p + got,
+				       max - got, allow_spin);
+		for (i = 0; !k && node < 0 && i < nr_node_ids; i++)
+			if ((int)i != want)
+				k = alloc_from_partial(s, get_node(s, i),
+						       p + got, max - got,
+						       allow_spin);
+		if (!k)
+			k = alloc_from_new_slab(s, gfp, want, p + got,
+						max - got, allow_spin);
+		if (!k)
+			break;
+		got += k;
+	}
+	return got;
+}
+
+void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node)
+{
+	void *p;
+
+	if (slab_alloc_objects(s, gfp, node, &p, 1,
+			       gfpflags_allow_spinning(gfp)) == 1)
+		return p;
+	return NULL;
+}
+
+/* discard every empty slab on the node partial lists */
+void slab_shrink_nodes(struct kmem_cache *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_node_ids; i++) {
+		struct kmem_cache_node *n = get_node(s, i);
+		struct list_head discard;
+		struct slab *slab, *t;
+
+		INIT_LIST_HEAD(&discard);
+		spin_lock(&n->list_lock);
+		list_for_each_entry_safe(slab, t, &n->partial, slab_list) {
+			if (ctr(READ_ONCE(slab->counters)).inuse)
+				continue;
+			remove_partial(n, slab);
+			list_add(&slab->slab_list, &discard);
+		}
+		spin_unlock(&n->list_lock);
+		list_for_each_entry_safe(slab, t, &discard, slab_list)
+			discard_slab(s, slab);
+	}
+}

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * stats.c - SLUB_STATS-like counters, the JSON export, the slabinfo dump
+ * and the report hook.
+ *
+ * Counters are per cache and per CPU (s->stats, one cache-line-aligned row
+ * per CPU), bumped with a one-instruction add inside an rseq sequence (or
+ * a relaxed atomic add in the fallback), and summed on read without
+ * stopping anybody.  The sheaf fast paths count into their own locked
+ * slub_percpu_sheaves (stat_alloc/stat_free) to stay on one cache line.
+ *
+ * Every object allocation counts exactly one of ALLOC_FASTPATH,
+ * ALLOC_SLOWPATH, ALLOC_PCS and every free one of FREE_FASTPATH,
+ * FREE_SLOWPATH, FREE_PCS, so active objects = allocations - frees.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "percpu.h"
+
+static const char *const stat_names[NR_SLAB_STAT_ITEMS] = {
+	[ALLOC_FASTPATH] = "alloc_fastpath",
+	[ALLOC_SLOWPATH] = "alloc_slowpath",
+	[ALLOC_PCS] = "alloc_pcs",
+	[FREE_FASTPATH] = "free_fastpath",
+	[FREE_SLOWPATH] = "free_slowpath",
+	[FREE_PCS] = "free_pcs",
+	[FREE_RCU_SHEAF] = "free_rcu_sheaf",
+	[FREE_RCU_SHEAF_FAIL] = "free_rcu_sheaf_fail",
+	[FREE_FROZEN] = "free_frozen",
+	[FREE_ADD_PARTIAL] = "free_add_partial",
+	[FREE_REMOVE_PARTIAL] = "free_remove_partial",
+	[ALLOC_FROM_PARTIAL] = "alloc_from_partial",
+	[ALLOC_SLAB] = "alloc_slab",
+	[ALLOC_REFILL] = "alloc_refill",
+	[ALLOC_NODE_MISMATCH] = "alloc_node_mismatch",
+	[FREE_SLAB] = "free_slab",
+	[CPUSLAB_FLUSH] = "cpuslab_flush",
+	[DEACTIVATE_FULL] = "deactivate_full",
+	[DEACTIVATE_EMPTY] = "deactivate_empty",
+	[DEACTIVATE_TO_HEAD] = "deactivate_to_head",
+	[DEACTIVATE_TO_TAIL] = "deactivate_to_tail",
+	[DEACTIVATE_REMOTE_FREES] = "deactivate_remote_frees",
+	[DEACTIVATE_BYPASS] = "deactivate_bypass",
+	[ORDER_FALLBACK] = "order_fallback",
+	[CMPXCHG_DOUBLE_CPU_FAIL] = "cmpxchg_double_cpu_fail",
+	[CMPXCHG_DOUBLE_FAIL] = "cmpxchg_double_fail",
+	[CPU_PARTIAL_ALLOC] = "cpu_partial_alloc",
+	[CPU_PARTIAL_FREE] = "cpu_partial_free",
+	[CPU_PARTIAL_NODE] = "cpu_partial_node",
+	[CPU_PARTIAL_DRAIN] = "cpu_partial_drain",
+	[SHEAF_FLUSH] = "sheaf_flush",
+	[SHEAF_REFILL] = "sheaf_refill",
+	[SHEAF_ALLOC] = "sheaf_alloc",
+	[SHEAF_FREE] = "sheaf_free",
+	[BARN_GET] = "barn_get",
+	[BARN_GET_FAIL] = "barn_get_fail",
+	[BARN_PUT] = "barn_put",
+	[BARN_PUT_FAIL] = "barn_put_fail",
+	[SHEAF_PREFILL_FAST] = "sheaf_prefill_fast",
+	[SHEAF_PREFILL_SLOW] = "sheaf_prefill_slow",
+	[SHEAF_PREFILL_OVERSIZE] = "sheaf_prefill_oversize",
+	[SHEAF_RETURN_FAST] = "sheaf_return_fast",
+	[SHEAF_RETURN_SLOW] = "sheaf_return_slow",
+	[PCS_TRYLOCK_FAIL] = "pcs_trylock_fail",
+	[NOLOCK_ALLOC_FAIL] = "nolock_alloc_fail",
+	[NOLOCK_FREE_DEFERRED] = "nolock_free_deferred",
+};
+
+const char *slab_stat_name(enum slab_stat_item item)
+{
+	if ((unsigned int)item >= NR_SLAB_STAT_ITEMS)
+		return NULL;
+	return stat_names[item];
+}
+
+void slab_stat_inc(struct kmem_cache *s, enum slab_stat_item item)
+{
+	stat(s, item);
+}
+
+void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
+		   unsigned long v)
+{
+	stat_add(s, item, v);
+}
+
+/* where the sheaf fast paths' hits are reported in this variant */
+#ifdef CONFIG_SLUB_CPU_SLAB
+#define PCS_ALLOC_ITEM	ALLOC_PCS
+#define PCS_FREE_ITEM	FREE_PCS
+#else
+#define PCS_ALLOC_ITEM	ALLOC_FASTPATH
+#define PCS_FREE_ITEM	FREE_FASTPATH
+#endif
+
+void kmem_cache_stats(struct kmem_cache *s,
+		      unsigned long long out[NR_SLAB_STAT_ITEMS])
+{
+	unsigned int cpu, i;
+
+	memset(out, 0, sizeof(unsigned long long) * NR_SLAB_STAT_ITEMS);
+	if (!s)
+		return;
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		for (i = 0; i < NR_SLAB_STAT_ITEMS; i++)
+			out[i] += READ_ONCE(s->stats[cpu].v[i]);
+		if (s->cpu_sheaves) {
+			out[PCS_ALLOC_ITEM] +=
+				READ_ONCE(s->cpu_sheaves[cpu].stat_alloc);
+			out[PCS_FREE_ITEM] +=
+				READ_ONCE(s->cpu_sheaves[cpu].stat_free);
+		}
+	}
+}
+
+long slab_cache_active(struct kmem_cache *s)
+{
+	unsigned long long v[NR_SLAB_STAT_ITEMS];
+
+	kmem_cache_stats(s, v);
+	return (long)(v[ALLOC_FASTPATH] + v[ALLOC_SLOWPATH] + v[ALLOC_PCS]) -
+	       (long)(v[FREE_FASTPATH] + v[FREE_SLOWPATH] + v[FREE_PCS]);
+}
+
+void kmem_cache_info(struct kmem_cache *s, struct slab_cache_info *info)
+{
+	unsigned int i;
+
+	memset(info, 0, sizeof(*info));
+	if (!s)
+		return;
+	for (i = 0; i < nr_node_ids; i++) {
+		info->objects += READ_ONCE(s->node[i]->total_objects);
+		info->slabs += READ_ONCE(s->node[i]->nr_slabs);
+	}
+	info->active_objs = slab_cache_active(s);
+	info->object_size = s->object_size;
+	info->size = s->size;
+	info->objs_per_slab = s->objects;
+	info->order = s->order;
+	info->sheaf_capacity = s->cpu_sheaves ? s->sheaf_capacity : 0;
+}
+
+long slab_live_objects(void)
+{
+	struct kmem_cache *s;
+	long live;
+
+	slab_init_once();
+	nolock_drain_deferred(NULL);
+	live = READ_ONCE(slab_large_live);
+	pthread_mutex_lock(&slab_mutex);
+	for_each_slab_cache(s)
+		live += slab_cache_active(s);
+	pthread_mutex_unlock(&slab_mutex);
+	return live;
+}
+
+unsigned long slab_leaked_objects(void)
+{
+	return READ_ONCE(slab_leaked_total);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+struct jbuf {
+	char *buf;
+	size_t len, pos;
+	bool overflow;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void jprintf(struct jbuf *j, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (j->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(j->buf + j->pos, j->len - j->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= j->len - j->pos)
+		j->overflow = true;
+	else
+		j->pos += n;
+}
+
+static void jstring(struct jbuf *j, const char *str)
+{
+	const unsigned char *p;
+
+	jprintf(j, "\"");
+	for (p = (const unsigned char *)str; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			jprintf(j, "\\%c", *p);
+		else if (*p < 0x20)
+			jprintf(j, "\\u%04x", *p);
+		else
+			jprintf(j, "%c", *p);
+	}
+	jprintf(j, "\"");
+}
+
+static const char *const feature_names[] = {
+	"cpu_slab", "sheaves", "rcu_sheaf", "barrier_on_cache",
+	"nolock_sheaves", "sheaves_all",
+};
+
+static void json_cache(struct jbuf *j, struct kmem_cache *s)
+{
+	unsigned long long v[NR_SLAB_STAT_ITEMS];
+	struct slab_cache_info info;
+	unsigned int i;
+
+	kmem_cache_info(s, &info);
+	kmem_cache_stats(s, v);
+	jprintf(j, "{\"name\":");
+	jstring(j, s->name);
+	jprintf(j, ",\"object_size\":%u,\"size\":%u,\"objs_per_slab\":%u,"
+		"\"order\":%u,\"sheaf_capacity\":%u,\"objects\":%lu,"
+		"\"active_objs\":%lu,\"slabs\":%lu,\"debug\":%s,\"stats\":{",
+		info.object_size, info.size, info.objs_per_slab, info.order,
+		info.sheaf_capacity, info.objects, info.active_objs,
+		info.slabs, kmem_cache_debug(s) ? "true" : "false");
+	for (i = 0; i < NR_SLAB_STAT_ITEMS; i++)
+		jprintf(j, "%s\"%s\":%llu", i ? "," : "", stat_names[i], v[i]);
+	jprintf(j, "}}");
+}
+
+int slab_stats_json(char *buf, size_t len)
+{
+	struct jbuf j = { .buf = buf, .len = len };
+	struct page_alloc_info pa;
+	struct kmem_cache *s;
+	unsigned int i, feat = slab_features();
+	bool first = true;
+
+	if (!buf || !len)
+		return -1;
+	slab_init_once();
+	page_alloc_info(&pa);
+	jprintf(&j, "{\"variant\":\"%s\",\"features\":[", slab_variant());
+	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+		if (feat & (1u << i)) {
+			jprintf(&j, "%s\"%s\"", first ? "" : ",",
+				feature_names[i]);
+			first = false;
+		}
+	jprintf(&j, "],\"percpu\":\"%s\",\"nr_cpus\":%u,\"nr_nodes\":%u,"
+		"\"live_objects\":%ld,\"leaked_objects\":%lu,"
+		"\"pages\":{\"total\":%lu,\"free\":%lu,\"released\":%lu,"
+		"\"used\":%lu},\"caches\":[",
+		slab_use_rseq ? "rseq" : "atomic", nr_cpu_ids, nr_node_ids,
+		slab_live_objects(), slab_leaked_objects(), pa.total_pages,
+		pa.free_pages, pa.released_pages, pa.slab_pages);
+	first = true;
+	pthread_mutex_lock(&slab_mutex);
+	for_each_slab_cache(s) {
+		jprintf(&j, "%s", first ? "" : ",");
+		json_cache(&j, s);
+		first = false;
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	jprintf(&j, "]}");
+	if (j.overflow)
+		return -1;
+	return (int)j.pos;
+}
+
+void slab_dump_slabinfo(FILE *f)
+{
+	unsigned long long v[NR_SLAB_STAT_ITEMS];
+	struct slab_cache_info info;
+	struct kmem_cache *s;
+
+	if (!f)
+		return;
+	slab_init_once();
+	fprintf(f, "slabinfo - slabscale %s (%s per-CPU)\n", slab_variant(),
+		slab_use_rseq ? "rseq" : "atomic");
+	fprintf(f, "# %-18s %10s %10s %7s %6s %5s %6s : %12s %12s %10s %10s "
+		"%10s : %8s\n", "name", "active_objs", "num_objs", "objsize",
+		"objper", "order", "sheaf", "sheaf_hits", "slab_hits",
+		"barn_get", "barn_put", "trylk_fail", "slabs");
+	pthread_mutex_lock(&slab_mutex);
+	for_each_slab_cache(s) {
+		kmem_cache_info(s, &info);
+		kmem_cache_stats(s, v);
+		fprintf(f, "%-20s %10lu %10lu %7u %6u %5u %6u : %12llu %12llu "
+			"%10llu %10llu %10llu : %8lu\n", s->name,
+			info.active_objs, info.objects, info.object_size,
+			info.objs_per_slab, info.order, info.sheaf_capacity,
+			v[ALLOC_PCS] + v[FREE_PCS] +
+			(s->cpu_slab ? 0 : v[ALLOC_FASTPATH] +
+					   v[FREE_FASTPATH]),
+			s->cpu_slab ? v[ALLOC_FASTPATH] + v[FREE_FASTPATH] : 0,
+			v[BARN_GET], v[BARN_PUT], v[PCS_TRYLOCK_FAIL],
+			info.slabs);
+	}
+	pthread_mutex_unlock(&slab_mutex);
+}
+
+/* ---- reports ------------------------------------------------------------------ */
+static slab_report_fn report_fn;
+
+void slab_set_report(slab_report_fn fn)
+{
+	__atomic_store_n(&report_fn, fn, __ATOMIC_RELEASE);
+}
+
+void slab_report(const char *fmt, ...)
+{
+	slab_report_fn fn = __atomic_load_n(&report_fn, __ATOMIC_ACQUIRE);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (fn)
+		fn(msg);
+	else
+		fprintf(stderr, "slab: %s\n", msg);
+}
