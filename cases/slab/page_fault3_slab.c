@@ -15,8 +15,9 @@
  *    reference (lock_vma_under_rcu), drop RCU; with fault_lock=mmap take
  *    mmap_lock for read instead.  Then a buffer-head-like object from its
  *    own cache and a page-table-like object from a kmalloc bucket are
- *    allocated for the page.  With real_faults=1 the page of a memfd
- *    mapping is also written, so the kernel's own fault is in the loop.
+ *    allocated for the page.  With real_faults=1 the page of a shared
+ *    mapping of the task's own unlinked file in /tmp (as page_fault3) is
+ *    also written, so the kernel's own fault is in the loop.
  *  - unmap: mmap_lock for write to unpublish the vma and replace tree
  *    nodes, then (as the kernel after downgrading to read) the per-page
  *    objects are freed in bulk and the vma freed.
@@ -51,7 +52,7 @@ struct pf_node {		/* a maple node: 256 bytes */
 struct pf_vma {
 	unsigned long start, npages;
 	int readers;		/* per-VMA read lock: vma_start_read() */
-	char *map;		/* real_faults: the memfd mapping */
+	char *map;		/* real_faults: the file mapping */
 };
 
 struct pf_mm {
@@ -62,7 +63,7 @@ struct pf_mm {
 
 struct pf_task {
 	void **bh, **pt;	/* per-page objects of the current mapping */
-	int memfd;
+	int fd;		/* real_faults: the task's unlinked file */
 };
 
 static struct slab_case_acct baseline;
@@ -178,7 +179,7 @@ static struct pf_vma *map_file(struct pf_task *t, unsigned long nr)
 	vma->map = NULL;
 	if (real_faults) {
 		vma->map = mmap(NULL, nr_pages * PF_PAGE_SIZE,
-				PROT_READ | PROT_WRITE, MAP_SHARED, t->memfd, 0);
+				PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
 		if (vma->map == MAP_FAILED)
 			harness_fail("mmap: %s", strerror(errno));
 	}
@@ -257,17 +258,20 @@ static void unmap_file(struct pf_task *t, struct pf_vma *vma,
 
 static void task_init(struct pf_task *t)
 {
+	char path[] = "/tmp/slabscale.page_fault3_slab.XXXXXX";
+
 	t->bh = calloc(nr_pages, sizeof(void *));
 	t->pt = calloc(nr_pages, sizeof(void *));
 	if (!t->bh || !t->pt)
 		harness_fail("out of memory");
-	t->memfd = -1;
+	t->fd = -1;
 	if (!real_faults)
 		return;
-	t->memfd = memfd_create("page_fault3_slab", 0);
-	if (t->memfd < 0)
-		harness_fail("memfd_create: %s", strerror(errno));
-	if (ftruncate(t->memfd, (off_t)(nr_pages * PF_PAGE_SIZE)))
+	t->fd = mkstemp(path);
+	if (t->fd < 0)
+		harness_fail("mkstemp %s: %s", path, strerror(errno));
+	unlink(path);
+	if (ftruncate(t->fd, (off_t)(nr_pages * PF_PAGE_SIZE)))
 		harness_fail("ftruncate: %s", strerror(errno));
 }
 
@@ -275,8 +279,8 @@ static void task_exit(struct pf_task *t)
 {
 	free(t->bh);
 	free(t->pt);
-	if (t->memfd >= 0)
-		close(t->memfd);
+	if (t->fd >= 0)
+		close(t->fd);
 }
 
 void testcase(unsigned long long *iterations, unsigned long nr)
