@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""A strict parser of will-it-scale's text output (plus slabscale's
+summary line), as runtest.py and lkp read it."""
+import re
+
+LINE = re.compile(r"^min:(\d+) max:(\d+) total:(\d+)$")
+SUMMARY = re.compile(
+    r"^(per_thread_ops|per_process_ops): (\d+) \u00b1(\d+\.\d)% "
+    r"\(median (\d+), (\d+) intervals, tasks (\d+)\.\.(\d+)\)$")
+
+
+def parse(text, summary=True, verbose_tasks=0):
+    """Return dict(description, warmup=[(min,max,total)], measurement=[...],
+    average, summary, per_task=[[...]]).  Raises on any deviation."""
+    lines = text.splitlines()
+    i = 0
+    assert lines[i].startswith("testcase:"), lines[i]
+    desc = lines[i][len("testcase:"):]
+    i += 1
+    assert lines[i] == "warmup", lines[i]
+    i += 1
+    res = {"description": desc, "warmup": [], "measurement": [],
+           "per_task": [], "average": None, "summary": None}
+    part = "warmup"
+    while i < len(lines):
+        ln = lines[i]
+        i += 1
+        if ln == "measurement":
+            assert part == "warmup"
+            part = "measurement"
+            continue
+        if ln.startswith("average:"):
+            assert part == "measurement"
+            res["average"] = int(ln[len("average:"):])
+            break
+        if verbose_tasks:
+            vals = [int(x) for x in ln.split(" ")]
+            assert len(vals) == verbose_tasks, ln
+            res["per_task"].append(vals)
+            ln = lines[i]
+            i += 1
+        m = LINE.match(ln)
+        assert m, f"unexpected line {ln!r}"
+        res[part].append(tuple(int(x) for x in m.groups()))
+    rest = lines[i:]
+    if summary and res["average"] is not None:
+        assert len(rest) == 1, rest
+        m = SUMMARY.match(rest[0])
+        assert m, rest[0]
+        res["summary"] = m.groups()
+    else:
+        assert rest == [], rest
+    return res
