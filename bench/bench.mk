@@ -5,19 +5,21 @@
 #   make bench-pair / bench-rcu one of them (run `make` first)
 #   make check-bench            smoke test of the bench programs (in check)
 #
-# The bench programs link build/<variant>/libslab.a.  A variant whose
-# library does not exist when make reads this file is skipped with a
-# message (make bench runs `make all` first, so they exist there); the RCU
+# The bench programs link build/<variant>/libslab.a, built by the
+# allocator's rules (SLAB_LIB_RULES); without those rules a variant whose
+# library does not exist is skipped with a message; the RCU
 # program is linked only against libraries that define the kfree_rcu and
 # barrier symbols, so a variant without them never breaks the build.
 
 BENCH_DIR	:= $(BUILD)/bench
 BENCH_CFLAGS	= $(CFLAGS_COMMON) -Ibench -Iallocator/include
-# Libraries libslab.a needs; the allocator may set SLAB_LIBS.
-BENCH_SLAB_LIBS	= $(or $(SLAB_LIBS),$(URCU_LIBS))
+# Libraries libslab.a needs (allocator/allocator.mk's ALLOC_LDLIBS).
+BENCH_SLAB_LIBS	= $(or $(ALLOC_LDLIBS),$(URCU_LIBS) -latomic)
 BENCH_MODE	:= $(if $(BENCH_QUICK),quick,full)
-BENCH_VARIANTS	= $(foreach v,$(VARIANTS),\
-		    $(if $(wildcard $(BUILD)/$(v)/libslab.a),$(v)))
+# Every variant once allocator.mk has rules for the libraries, else only
+# those whose library happens to exist.
+BENCH_VARIANTS	= $(if $(SLAB_LIB_RULES),$(VARIANTS),$(foreach v,$(VARIANTS),\
+		    $(if $(wildcard $(BUILD)/$(v)/libslab.a),$(v))))
 BENCH_PAIR_BINS	= $(BENCH_DIR)/pair-malloc \
 		  $(foreach v,$(BENCH_VARIANTS),$(BENCH_DIR)/pair-$(v))
 BENCH_RCU_BINS	= $(foreach v,$(BENCH_VARIANTS),$(BENCH_DIR)/rcu-$(v))

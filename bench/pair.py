@@ -104,6 +104,8 @@ def cg_total(path):
     raise bc.BenchError("%s: no summary line" % path)
 
 
+# Functions that only the no-rseq fallback runs to learn the CPU number.
+CPUID_RE = re.compile(r"sched_getcpu|getcpu|cpu_id_slow")
 FUNC_RE = re.compile(r"^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S+?)(?:\s+\[.*\])?$")
 
 
@@ -268,6 +270,12 @@ def profile(res, headline, out):
             print("Ir/pair by function, batch %d, %s: %s" %
                   (b, d["name"], ", ".join("%s %.1f" % kv for kv in top)),
                   file=out)
+            cpuid = sum(x for fn, x in f.items() if CPUID_RE.search(fn))
+            if d["kind"] == "slab" and cpuid:
+                print("  of which CPU-number lookup (the no-rseq fallback's "
+                      "own cost): %.1f; without it: %.1f Ir/pair "
+                      "(an estimate of the rseq path)" %
+                      (cpuid, d["b%d" % b]["ir"] - cpuid), file=out)
 
 
 def main():

@@ -92,7 +92,8 @@ def tput_phase(vs, mode, threads):
                     v.fail("tput", e)
                     continue
                 v.tput.setdefault(t, []).append(rows[0]["ns"])
-                v.stats[t] = stats[0] if stats else {}
+                v.stats[t] = {k.upper(): x for k, x in
+                              (stats[0] if stats else {}).items()}
 
 
 def destroy_phase(vs, mode):
@@ -177,6 +178,9 @@ def print_report(res, mode_name, mode, out=sys.stdout):
           "rcu sheaves on every CPU; median of %d processes x %d reps" %
           (mode["outer"], mode["destroy_reps"]), file=out)
     dv = [n for n, d in V.items() if d["destroy_us"]]
+    if not dv:
+        print("no variant with rcu_free sheaves (SLAB_FEAT_RCU_SHEAF) built "
+              "yet: nothing to measure", file=out)
     hdr = ["B"] + dv
     pair = all(n in dv for n in DESTROY_PAIR)
     if pair:
@@ -193,7 +197,8 @@ def print_report(res, mode_name, mode, out=sys.stdout):
     lines.append(["slope us/cache"] +
                  [bc.fmt(V[n]["destroy_slope_us_per_cache"], "%.2f")
                   for n in dv] + ([""] if pair else []))
-    bc.table(hdr, lines, out)
+    if dv:
+        bc.table(hdr, lines, out)
 
     print("\nbarriers on their own (us, median of %d processes x %d reps): "
           "rcu_barrier = liburcu alone (the floor); on_cache = "
