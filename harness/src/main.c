@@ -6,11 +6,14 @@
  * X_processes to this binary behaves as will-it-scale's X_threads /
  * X_processes (its options, its output, nothing else).
  */
+#include <errno.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "run.h"
 
@@ -51,6 +54,22 @@ static void block_run_signals(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Fail before measuring, not after, when the JSON cannot be written. */
+static int check_json_dir(const struct options *o)
+{
+	char dir[4096];
+
+	if (!o->json)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", o->json);
+	if (access(dirname(dir), W_OK)) {
+		fprintf(stderr, "%s: --json %s: directory not writable: %s\n",
+			o->prog, o->json, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Every event name must encode before anything runs. */
@@ -176,7 +195,7 @@ int main(int argc, char **argv)
 		list_cases(stderr, "  ");
 		return EXIT_USAGE;
 	}
-	if (check_events(&o))
+	if (check_events(&o) || check_json_dir(&o))
 		return EXIT_USAGE;
 	block_run_signals();
 	return run_all(&o, cs);

@@ -329,7 +329,9 @@ static void take_snapshots(struct run *r)
 {
 	unsigned long long dl = now_ns() + SNAPSHOT_TIMEOUT_NS;
 
-	if (!harness_slab_stats || r->status == RUN_FAILED)
+	/* no snapshot when the tasks never started (interrupted in prepare) */
+	if (!harness_slab_stats || r->status == RUN_FAILED ||
+	    !__atomic_load_n(&sh.ctl->start, __ATOMIC_ACQUIRE))
 		return;
 	__atomic_store_n(&sh.ctl->snap_req, 1, __ATOMIC_RELEASE);
 	futex_wake_all(&sh.ctl->snap_req);

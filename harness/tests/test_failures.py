@@ -96,6 +96,8 @@ def test_bad_options_exit_2_with_usage(run_none):
         assert p.stdout == ""
         if "no-such-event" not in args:
             assert "Usage:" in p.stderr, args
+    p = run_none("empty", "--json", "/nonexistent/dir/out.json", timeout=30)
+    assert p.returncode == 2 and "not writable" in p.stderr
     p = run_none("--help", check=0)
     assert "Usage:" in p.stdout and "--until-ci" in p.stdout
 
