@@ -25,8 +25,8 @@ BENCH_PAIR_BINS	= $(BENCH_DIR)/pair-malloc \
 BENCH_RCU_BINS	= $(foreach v,$(BENCH_VARIANTS),$(BENCH_DIR)/rcu-$(v))
 # Symbols bench/rcu.c needs from libslab.a.
 BENCH_RCU_SYMS	:= kvfree_call_rcu kvfree_rcu_barrier \
-		   kvfree_rcu_barrier_on_cache kmem_cache_stats slab_stat_name \
-		   slab_features
+		   kvfree_rcu_barrier_on_cache kmem_cache_stats kmem_cache_info \
+		   slab_stat_name slab_features
 
 BENCH_TARGETS	+= bench-pair bench-rcu
 CHECK_TARGETS	+= check-bench

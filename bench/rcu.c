@@ -131,14 +131,17 @@ static void print_stats(struct kmem_cache *s)
 {
 	static const enum slab_stat_item items[] = {
 		ALLOC_FASTPATH, ALLOC_SLOWPATH, ALLOC_SLAB, FREE_RCU_SHEAF,
-		FREE_RCU_SHEAF_FAIL, BARN_GET, BARN_GET_FAIL, BARN_PUT,
+		FREE_RCU_SHEAF_FAIL, FREE_SLAB, BARN_GET, BARN_GET_FAIL, BARN_PUT,
 		BARN_PUT_FAIL, SHEAF_ALLOC, SHEAF_REFILL, SHEAF_FLUSH,
 	};
 	unsigned long long c[NR_SLAB_STAT_ITEMS];
+	struct slab_cache_info info;
 	size_t i;
 
 	kmem_cache_stats(s, c);
-	printf("stat variant=%s", slab_variant());
+	kmem_cache_info(s, &info);
+	printf("stat variant=%s slabs=%lu active_objs=%lu", slab_variant(),
+	       info.slabs, info.active_objs);
 	for (i = 0; i < sizeof(items) / sizeof(items[0]); i++)
 		printf(" %s=%llu", slab_stat_name(items[i]), c[items[i]]);
 	printf("\n");

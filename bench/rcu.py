@@ -153,7 +153,7 @@ def print_report(res, mode_name, mode, out=sys.stdout):
     hdr = ["variant"]
     for t in res["threads"]:
         hdr += ["ns %dT" % t, "Mops/s/thr", "x cpuslab"]
-    hdr += ["FREE_RCU_SHEAF", "_FAIL", "ALLOC_SLAB"]
+    hdr += ["FREE_RCU_SHEAF", "_FAIL", "ALLOC_SLAB", "slabs at end"]
     lines = []
     for name, d in V.items():
         if d["error"] and not d["tput_ns"]:
@@ -168,11 +168,13 @@ def print_report(res, mode_name, mode, out=sys.stdout):
         st = d["stats"].get(res["threads"][-1], {})
         line += [st.get("FREE_RCU_SHEAF", "-"),
                  st.get("FREE_RCU_SHEAF_FAIL", "-"),
-                 st.get("ALLOC_SLAB", "-")]
+                 st.get("ALLOC_SLAB", "-"), st.get("SLABS", "-")]
         lines.append(line)
     bc.table(hdr, lines, out)
-    print("(x cpuslab < 1 is faster; counters from the %d-thread run)" %
-          res["threads"][-1], file=out)
+    print("(x cpuslab < 1 is faster; counters from the %d-thread run; "
+          "'slabs at end' = slabs the cache held after the last timed run, "
+          "before the final kvfree_rcu_barrier(): bounded when allocations "
+          "reuse freed objects)" % res["threads"][-1], file=out)
 
     print("\nkmem_cache_destroy latency (us) while B other sheaf caches hold "
           "rcu sheaves on every CPU; median of %d processes x %d reps" %
