@@ -16,8 +16,8 @@ from conftest import load_json
 def test_crashing_task_fails_the_run(run_test, out, mode, how, sig):
     # asked for 60 s: it must stop at the crash, not hang or run on
     p = run_test("test_crash", "-t", 2, "-s", 60, "--warmup", 0,
-                 "--mode", mode, "--param", f"how={how}", "--param",
-                 "after_ms=200", "--json", out, timeout=30)
+                 "--interval", 10, "--mode", mode, "--param", f"how={how}",
+                 "--param", "after_ms=200", "--json", out, timeout=30)
     assert p.returncode == 1
     assert f"task 1 (pid " in p.stderr and f"killed by {sig}" in p.stderr
     assert "average:" not in p.stdout
@@ -25,7 +25,8 @@ def test_crashing_task_fails_the_run(run_test, out, mode, how, sig):
     assert d["status"] == "failed"
     f = d["failure"]
     assert f["task"] == 1 and f["signal"] == sig and f["pid"] > 0
-    assert d["stats"]["intervals"] == 0
+    # it failed at the crash, not at the end of a (10 s) interval
+    assert d["stats"]["intervals"] == 0 and d["samples"] == []
 
 
 @pytest.mark.parametrize("mode", ["threads", "processes"])
