@@ -3,6 +3,7 @@
 bench program and parsing its key=value lines, atomic JSON output and
 plain-text tables."""
 
+import fcntl
 import json
 import os
 import platform
@@ -23,6 +24,21 @@ PEERS = [
 
 class BenchError(Exception):
     """A bench program failed or printed something we cannot read."""
+
+
+def exclusive(build_dir):
+    """Hold a lock so two benchmarks (make -j, or two users) never run at
+    once and disturb each other; returns the open lock file."""
+    d = os.path.join(build_dir, "bench")
+    os.makedirs(d, exist_ok=True)
+    f = open(os.path.join(d, ".lock"), "w")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("bench: another benchmark is running; waiting for it",
+              flush=True)
+        fcntl.flock(f, fcntl.LOCK_EX)
+    return f
 
 
 def _first_line(cmd):

@@ -299,6 +299,7 @@ def main():
     mode = MODES[args.mode]
     cpu = args.cpu if args.cpu is not None else os.cpu_count() - 1
 
+    lock = bc.exclusive(args.build)  # noqa: F841 (held until exit)
     m = bc.machine()
     bc.print_machine(m)
     rows = make_rows(args)

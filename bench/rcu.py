@@ -243,6 +243,7 @@ def main():
     mode = MODES[args.mode]
     bench_dir = os.path.join(args.build, "bench")
 
+    lock = bc.exclusive(args.build)  # noqa: F841 (held until exit)
     m = bc.machine()
     bc.print_machine(m)
     vs = []
