@@ -352,7 +352,8 @@ void slab_flush_rcu_sheaves_on_cache(struct kmem_cache *s)
 {
 	int cpu;
 
-	kfree_rcu_init();
+	/* no liburcu init here: callers may hold slab_mutex */
+	pthread_once(&krc_once, krc_init);
 	pthread_mutex_lock(&rcu_flush_lock);
 	/*
 	 * Every CPU, even when its rcu_free sheaf looks empty: running on the
@@ -472,15 +473,16 @@ void slab_kfree_rcu_get_stats(struct slab_kfree_rcu_stats *st)
 /* ---- fork ---------------------------------------------------------------- */
 
 /*
- * Hold the flush lock (no barrier half way), every batch lock (no batch
- * half built) and the monitor lock across fork().  rcu.c calls this after
- * pausing liburcu's workers, so no batch callback holds a krc lock now.
+ * Hold every batch lock (no batch half built or half submitted) and the
+ * monitor lock across fork().  rcu.c calls this after pausing liburcu's
+ * workers, so no batch callback holds a batch lock now.  The flush lock
+ * is not held (it nests inside slab_mutex, which the core's handler takes
+ * after this one): the child resets it and the flush items.
  */
 void slab_kfree_rcu_fork_prepare(void)
 {
 	int cpu;
 
-	pthread_mutex_lock(&rcu_flush_lock);
 	for (cpu = 0; cpu < nr_krcs; cpu++)
 		pthread_mutex_lock(&krcs[cpu].lock);
 	pthread_mutex_lock(&monitor.lock);
@@ -493,7 +495,6 @@ void slab_kfree_rcu_fork_parent(void)
 	pthread_mutex_unlock(&monitor.lock);
 	for (cpu = nr_krcs - 1; cpu >= 0; cpu--)
 		pthread_mutex_unlock(&krcs[cpu].lock);
-	pthread_mutex_unlock(&rcu_flush_lock);
 }
 
 /* The child has no monitor: the next kfree_rcu starts one. */

@@ -14,15 +14,17 @@
  *   done on any path a signal handler may take.
  * - fork(): liburcu's call_rcu machinery must be paused around fork() or the
  *   child's call_rcu/rcu_barrier hang; our own helper threads do not exist
- *   in the child.  The atfork handlers pause liburcu, then take
- *   kfree_rcu's and then the workqueue's locks (lock order) and release
- *   them in reverse; the child forgets its helper threads and recreates the per-CPU
- *   call_rcu workers on next use.  A thread of the parent that was inside a
- *   read-side section at fork() stays "inside" forever in the child: its
- *   grace periods would never end (a liburcu limitation; do not fork then).
+ *   in the child.  The atfork handlers pause liburcu and hold the locks
+ *   listed at rcu_fork_prepare(); the child forgets its helper threads,
+ *   recreates the per-CPU call_rcu workers on next use, and unlinks from liburcu's registry the
+ *   parent threads we had registered (see rcu_prune_registry()).  Threads
+ *   that registered with liburcu on their own are not pruned: if one is
+ *   alive at fork(), the child's grace periods may hang (liburcu's memb
+ *   flavor has no fork support for its registry).
  */
 #define _LGPL_SOURCE
 #include <urcu/urcu-memb.h>
+#include <urcu/list.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -84,6 +86,20 @@ int slab_spawn_thread(pthread_t *thread, const pthread_attr_t *attr,
 	return err;
 }
 
+/*
+ * Threads we registered, so that a forked child can drop the ones that do
+ * not exist in it (see rcu_prune_registry()).  rcu_reg_lock serializes our
+ * registrations and unregistrations with each other and with fork().
+ */
+struct rcu_reg_node {
+	struct cds_list_head link;
+	struct urcu_reader *reader;	/* the thread's liburcu registry entry */
+};
+
+static pthread_mutex_t rcu_reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static CDS_LIST_HEAD(rcu_reg_list);
+static __thread struct rcu_reg_node rcu_reg_self;
+
 /* Key destructor: runs at exit of every thread we registered. */
 static void rcu_thread_exit(void *arg)
 {
@@ -92,9 +108,12 @@ static void rcu_thread_exit(void *arg)
 		return;
 	if (urcu_memb_read_ongoing())
 		slab_rcu_report("thread exits inside slab_rcu_read_lock()");
+	pthread_mutex_lock(&rcu_reg_lock);
 	urcu_memb_unregister_thread();
+	cds_list_del(&rcu_reg_self.link);
+	nr_registered--;
+	pthread_mutex_unlock(&rcu_reg_lock);
 	rcu_we_registered = false;
-	__atomic_sub_fetch(&nr_registered, 1, __ATOMIC_RELAXED);
 }
 
 static void rcu_key_init(void)
@@ -116,15 +135,24 @@ void slab_rcu_thread_enter(void)
 	pthread_once(&rcu_key_once, rcu_key_init);
 	if (URCU_TLS(urcu_memb_reader).registered)
 		return;		/* a liburcu worker, or the caller's own */
+	pthread_mutex_lock(&rcu_reg_lock);
 	urcu_memb_register_thread();
+	rcu_reg_self.reader = &URCU_TLS(urcu_memb_reader);
+	cds_list_add(&rcu_reg_self.link, &rcu_reg_list);
+	nr_registered++;
+	pthread_mutex_unlock(&rcu_reg_lock);
 	rcu_we_registered = true;
 	pthread_setspecific(rcu_key, &rcu_we_registered);
-	__atomic_add_fetch(&nr_registered, 1, __ATOMIC_RELAXED);
 }
 
 long slab_rcu_registered_threads(void)
 {
-	return __atomic_load_n(&nr_registered, __ATOMIC_RELAXED);
+	long n;
+
+	pthread_mutex_lock(&rcu_reg_lock);
+	n = nr_registered;
+	pthread_mutex_unlock(&rcu_reg_lock);
+	return n;
 }
 
 bool slab_rcu_in_callback(void)
@@ -203,35 +231,62 @@ void slab_synchronize_rcu(void)
 
 /* ---- fork ---------------------------------------------------------------- */
 
-static bool fork_had_workers;
-
+/*
+ * The core's handlers (fork.c) were registered before ours, so its prepare
+ * (slab_mutex and every allocator lock) runs after ours and its release
+ * before ours.  Hence we only take locks that are never held while waiting
+ * for slab_mutex or an allocator lock: rcu_reg_lock and the kfree_rcu batch
+ * and monitor locks.  The flush lock and the workqueue's start lock are
+ * taken under slab_mutex, so they are not held across fork(); the child
+ * resets them instead.  liburcu's workers are paused first: a paused worker
+ * is not inside a callback that frees into the allocator.
+ */
 static void rcu_fork_prepare(void)
 {
-	pthread_mutex_lock(&rcu_init_lock);
-	fork_had_workers = rcu_workers_ready;
-	if (fork_had_workers)
-		urcu_memb_call_rcu_before_fork();
+	urcu_memb_call_rcu_before_fork();
+	pthread_mutex_lock(&rcu_reg_lock);
 	slab_kfree_rcu_fork_prepare();
-	slab_wq_fork_prepare();
 }
 
 static void rcu_fork_parent(void)
 {
-	slab_wq_fork_parent();
 	slab_kfree_rcu_fork_parent();
-	if (fork_had_workers)
-		urcu_memb_call_rcu_after_fork_parent();
-	pthread_mutex_unlock(&rcu_init_lock);
+	pthread_mutex_unlock(&rcu_reg_lock);
+	urcu_memb_call_rcu_after_fork_parent();
+}
+
+/*
+ * In the child, only the forking thread exists, but liburcu's registry
+ * still lists every thread of the parent, and glibc hands their stacks
+ * (where their registry entries live, in TLS) to the child's next new
+ * threads: a new thread registering there corrupts the registry and the
+ * next grace period spins forever.  liburcu's memb flavor has no fork
+ * support for its registry, so unlink the entries of the threads we
+ * registered ourselves (the child is single-threaded here; the prepare
+ * handler held rcu_reg_lock, so no registration was half done).  This also
+ * forgets parent readers that were inside a read-side section.
+ */
+static void rcu_prune_registry(void)
+{
+	struct rcu_reg_node *n, *tmp;
+
+	cds_list_for_each_entry_safe(n, tmp, &rcu_reg_list, link) {
+		if (n == &rcu_reg_self)
+			continue;
+		cds_list_del(&n->reader->node);
+		cds_list_del(&n->link);
+		nr_registered--;
+	}
+	pthread_mutex_init(&rcu_reg_lock, NULL);
 }
 
 static void rcu_fork_child(void)
 {
 	slab_wq_fork_child();
 	slab_kfree_rcu_fork_child();
-	if (fork_had_workers)
-		urcu_memb_call_rcu_after_fork_child();
+	rcu_prune_registry();
+	urcu_memb_call_rcu_after_fork_child();
 	/* only the default call_rcu worker survives: recreate the rest later */
 	rcu_workers_ready = false;
-	nr_registered = rcu_we_registered ? 1 : 0;
 	pthread_mutex_init(&rcu_init_lock, NULL);
 }

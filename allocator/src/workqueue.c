@@ -201,21 +201,11 @@ void slab_flush_work(struct slab_work *w)
 }
 
 /*
- * fork(): hold the start lock so no worker is half created, and leave the
- * queues alone (a worker mid-item keeps its own lock for an instant only).
- * The child has no workers: forget them, so the next use starts new ones.
- * Items pending in the parent belong to threads the child does not have.
+ * fork(): nothing is held across it (the start lock is taken under
+ * slab_mutex, which the core's fork handler takes after ours).  The child
+ * has no workers: forget them, so the next use starts new ones.  Items
+ * pending in the parent belong to threads the child does not have.
  */
-void slab_wq_fork_prepare(void)
-{
-	pthread_mutex_lock(&wq_start_lock);
-}
-
-void slab_wq_fork_parent(void)
-{
-	pthread_mutex_unlock(&wq_start_lock);
-}
-
 void slab_wq_fork_child(void)
 {
 	int cpu;

@@ -59,9 +59,7 @@ int slab_wq_nr_cpus(void);
 int slab_wq_nr_started(void);
 int slab_wq_nr_pinned(void);
 
-/* fork() support, called from the handlers that rcu.c registers. */
-void slab_wq_fork_prepare(void);
-void slab_wq_fork_parent(void);
+/* fork() support: the child handler that rcu.c registers calls this. */
 void slab_wq_fork_child(void);
 
 #endif /* SLABSCALE_WORKQUEUE_H */
