@@ -132,12 +132,15 @@ static void krc_init(void)
 	int cpu;
 
 	nr_krcs = slab_rcu_nr_cpus();
-	krcs = calloc(nr_krcs, sizeof(*krcs));
-	flush_works = calloc(nr_krcs, sizeof(*flush_works));
+	/* per-CPU structures are cache-line aligned: calloc is not enough */
+	krcs = aligned_alloc(CACHELINE, nr_krcs * sizeof(*krcs));
+	flush_works = aligned_alloc(CACHELINE, nr_krcs * sizeof(*flush_works));
 	if (!krcs || !flush_works) {
 		fprintf(stderr, "slabscale: out of memory for kfree_rcu\n");
 		abort();
 	}
+	memset(krcs, 0, nr_krcs * sizeof(*krcs));
+	memset(flush_works, 0, nr_krcs * sizeof(*flush_works));
 	for (cpu = 0; cpu < nr_krcs; cpu++)
 		pthread_mutex_init(&krcs[cpu].lock, NULL);
 }

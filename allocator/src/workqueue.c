@@ -17,6 +17,7 @@
 #include <sys/sysinfo.h>
 
 #include "rcu_internal.h"
+#include "slab_internal.h"
 #include "workqueue.h"
 
 struct slab_worker {
@@ -28,7 +29,7 @@ struct slab_worker {
 	pthread_t thread;
 	int cpu;
 	bool pinned;
-} __attribute__((aligned(64)));
+} __cacheline_aligned;
 
 static pthread_mutex_t wq_start_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct slab_worker *workers;	/* nr_cpus entries, never freed */
@@ -142,7 +143,7 @@ static void wq_start(void)
 	if (!started) {
 		n = slab_wq_nr_cpus();
 		if (!workers) {
-			workers = calloc(n, sizeof(*workers));
+			workers = aligned_alloc(CACHELINE, n * sizeof(*workers));
 			if (!workers) {
 				fprintf(stderr, "slabscale: out of memory for workers\n");
 				abort();
