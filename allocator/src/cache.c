@@ -20,6 +20,7 @@ static void slab_init(void)
 	slab_debug_global = debug_flags_from_string(getenv("SLABSCALE_DEBUG"));
 	nolock_init();
 	kmalloc_init();
+	slab_fork_init();
 	__atomic_store_n(&slab_ready, true, __ATOMIC_RELEASE);
 }
 

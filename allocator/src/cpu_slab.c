@@ -152,7 +152,7 @@ void put_cpu_partial(struct kmem_cache *s, struct slab *slab)
 	}
 	slab->next = old;
 	slab->slabs = (old ? old->slabs : 0) + 1;
-	c->partial = slab;
+	WRITE_ONCE(c->partial, slab);
 	percpu_unlock(&c->lock);
 	stat(s, CPU_PARTIAL_FREE);
 	if (drain)
@@ -212,7 +212,7 @@ static void *get_new_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c,
 	void *fl;
 
 	while ((slab = c->partial)) {
-		c->partial = slab->next;
+		WRITE_ONCE(c->partial, slab->next);
 		if (c->partial)
 			c->partial->slabs = slab->slabs - 1;
 		if (!node_match(slab, node)) {
@@ -412,7 +412,7 @@ void cpu_slab_flush_all(struct kmem_cache *s)
 		if (c->slab)
 			deactivate_slab(s, c);
 		partial = c->partial;
-		c->partial = NULL;
+		WRITE_ONCE(c->partial, NULL);
 		percpu_unlock_remote(&c->lock);
 		put_partials(s, partial);
 		stat(s, CPUSLAB_FLUSH);

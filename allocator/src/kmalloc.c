@@ -77,7 +77,7 @@ static void *kmalloc_large(size_t size, gfp_t gfp, int node)
 			slab_report("kmalloc: no pages for %zu bytes", size);
 		return NULL;
 	}
-	d->type = PT_LARGE;
+	WRITE_ONCE(d->type, PT_LARGE);
 	d->large_size = size;
 	__atomic_fetch_add(&slab_large_live, 1, __ATOMIC_RELAXED);
 	if (gfp & __GFP_ZERO)

@@ -31,7 +31,12 @@ bool nolock_deferred_pending;
 
 void nolock_init(void)
 {
-	deferred = calloc(nr_cpu_ids, sizeof(*deferred));
+	void *p;
+
+	if (posix_memalign(&p, CACHELINE, nr_cpu_ids * sizeof(*deferred)))
+		return;
+	memset(p, 0, nr_cpu_ids * sizeof(*deferred));
+	deferred = p;
 }
 
 static struct deferred_head *deferred_list(int cpu)

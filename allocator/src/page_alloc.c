@@ -125,8 +125,8 @@ static void set_block_head(struct slab *d, unsigned int order,
 
 static void free_area_add(struct slab *d, unsigned int order, bool released)
 {
-	d->type = PT_BUDDY;
-	d->order = order;
+	WRITE_ONCE(d->type, PT_BUDDY);
+	WRITE_ONCE(d->order, order);
 	d->flags = released ? SLAB_FL_RELEASED : 0;
 	list_add(&d->slab_list, &free_area[order]);
 	nr_free_pages += 1ul << order;
@@ -140,7 +140,7 @@ static void free_area_del(struct slab *d)
 	nr_free_pages -= 1ul << d->order;
 	if (d->flags & SLAB_FL_RELEASED)
 		nr_released_pages -= 1ul << d->order;
-	d->type = PT_FREE_TAIL;
+	WRITE_ONCE(d->type, PT_FREE_TAIL);
 	d->flags = 0;
 }
 
@@ -196,12 +196,13 @@ struct slab *alloc_pages_node(int node, unsigned int order, gfp_t gfp)
 	else if (!spin_trylock(&zone_lock))
 		return NULL;
 	d = __alloc_block(order);
-	if (d)
+	if (d) {
 		nr_used_pages += 1ul << order;
+		WRITE_ONCE(d->order, order);
+	}
 	spin_unlock(&zone_lock);
 	if (!d)
 		return NULL;
-	d->order = order;
 	d->node = node < 0 ? 0 : node;
 	d->flags = 0;
 	d->slab_cache = NULL;
@@ -230,16 +231,17 @@ void free_pages_slab(struct slab *d)
 	size_t idx = desc_index(d);
 	bool released = false;
 
-	d->type = PT_FREE_TAIL;
 	d->slab_cache = NULL;
 	set_block_head(d, order, NULL);
 	spin_lock(&zone_lock);
+	WRITE_ONCE(d->type, PT_FREE_TAIL);
 	nr_used_pages -= 1ul << order;
 	while (order < MAX_PAGE_ORDER) {
 		size_t buddy_idx = idx ^ (1ul << order);
 		struct slab *b = &page_desc[buddy_idx];
 
-		if (b->type != PT_BUDDY || b->order != order)
+		if (READ_ONCE(b->type) != PT_BUDDY ||
+		    READ_ONCE(b->order) != order)
 			break;
 		free_area_del(b);
 		idx &= ~(1ul << order);
@@ -261,6 +263,14 @@ void page_alloc_info(struct page_alloc_info *info)
 	info->released_pages = nr_released_pages;
 	info->slab_pages = nr_used_pages;
 	spin_unlock(&zone_lock);
+}
+
+void page_alloc_lock(bool lock)
+{
+	if (lock)
+		spin_lock(&zone_lock);
+	else
+		spin_unlock(&zone_lock);
 }
 
 void page_alloc_fail_order(int o)

@@ -40,14 +40,11 @@ bool slab_cmpxchg_double(struct slab *slab, void *old_fl,
 /* one consistent snapshot of (freelist, counters) */
 static inline void slab_read(struct slab *slab, void **fl, unsigned long *c)
 {
-	unsigned __int128 v;
-
 	/* a 16-byte load is only atomic as a cmpxchg; a torn read just
-	 * makes the following cmpxchg fail, so two loads are enough */
+	 * makes the following cmpxchg fail, so two loads are enough.  The
+	 * acquire pairs with the cmpxchg that published the chain. */
 	*c = READ_ONCE(slab->counters);
-	barrier();
-	*fl = READ_ONCE(slab->freelist);
-	(void)v;
+	*fl = __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
 }
 
 #define ctr(c)		slab_ctr(c)
@@ -97,7 +94,7 @@ struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	if (!slab)
 		return NULL;
 	objects = slab_order_objects(s, order);
-	slab->type = PT_SLAB;
+	WRITE_ONCE(slab->type, PT_SLAB);
 	slab->slab_cache = s;
 	start = slab_address(slab);
 	if (kmem_cache_debug(s))
@@ -134,7 +131,7 @@ void discard_slab(struct kmem_cache *s, struct slab *slab)
 /* ---- node partial lists (list_lock held) -------------------------------- */
 void add_partial(struct kmem_cache_node *n, struct slab *slab, bool tail)
 {
-	n->nr_partial++;
+	WRITE_ONCE(n->nr_partial, n->nr_partial + 1);
 	if (tail)
 		list_add_tail(&slab->slab_list, &n->partial);
 	else
@@ -146,7 +143,7 @@ void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 {
 	list_del(&slab->slab_list);
 	slab->flags &= ~SLAB_FL_NODE_PARTIAL;
-	n->nr_partial--;
+	WRITE_ONCE(n->nr_partial, n->nr_partial - 1);
 }
 
 static bool node_lock(struct kmem_cache_node *n, bool allow_spin)

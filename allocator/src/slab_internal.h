@@ -130,6 +130,9 @@ struct page_alloc_info {
 	unsigned long slab_pages;	/* in slabs and large kmalloc */
 };
 void page_alloc_info(struct page_alloc_info *info);
+/* fork.c: take (true) or release (false) the zone lock around fork() */
+void page_alloc_lock(bool lock);
+void slab_fork_init(void);
 /* Tests: make every allocation of order >= o fail (-1: off). */
 void page_alloc_fail_order(int o);
 

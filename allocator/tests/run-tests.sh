@@ -3,8 +3,8 @@
 #
 # MODE normal: every binary with the rseq per-CPU path and again with the
 # atomic fallback (SLABSCALE_NO_RSEQ=1); test_stress also with two fake
-# NUMA nodes (remote-node frees); test_api also with SLABSCALE_DEBUG=FPZ
-# (every cache a debug cache).  MODE san: each binary once (sanitizer
+# NUMA nodes (remote-node frees); test_api and test_debug also with
+# SLABSCALE_DEBUG=FPZ (every cache a debug cache).  MODE san: each binary once (sanitizer
 # builds; the TSan build has no rseq asm and uses the fallback).
 # Prints one line per run and a summary; exits non-zero on any failure.
 mode=$1
@@ -38,7 +38,7 @@ for bin in "$@"; do
 		case $name in
 		test_stress)
 			run "$variant/$name nodes=2" env SLABSCALE_NODES=2 "$bin";;
-		test_api)
+		test_api|test_debug)
 			run "$variant/$name debug=FPZ" env SLABSCALE_DEBUG=FPZ "$bin";;
 		esac
 		;;

@@ -32,7 +32,8 @@
 
 /* reports captured from the allocator */
 static pthread_mutex_t tu_lock = PTHREAD_MUTEX_INITIALIZER;
-static char tu_last[512];
+static char tu_last[512] __attribute__((unused));
+static char tu_seen[512] __attribute__((unused));	/* the report CHECK_REPORT last matched */
 static int tu_count;
 
 static void tu_report(const char *msg)
@@ -61,6 +62,7 @@ static inline void tu_capture(void)
 			needle, tu_count, tu_last);			\
 		abort();						\
 	}								\
+	memcpy(tu_seen, tu_last, sizeof(tu_seen));			\
 	tu_count = 0;							\
 	tu_last[0] = 0;							\
 	pthread_mutex_unlock(&tu_lock);					\
