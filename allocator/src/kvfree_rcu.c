@@ -25,9 +25,10 @@
  *
  * Locking (see also rcu_internal.h):
  *   slab_mutex -> rcu_flush_lock -> worker lock (workqueue.c)
- *   krc->lock is a leaf; call_rcu() of a batch happens under it so that a
- *   barrier that has passed a CPU's lock has seen every batch submitted
- *   before.  The monitor lock is never held together with a krc lock.
+ *   krc->lock (a spinlock, as the kernel's) is a leaf, held across no
+ *   system call but call_rcu()'s wakeup.  call_rcu() of a batch happens
+ *   under it, so a barrier that has passed a CPU's lock has seen every
+ *   batch submitted before.  The monitor lock is never held together with a krc lock.
  *   Nothing here may run in an RCU callback except batch_free_rcu(), which
  *   only takes its krc lock.
  */
@@ -60,7 +61,7 @@ struct kfree_batch {
 	((PAGE_SIZE - offsetof(struct kfree_batch, objs)) / sizeof(void *))
 
 struct kfree_rcu_cpu {
-	pthread_mutex_t lock;
+	spinlock_t lock;		/* the kernel's krcp->lock: a spinlock */
 	struct kfree_batch *cur;	/* being filled, NULL: none */
 	struct kfree_batch *spares;
 	unsigned int nr_spares;
@@ -142,7 +143,7 @@ static void krc_init(void)
 	memset(krcs, 0, nr_krcs * sizeof(*krcs));
 	memset(flush_works, 0, nr_krcs * sizeof(*flush_works));
 	for (cpu = 0; cpu < nr_krcs; cpu++)
-		pthread_mutex_init(&krcs[cpu].lock, NULL);
+		spin_lock_init(&krcs[cpu].lock);
 }
 
 static void kfree_rcu_init(void)
@@ -151,7 +152,7 @@ static void kfree_rcu_init(void)
 	slab_rcu_init();
 }
 
-/* Under krc->lock. */
+/* Under krc->lock: a cached page, or NULL. */
 static struct kfree_batch *batch_get(struct kfree_rcu_cpu *krc)
 {
 	struct kfree_batch *b = krc->spares;
@@ -159,28 +160,37 @@ static struct kfree_batch *batch_get(struct kfree_rcu_cpu *krc)
 	if (b) {
 		krc->spares = b->next;
 		krc->nr_spares--;
-	} else {
-		b = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (b == MAP_FAILED)
-			return NULL;
 	}
-	b->krc = krc;
-	b->nr = 0;
-	b->born_ns = now_ns();
 	return b;
 }
 
-/* Under krc->lock. */
-static void batch_put(struct kfree_rcu_cpu *krc, struct kfree_batch *b)
+/* Without any lock: a new page (a system call). */
+static struct kfree_batch *batch_new(void)
 {
-	if (krc->nr_spares < KFREE_MAX_SPARES) {
-		b->next = krc->spares;
-		krc->spares = b;
-		krc->nr_spares++;
-	} else {
-		munmap(b, PAGE_SIZE);
-	}
+	void *p = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Under krc->lock: make b the CPU's current batch. */
+static void batch_start(struct kfree_rcu_cpu *krc, struct kfree_batch *b)
+{
+	b->krc = krc;
+	b->nr = 0;
+	b->born_ns = now_ns();
+	krc->cur = b;
+}
+
+/* Under krc->lock: keep b as a spare; false: caller unmaps it. */
+static bool batch_put(struct kfree_rcu_cpu *krc, struct kfree_batch *b)
+{
+	if (krc->nr_spares >= KFREE_MAX_SPARES)
+		return false;
+	b->next = krc->spares;
+	krc->spares = b;
+	krc->nr_spares++;
+	return true;
 }
 
 /* RCU callback: the grace period is over, free the batch's objects. */
@@ -189,13 +199,16 @@ static void batch_free_rcu(struct rcu_head *head)
 	struct kfree_batch *b = container_of(head, struct kfree_batch, rcu);
 	struct kfree_rcu_cpu *krc = b->krc;
 	unsigned int i, nr = b->nr;
+	bool kept;
 
 	for (i = 0; i < nr; i++)
 		kvfree(b->objs[i]);
 	__atomic_add_fetch(&objs_freed, nr, __ATOMIC_RELAXED);
-	pthread_mutex_lock(&krc->lock);
-	batch_put(krc, b);
-	pthread_mutex_unlock(&krc->lock);
+	spin_lock(&krc->lock);
+	kept = batch_put(krc, b);
+	spin_unlock(&krc->lock);
+	if (!kept)
+		munmap(b, PAGE_SIZE);
 	__atomic_sub_fetch(&batches_in_flight, 1, __ATOMIC_RELEASE);
 }
 
@@ -223,7 +236,7 @@ static bool monitor_scan(void)
 	for (cpu = 0; cpu < nr_krcs; cpu++) {
 		struct kfree_rcu_cpu *krc = &krcs[cpu];
 
-		pthread_mutex_lock(&krc->lock);
+		spin_lock(&krc->lock);
 		if (krc->cur) {
 			if (now - krc->cur->born_ns >= KFREE_DRAIN_NS) {
 				krc->monitor_flushes++;
@@ -232,7 +245,7 @@ static bool monitor_scan(void)
 				left = true;
 			}
 		}
-		pthread_mutex_unlock(&krc->lock);
+		spin_unlock(&krc->lock);
 	}
 	return left;
 }
@@ -305,8 +318,8 @@ static void kfree_rcu_no_batch(void *ptr)
 
 void kvfree_call_rcu(struct rcu_head *head, void *ptr)
 {
+	struct kfree_batch *b, *fresh = NULL;
 	struct kfree_rcu_cpu *krc;
-	struct kfree_batch *b;
 	bool kick = false;
 
 	(void)head;
@@ -315,18 +328,26 @@ void kvfree_call_rcu(struct rcu_head *head, void *ptr)
 	kfree_rcu_init();
 	if (slab_kfree_rcu_sheaf(ptr))
 		return;
-
+again:
 	krc = &krcs[slab_rcu_cpu()];
-	pthread_mutex_lock(&krc->lock);
+	spin_lock(&krc->lock);
 	b = krc->cur;
 	if (unlikely(!b)) {
 		b = batch_get(krc);
 		if (!b) {
-			pthread_mutex_unlock(&krc->lock);
-			kfree_rcu_no_batch(ptr);
-			return;
+			b = fresh;
+			fresh = NULL;
 		}
-		krc->cur = b;
+		if (!b) {
+			spin_unlock(&krc->lock);
+			fresh = batch_new();
+			if (!fresh) {
+				kfree_rcu_no_batch(ptr);
+				return;
+			}
+			goto again;	/* we may be on another CPU now */
+		}
+		batch_start(krc, b);
 		kick = true;
 	}
 	b->objs[b->nr++] = ptr;
@@ -336,7 +357,9 @@ void kvfree_call_rcu(struct rcu_head *head, void *ptr)
 		batch_submit(krc);
 		kick = false;
 	}
-	pthread_mutex_unlock(&krc->lock);
+	spin_unlock(&krc->lock);
+	if (unlikely(fresh))
+		munmap(fresh, PAGE_SIZE);	/* raced: a page appeared */
 	if (kick || unlikely(!READ_ONCE(monitor.started)))
 		monitor_kick();
 }
@@ -381,12 +404,12 @@ static void kfree_rcu_drain_classic(void)
 	for (cpu = 0; cpu < nr_krcs; cpu++) {
 		struct kfree_rcu_cpu *krc = &krcs[cpu];
 
-		pthread_mutex_lock(&krc->lock);
+		spin_lock(&krc->lock);
 		if (krc->cur) {
 			krc->barrier_flushes++;
 			batch_submit(krc);
 		}
-		pthread_mutex_unlock(&krc->lock);
+		spin_unlock(&krc->lock);
 	}
 	if (__atomic_load_n(&batches_in_flight, __ATOMIC_ACQUIRE))
 		slab_rcu_barrier();
@@ -460,13 +483,13 @@ void slab_kfree_rcu_get_stats(struct slab_kfree_rcu_stats *st)
 	for (cpu = 0; cpu < nr_krcs; cpu++) {
 		struct kfree_rcu_cpu *krc = &krcs[cpu];
 
-		pthread_mutex_lock(&krc->lock);
+		spin_lock(&krc->lock);
 		st->queued += krc->queued;
 		st->batches += krc->batches;
 		st->full_batches += krc->full_batches;
 		st->monitor_flushes += krc->monitor_flushes;
 		st->barrier_flushes += krc->barrier_flushes;
-		pthread_mutex_unlock(&krc->lock);
+		spin_unlock(&krc->lock);
 	}
 	st->freed = __atomic_load_n(&objs_freed, __ATOMIC_RELAXED);
 	st->sync_fallbacks = __atomic_load_n(&sync_fallbacks, __ATOMIC_RELAXED);
@@ -487,7 +510,7 @@ void slab_kfree_rcu_fork_prepare(void)
 	int cpu;
 
 	for (cpu = 0; cpu < nr_krcs; cpu++)
-		pthread_mutex_lock(&krcs[cpu].lock);
+		spin_lock(&krcs[cpu].lock);
 	pthread_mutex_lock(&monitor.lock);
 }
 
@@ -497,7 +520,7 @@ void slab_kfree_rcu_fork_parent(void)
 
 	pthread_mutex_unlock(&monitor.lock);
 	for (cpu = nr_krcs - 1; cpu >= 0; cpu--)
-		pthread_mutex_unlock(&krcs[cpu].lock);
+		spin_unlock(&krcs[cpu].lock);
 }
 
 /* The child has no monitor: the next kfree_rcu starts one. */
@@ -510,7 +533,7 @@ void slab_kfree_rcu_fork_child(void)
 	pthread_mutex_init(&monitor.lock, NULL);
 	pthread_cond_init(&monitor.cond, NULL);
 	for (cpu = 0; cpu < nr_krcs; cpu++) {
-		pthread_mutex_init(&krcs[cpu].lock, NULL);
+		spin_lock_init(&krcs[cpu].lock);
 		slab_init_work(&flush_works[cpu].work, rcu_flush_work_fn);
 	}
 	pthread_mutex_init(&rcu_flush_lock, NULL);
