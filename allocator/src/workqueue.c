@@ -55,6 +55,14 @@ int slab_wq_nr_pinned(void)
 	return __atomic_load_n(&nr_pinned, __ATOMIC_ACQUIRE);
 }
 
+bool slab_wq_cpu_pinned(int cpu)
+{
+	if (!__atomic_load_n(&started, __ATOMIC_ACQUIRE) || cpu < 0 ||
+	    cpu >= nr_cpus)
+		return false;
+	return workers[cpu].pinned;
+}
+
 static void worker_init(struct slab_worker *wk, int cpu)
 {
 	pthread_mutex_init(&wk->lock, NULL);

@@ -58,6 +58,8 @@ int slab_wq_nr_cpus(void);
 /* Workers running now, and how many of them are pinned to their CPU. */
 int slab_wq_nr_started(void);
 int slab_wq_nr_pinned(void);
+/* Whether the worker of cpu runs pinned to it (false: not started). */
+bool slab_wq_cpu_pinned(int cpu);
 
 /* fork() support: the child handler that rcu.c registers calls this. */
 void slab_wq_fork_child(void);
