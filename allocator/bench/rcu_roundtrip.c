@@ -16,6 +16,12 @@
  *   kvfree_barrier_pending  kvfree_rcu_barrier() after one kfree_rcu
  *   kfree_rcu_ns     ns per kmem_cache_alloc + kfree_rcu, one thread
  *                    (classic batching unless the variant has rcu sheaves)
+ *   flush_B<n>       the work of the global barrier's step 1 with n caches
+ *                    holding sheaves: n all-CPU flushes, then one
+ *                    rcu_barrier(); flush_B1 is the per-cache barrier.
+ *                    Works on every variant (the flush items do nothing
+ *                    before rcu_free sheaves exist), so it previews the
+ *                    rcu-sheaf vs barrier-on-cache ratio.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -65,6 +71,38 @@ static void pin_self(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+/* n all-CPU flushes and one rcu_barrier, as kvfree_rcu_barrier() does */
+static void flush_b(struct kmem_cache *s)
+{
+	static const int bs[] = { 1, 10, 100, 300, 1000 };
+	struct kmem_cache **c = calloc(1000, sizeof(*c));
+	struct kmem_cache_args args = { .sheaf_capacity = 32 };
+	double v[5], t;
+	char name[32];
+	unsigned int k;
+	int i, r;
+
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "rcu-micro-%d", i);
+		c[i] = kmem_cache_create(name, 64, &args, SLAB_NO_MERGE);
+	}
+	c[0] = s;
+	for (k = 0; k < sizeof(bs) / sizeof(bs[0]); k++) {
+		for (r = 0; r < 5; r++) {
+			t = now_us();
+			for (i = 0; i < bs[k]; i++)
+				slab_flush_rcu_sheaves_on_cache(c[i]);
+			slab_rcu_barrier();
+			v[r] = now_us() - t;
+		}
+		snprintf(name, sizeof(name), "flush_B%d", bs[k]);
+		report(name, v, 5);
+	}
+	for (i = 1; i < 1000; i++)
+		kmem_cache_destroy(c[i]);
+	free(c);
 }
 
 int main(int argc, char **argv)
@@ -143,6 +181,7 @@ int main(int argc, char **argv)
 	qsort(v, 5, sizeof(*v), cmp_double);
 	printf("rcu-micro variant=%s what=kfree_rcu_ns median_ns=%.1f min_ns=%.1f max_ns=%.1f reps=5\n",
 	       slab_variant(), v[2], v[0], v[4]);
+	flush_b(s);
 	kmem_cache_destroy(s);
 	free(v);
 	return 0;
