@@ -255,6 +255,7 @@ static void *monitor_main(void *arg)
 	struct timespec delay = { 0, KFREE_DRAIN_NS };
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "slab-kfree-rcu");
 	slab_rcu_thread_enter();
 	pthread_mutex_lock(&monitor.lock);
 	for (;;) {

@@ -93,7 +93,10 @@ static void *worker_main(void *arg)
 {
 	struct slab_worker *wk = arg;
 	struct slab_work *w;
+	char name[16];
 
+	snprintf(name, sizeof(name), "slab-wq/%d", wk->cpu);
+	pthread_setname_np(pthread_self(), name);
 	for (;;) {
 		w = worker_pop(wk);
 		w->ran_on = sched_getcpu();

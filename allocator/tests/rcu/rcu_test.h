@@ -142,4 +142,51 @@ static inline int rcu_test_other_threads_block_signals(void)
 	return ok && others > 0;
 }
 
+/*
+ * Sum of the context switches (voluntary + involuntary) of every thread
+ * whose name starts with prefix; -1 if there is none.  A thread sleeping
+ * on a futex does not switch; one that polls does.
+ */
+static inline long rcu_test_thread_switches(const char *prefix)
+{
+	char path[128], line[256], comm[64];
+	struct dirent *de;
+	long total = -1;
+	DIR *d = opendir("/proc/self/task");
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		FILE *f;
+		int tid = atoi(de->d_name);
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strncmp(comm, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (total < 0)
+			total = 0;
+		while (fgets(line, sizeof(line), f)) {
+			if (!strncmp(line, "voluntary_ctxt_switches:", 24))
+				total += atol(line + 24);
+			else if (!strncmp(line, "nonvoluntary_ctxt_switches:", 27))
+				total += atol(line + 27);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return total;
+}
+
 #endif /* SLABSCALE_RCU_TEST_H */

@@ -176,6 +176,27 @@ static void test_monitor(void)
 	kmem_cache_destroy(s);
 }
 
+/*
+ * Once every batch is submitted, the monitor sleeps until kicked: it does
+ * not wake up (switch) at all while idle, nor do the flush workers.
+ */
+static void test_monitor_idle(void)
+{
+	long mon, wq;
+
+	if (slab_features() & SLAB_FEAT_RCU_SHEAF)
+		return;
+	kvfree_rcu_barrier();		/* nothing pending now */
+	usleep(20000);			/* let a running scan finish */
+	mon = rcu_test_thread_switches("slab-kfree-rcu");
+	wq = rcu_test_thread_switches("slab-wq/");
+	CHECK(mon >= 0);
+	CHECK(wq >= 0);
+	usleep(100000);			/* 20 drain periods */
+	CHECK_EQ(rcu_test_thread_switches("slab-kfree-rcu"), mon);
+	CHECK_EQ(rcu_test_thread_switches("slab-wq/"), wq);
+}
+
 /* ---- grace periods: readers never see a freed object ------------------------ */
 
 #define CANARY_SWAPS		20000
@@ -433,6 +454,7 @@ int main(void)
 	test_destroy_from_other_thread();
 	test_monitor();
 	test_flush_every_cpu();
+	test_monitor_idle();
 	test_thread_registration();
 	test_canary();
 	test_barriers_under_traffic();
