@@ -75,12 +75,15 @@ static void test_barrier_baseline(void)
 		CHECK(o);
 		kfree_rcu(o, rcu);
 	}
+	for (i = 0; i < 50; i++)	/* the head-less form */
+		kvfree_call_rcu(NULL, kmalloc(100, GFP_KERNEL));
+	kvfree_call_rcu(NULL, NULL);	/* a no-op */
 	kvfree_rcu_barrier();
 	CHECK_EQ(slab_live_objects(), base);
 	slab_kfree_rcu_get_stats(&b);
 	if (!(slab_features() & SLAB_FEAT_RCU_SHEAF)) {
-		CHECK_EQ(b.queued - a.queued, 2300);
-		CHECK_EQ(b.freed - a.freed, 2300);
+		CHECK_EQ(b.queued - a.queued, 2350);
+		CHECK_EQ(b.freed - a.freed, 2350);
 		CHECK(b.full_batches - a.full_batches >= 4);
 	}
 	kmem_cache_destroy(s);

@@ -4,7 +4,9 @@
  * unregistration at thread exit, grace-period ordering of call_rcu against
  * a reader, refusal of the calls that would deadlock (barrier from a
  * callback or inside a read-side section), signal masks of the helper
- * threads, and call_rcu/rcu_barrier in a child forked after RCU was used.
+ * threads, and call_rcu/rcu_barrier in a child forked after RCU was used,
+ * also while other registered threads (one inside a read-side section)
+ * were alive at fork().
  */
 #include <pthread.h>
 #include <signal.h>
@@ -190,6 +192,86 @@ static void test_fork(void)
 	CHECK(before.done);
 }
 
+/*
+ * Parent threads that are registered (one of them inside a read-side
+ * section) when another thread forks: they do not exist in the child, and
+ * their stacks are reused by the child's new threads.  The child must
+ * still create threads and finish grace periods.
+ */
+static pthread_mutex_t par_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t par_cond = PTHREAD_COND_INITIALIZER;
+static int par_ready, par_release;
+
+static void *parked(void *arg)
+{
+	int in_reader = *(int *)arg;
+
+	slab_rcu_read_lock();
+	if (!in_reader)
+		slab_rcu_read_unlock();
+	pthread_mutex_lock(&par_lock);
+	par_ready++;
+	pthread_cond_broadcast(&par_cond);
+	while (!par_release)
+		pthread_cond_wait(&par_cond, &par_lock);
+	pthread_mutex_unlock(&par_lock);
+	if (in_reader)
+		slab_rcu_read_unlock();
+	return NULL;
+}
+
+static void *child_thread(void *arg)
+{
+	struct gp_probe *p = arg;
+
+	slab_rcu_read_lock();
+	slab_rcu_read_unlock();
+	slab_call_rcu(&p->head, gp_probe_cb);
+	return NULL;
+}
+
+static void test_fork_with_parked_threads(void)
+{
+	static struct gp_probe probes[8];
+	static int modes[4] = { 0, 1, 0, 1 };
+	pthread_t t[4], c[8];
+	int i, status;
+	pid_t pid;
+
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, parked, &modes[i]);
+	pthread_mutex_lock(&par_lock);
+	while (par_ready < 4)
+		pthread_cond_wait(&par_cond, &par_lock);
+	pthread_mutex_unlock(&par_lock);
+
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		rcu_test_watchdog(120);
+		for (i = 0; i < 8; i++)
+			pthread_create(&c[i], NULL, child_thread, &probes[i]);
+		for (i = 0; i < 8; i++)
+			pthread_join(c[i], NULL);
+		slab_synchronize_rcu();
+		CHECK(slab_rcu_barrier());
+		for (i = 0; i < 8; i++)
+			CHECK(probes[i].done);
+		CHECK_EQ(slab_rcu_registered_threads(), 1);
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	pthread_mutex_lock(&par_lock);
+	par_release = 1;
+	pthread_cond_broadcast(&par_cond);
+	pthread_mutex_unlock(&par_lock);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	slab_synchronize_rcu();
+}
+
 int main(void)
 {
 	rcu_test_watchdog(300);
@@ -197,6 +279,7 @@ int main(void)
 	test_grace_period_order();
 	test_refusals();
 	test_fork();
+	test_fork_with_parked_threads();
 	CHECK(rcu_test_other_threads_block_signals());
 	printf("test_rcu_urcu: ok\n");
 	return 0;
