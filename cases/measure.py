@@ -67,13 +67,14 @@ def spread(vals):
 
 
 def cache_stats(doc, names):
-    """Sum of each counter over the named caches of every snapshot."""
+    """Sum of each counter over the named caches of every snapshot (names
+    upper-cased as in slab.h's enum)."""
     tot = {}
     for snap in doc.get("allocator") or []:
         for c in snap["caches"]:
             if c["name"] in names:
                 for k, v in c["stats"].items():
-                    tot[k] = tot.get(k, 0) + v
+                    tot[k.upper()] = tot.get(k.upper(), 0) + v
     return tot
 
 
@@ -104,7 +105,7 @@ def pf3(a, tmp):
                              a.warmup, {}, "pf3-%s-%d-%d" % (v, tasks, r))
                 if doc:
                     res[v].append(doc["stats"]["per_task_ops"])
-                    iters = doc["stats"]["iterations"] or 1
+                    iters = sum(sum(x["deltas"]) for x in doc["samples"]) or 1
                     st = cache_stats(doc, PF3_CACHES)
                     stats[v].append({k: st.get(k, 0) / iters for k in PF3_STATS})
         base = statistics.median(res[vs[0]]) if res[vs[0]] else None
@@ -120,8 +121,8 @@ def pf3(a, tmp):
                 v, tasks, len(res[v]), fmt(med), fmt(mean), cv, fmt(lo),
                 fmt(hi), rel))
         print("\nAllocator counters per fault (median over runs; caches %s; "
-              "snapshot at the end of measurement, window-independent totals "
-              "divided by measured iterations):\n" % ", ".join(PF3_CACHES))
+              "totals of the snapshot taken at the end of measurement "
+              "divided by the faults of all intervals, warmup included):\n" % ", ".join(PF3_CACHES))
         print("| variant | " + " | ".join(PF3_STATS) + " |")
         print("|---|" + "---|" * len(PF3_STATS))
         for v in vs:
