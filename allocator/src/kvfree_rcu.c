@@ -28,9 +28,9 @@
  *   krc->lock (a spinlock, as the kernel's) is a leaf, held across no
  *   system call but call_rcu()'s wakeup.  call_rcu() of a batch happens
  *   under it, so a barrier that has passed a CPU's lock has seen every
- *   batch submitted before.  The monitor lock is never held together with a krc lock.
- *   Nothing here may run in an RCU callback except batch_free_rcu(), which
- *   only takes its krc lock.
+ *   batch submitted before.  The monitor lock is never held together
+ *   with a krc lock.  Nothing here may run in an RCU callback except
+ *   batch_free_rcu(), which only takes its krc lock (the barriers refuse).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -9,7 +9,10 @@
  *
  * Lock order (outermost first):
  *   slab_mutex -> rcu_flush_lock (kvfree_rcu.c) -> worker lock (workqueue.c)
- *   per-CPU kfree_rcu batch lock: a leaf, call_rcu() is made under it.
+ *   slab_mutex -> wq_start_lock (workqueue.c, first use starts the workers)
+ *   per-CPU kfree_rcu batch spinlock: a leaf, call_rcu() is made under it.
+ *   fork(): liburcu pause -> rcu_reg_lock -> batch locks -> monitor lock,
+ *   then the core's handler takes slab_mutex and the allocator's locks.
  * Never call slab_rcu_barrier() (or a kvfree_rcu barrier, or
  * kmem_cache_destroy()) from an RCU callback or inside a read-side section:
  * liburcu deadlocks; these are refused with a report instead.
