@@ -147,3 +147,27 @@ def test_rcu_driver_smoke(tmp_path):
         assert d["barrier_us"]["rcu_barrier"] > 0
         if d["features"]["rcu_sheaf"]:
             assert d["destroy_us"]
+
+
+def test_pair_driver_marks_a_crashing_row(tmp_path):
+    """A row whose program dies is marked FAILED, not averaged, exit 1."""
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    os.symlink(os.path.abspath(os.path.join(BENCH, "pair-malloc")),
+               bench / "pair-malloc")
+    fake = bench / "pair-fake"
+    fake.write_text("#!/bin/sh\necho 'pair alloc=cache batch=1 ns=1'\n"
+                    "echo 'segfault, pretend' >&2\nexit 139\n")
+    fake.chmod(0o755)
+    out = tmp_path / "pair.json"
+    p = run([PY, os.path.join(HERE, "pair.py"), "--build", str(tmp_path),
+             "--variants", "fake", "--headline", "fake", "--mode", "smoke",
+             "--no-callgrind", "--json", str(out)])
+    assert p.returncode == 1
+    assert "FAILED fake kmem_cache" in p.stdout
+    assert "segfault, pretend" in p.stdout
+    res = json.loads(out.read_text())
+    rows = {r["name"]: r for r in res["rows"]}
+    assert rows["fake kmem_cache"]["b1"]["ns"] is None
+    assert rows["fake kmem_cache"]["b1"]["samples"] == []
+    assert rows["glibc"]["error"] is None and rows["glibc"]["b1"]["ns"] > 0
