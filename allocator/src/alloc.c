@@ -10,21 +10,18 @@
 #include <string.h>
 #include "percpu.h"
 
-#define PCS_STRIDE	sizeof(struct slub_percpu_sheaves)
-
-static inline void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
+static __attribute__((always_inline)) inline void *
+alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
 {
 	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *main;
 	void *object;
-	int cpu;
 
-	cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
-	if (unlikely(cpu < 0)) {
+	pcs = percpu_trylock_ptr(s->cpu_sheaves, PCS_SHIFT);
+	if (unlikely(!pcs)) {
 		stat(s, PCS_TRYLOCK_FAIL);
 		return NULL;
 	}
-	pcs = &s->cpu_sheaves[cpu];
 	main = pcs->main;
 	if (unlikely(!main->size)) {
 		pcs = __pcs_replace_empty_main(s, pcs, gfp);
@@ -38,18 +35,17 @@ static inline void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
 	return object;
 }
 
-static inline bool free_to_pcs(struct kmem_cache *s, void *object)
+static __attribute__((always_inline)) inline bool
+free_to_pcs(struct kmem_cache *s, void *object)
 {
 	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *main;
-	int cpu;
 
-	cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
-	if (unlikely(cpu < 0)) {
+	pcs = percpu_trylock_ptr(s->cpu_sheaves, PCS_SHIFT);
+	if (unlikely(!pcs)) {
 		stat(s, PCS_TRYLOCK_FAIL);
 		return false;
 	}
-	pcs = &s->cpu_sheaves[cpu];
 	main = pcs->main;
 	if (unlikely(main->size == s->sheaf_capacity)) {
 		pcs = __pcs_replace_full_main(s, pcs, true);
@@ -73,18 +69,28 @@ static void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node)
 	return cpu_slab_alloc(s, gfp, node);
 }
 
-static inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
+static __attribute__((noinline)) void *
+slab_alloc_finish(struct kmem_cache *s, gfp_t gfp, int node, void *object)
+{
+	if (!object)
+		object = slab_alloc_slow(s, gfp, node);
+	if ((gfp & __GFP_ZERO) && object)
+		memset(object, 0, s->object_size);
+	return object;
+}
+
+static __attribute__((always_inline)) inline void *
+slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 {
 	void *object = NULL;
 
 	if (likely(s->cpu_sheaves) &&
-	    (node < 0 || nr_node_ids == 1 || node == numa_node_id()))
+	    (node < 0 || nr_node_ids == 1 || node == numa_node_id())) {
 		object = alloc_from_pcs(s, gfp);
-	if (unlikely(!object))
-		object = slab_alloc_slow(s, gfp, node);
-	if (unlikely(gfp & __GFP_ZERO) && object)
-		memset(object, 0, s->object_size);
-	return object;
+		if (likely(object && !(gfp & __GFP_ZERO)))
+			return object;
+	}
+	return slab_alloc_finish(s, gfp, node, object);
 }
 
 static bool bad_cache(struct kmem_cache *s, const char *fn)
@@ -102,7 +108,9 @@ static void alloc_failed(struct kmem_cache *s, gfp_t gfp)
 			    s->name, gfp);
 }
 
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+/* kmem_cache_alloc() without a sheaf hit: every other case */
+static __attribute__((noinline)) void *
+alloc_slowpath(struct kmem_cache *s, gfp_t gfp)
 {
 	void *object;
 
@@ -111,6 +119,66 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 	object = slab_alloc_node(s, gfp, NUMA_NO_NODE);
 	if (unlikely(!object))
 		alloc_failed(s, gfp);
+	return object;
+}
+
+static __attribute__((noinline)) void *
+alloc_trylock_failed(struct kmem_cache *s, gfp_t gfp)
+{
+	void *object;
+
+	stat(s, PCS_TRYLOCK_FAIL);
+	object = slab_alloc_finish(s, gfp, NUMA_NO_NODE, NULL);
+	if (unlikely(!object))
+		alloc_failed(s, gfp);
+	return object;
+}
+
+/* main is empty: replace it (locked pcs), or fall back to the slabs */
+static __attribute__((noinline)) void *
+alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
+		  struct slub_percpu_sheaves *pcs)
+{
+	struct slab_sheaf *main;
+	void *object;
+
+	pcs = __pcs_replace_empty_main(s, pcs, gfp);
+	if (!pcs) {
+		object = slab_alloc_finish(s, gfp, NUMA_NO_NODE, NULL);
+		if (unlikely(!object))
+			alloc_failed(s, gfp);
+		return object;
+	}
+	main = pcs->main;
+	object = main->objects[--main->size];
+	locked_inc(&pcs->stat_alloc);
+	percpu_unlock(&pcs->lock);
+	return object;
+}
+
+/*
+ * The fast path proper: a sheaf hit takes no call and no atomic
+ * instruction; everything else is a tail call.
+ */
+#define FAST_PATH __attribute__((optimize("omit-frame-pointer")))
+
+FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	struct slub_percpu_sheaves *pcs;
+	struct slab_sheaf *main;
+	void *object;
+
+	if (unlikely(!s || !s->cpu_sheaves || (gfp & __GFP_ZERO)))
+		return alloc_slowpath(s, gfp);
+	pcs = percpu_trylock_ptr(s->cpu_sheaves, PCS_SHIFT);
+	if (unlikely(!pcs))
+		return alloc_trylock_failed(s, gfp);
+	main = pcs->main;
+	if (unlikely(!main->size))
+		return alloc_refill_main(s, gfp, pcs);
+	object = main->objects[--main->size];
+	locked_inc(&pcs->stat_alloc);
+	percpu_unlock(&pcs->lock);
 	return object;
 }
 
@@ -131,38 +199,60 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 	return object;
 }
 
-/* the slab of object if it is an object of s, else report and NULL */
-static struct slab *object_slab(struct kmem_cache *s, const void *object,
-				const char *fn)
+static __attribute__((noinline)) struct slab *
+bad_object(struct kmem_cache *s, const void *object, const char *fn)
 {
 	struct slab *slab = virt_to_slab(object);
 
-	if (unlikely(!slab || slab->type != PT_SLAB)) {
+	if (!slab || slab->type != PT_SLAB) {
 		slab_report("%s(%s): %p was not allocated from a slab cache",
 			    fn, s ? s->name : "?", object);
 		return NULL;
 	}
-	if (unlikely(slab->slab_cache != s)) {
-		slab_report("%s(%s): object %p belongs to cache %s", fn,
-			    s->name, object, slab->slab_cache->name);
-		return NULL;
-	}
-	return slab;
+	slab_report("%s(%s): object %p belongs to cache %s", fn, s->name,
+		    object, slab->slab_cache->name);
+	return NULL;
 }
 
-void slab_free_object(struct kmem_cache *s, struct slab *slab, void *object)
+/* the slab of object if it is an object of s, else report and NULL */
+static __attribute__((always_inline)) inline struct slab *
+object_slab(struct kmem_cache *s, const void *object, const char *fn)
 {
-	if (likely(s->cpu_sheaves) &&
-	    (nr_node_ids == 1 || slab->node == numa_node_id()) &&
-	    likely(free_to_pcs(s, object)))
-		return;
+	struct slab *slab = virt_to_slab(object);
+
+	/* free blocks have no head, large kmalloc no cache */
+	if (likely(slab && slab->slab_cache == s))
+		return slab;
+	return bad_object(s, object, fn);
+}
+
+static __attribute__((noinline)) void
+slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object)
+{
 	if (unlikely(kmem_cache_debug(s)))
 		debug_slab_free(s, slab, object);
 	else
 		cpu_slab_free(s, slab, object);
 }
 
-void kmem_cache_free(struct kmem_cache *s, void *object)
+static __attribute__((always_inline)) inline void
+__slab_free_object(struct kmem_cache *s, struct slab *slab, void *object)
+{
+	if (likely(s->cpu_sheaves) &&
+	    (nr_node_ids == 1 || slab->node == numa_node_id()) &&
+	    likely(free_to_pcs(s, object)))
+		return;
+	slab_free_slow(s, slab, object);
+}
+
+void slab_free_object(struct kmem_cache *s, struct slab *slab, void *object)
+{
+	__slab_free_object(s, slab, object);
+}
+
+/* kmem_cache_free() without a sheaf hit: every other case */
+static __attribute__((noinline)) void
+free_slowpath(struct kmem_cache *s, void *object)
 {
 	struct slab *slab;
 
@@ -170,7 +260,53 @@ void kmem_cache_free(struct kmem_cache *s, void *object)
 		return;
 	slab = object_slab(s, object, "kmem_cache_free");
 	if (likely(slab))
-		slab_free_object(s, slab, object);
+		__slab_free_object(s, slab, object);
+}
+
+static __attribute__((noinline)) void
+free_trylock_failed(struct kmem_cache *s, struct slab *slab, void *object)
+{
+	stat(s, PCS_TRYLOCK_FAIL);
+	slab_free_slow(s, slab, object);
+}
+
+/* main is full: replace it (locked pcs), or free to the slab */
+static __attribute__((noinline)) void
+free_main_full(struct kmem_cache *s, struct slab *slab,
+	       struct slub_percpu_sheaves *pcs, void *object)
+{
+	struct slab_sheaf *main;
+
+	pcs = __pcs_replace_full_main(s, pcs, true);
+	if (!pcs) {
+		slab_free_slow(s, slab, object);
+		return;
+	}
+	main = pcs->main;
+	main->objects[main->size++] = object;
+	locked_inc(&pcs->stat_free);
+	percpu_unlock(&pcs->lock);
+}
+
+FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
+{
+	struct slab *slab = virt_to_slab(object);
+	struct slub_percpu_sheaves *pcs;
+	struct slab_sheaf *main;
+
+	/* NULL object, foreign pointer, wrong or NULL cache: slow path */
+	if (unlikely(!slab || slab->slab_cache != s || !s->cpu_sheaves ||
+		     nr_node_ids != 1))
+		return free_slowpath(s, object);
+	pcs = percpu_trylock_ptr(s->cpu_sheaves, PCS_SHIFT);
+	if (unlikely(!pcs))
+		return free_trylock_failed(s, slab, object);
+	main = pcs->main;
+	if (unlikely(main->size == s->sheaf_capacity))
+		return free_main_full(s, slab, pcs, object);
+	main->objects[main->size++] = object;
+	locked_inc(&pcs->stat_free);
+	percpu_unlock(&pcs->lock);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size,

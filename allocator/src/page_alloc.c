@@ -23,10 +23,13 @@
 #include <sys/mman.h>
 #include "slab_internal.h"
 
-static char *arena;
+char *slab_arena;
+size_t slab_arena_top;			/* bytes carved so far */
+struct slab *slab_page_desc;
+#define arena		slab_arena
+#define page_desc	slab_page_desc
 static size_t arena_pages;		/* reserved */
 static size_t arena_top;		/* pages carved so far */
-static struct slab *page_desc;
 static spinlock_t zone_lock = SPINLOCK_INIT;
 static struct list_head free_area[MAX_PAGE_ORDER + 1];
 static unsigned long nr_free_pages, nr_released_pages, nr_used_pages;
@@ -101,16 +104,7 @@ void *slab_address(const struct slab *slab)
 bool slab_arena_contains(const void *p)
 {
 	return arena && (uintptr_t)p - (uintptr_t)arena <
-			(arena_top << PAGE_SHIFT);
-}
-
-struct slab *virt_to_slab(const void *p)
-{
-	size_t off = (uintptr_t)p - (uintptr_t)arena;
-
-	if (unlikely(off >= (READ_ONCE(arena_top) << PAGE_SHIFT)))
-		return NULL;
-	return READ_ONCE(page_desc[off >> PAGE_SHIFT].head);
+			__atomic_load_n(&slab_arena_top, __ATOMIC_RELAXED);
 }
 
 /* set the compound head of every page of a block (NULL: free) */
@@ -152,7 +146,9 @@ static bool arena_grow(void)
 	if (arena_top + (1ul << MAX_PAGE_ORDER) > arena_pages)
 		return false;
 	d = &page_desc[arena_top];
-	WRITE_ONCE(arena_top, arena_top + (1ul << MAX_PAGE_ORDER));
+	arena_top += 1ul << MAX_PAGE_ORDER;
+	__atomic_store_n(&slab_arena_top, arena_top << PAGE_SHIFT,
+			 __ATOMIC_RELEASE);
 	free_area_add(d, MAX_PAGE_ORDER, false);
 	return true;
 }

@@ -25,12 +25,23 @@ unsigned int nr_node_ids = 1;
 bool slab_use_rseq;
 static unsigned char cpu_node_map[4096];
 
+/*
+ * Without rseq the CPU number only spreads threads over the per-CPU
+ * structures (the locks are compare-and-swaps, correct on any index), so
+ * a thread asks the kernel only every 64 calls: sched_getcpu() is a system
+ * call when glibc has no rseq area (valgrind).
+ */
+__thread int slab_cached_cpu;
+__thread unsigned int slab_cached_left;
+
 int slab_cpu_id_slow(void)
 {
 	int cpu = sched_getcpu();
 
 	if (cpu < 0 || (unsigned int)cpu >= nr_cpu_ids)
 		cpu = 0;
+	slab_cached_cpu = cpu;
+	slab_cached_left = 63;
 	return cpu;
 }
 
@@ -127,48 +138,53 @@ void percpu_init(void)
 	slab_use_rseq = rseq_usable();
 }
 
+static pthread_mutex_t remote_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void wait_a_little(unsigned int *spins)
+{
+	if (++*spins > 16)
+		sched_yield();
+	else
+		cpu_relax();
+}
+
 void percpu_lock_remote(unsigned int *lock, int cpu)
 {
-	unsigned int *remote = lock + 1, zero;
-	unsigned int spins = 0;
+	unsigned int zero, spins = 0;
 
 	if (!slab_use_rseq) {
 		for (;;) {
 			zero = 0;
-			if (__atomic_compare_exchange_n(lock, &zero, 1, false,
+			if (__atomic_compare_exchange_n(lock, &zero,
+							PERCPU_REMOTE, false,
 							__ATOMIC_ACQUIRE,
 							__ATOMIC_RELAXED))
 				return;
-			if (++spins > 16)
-				sched_yield();
+			wait_a_little(&spins);
 		}
 	}
+	pthread_mutex_lock(&remote_mutex);
 	for (;;) {
 		zero = 0;
-		if (__atomic_compare_exchange_n(remote, &zero, 1, false,
-						__ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED))
-			break;
-		sched_yield();
+		if (__atomic_compare_exchange_n(lock, &zero, PERCPU_REMOTE,
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			if (syscall(SYS_membarrier,
+				    MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+				    MEMBARRIER_CMD_FLAG_CPU, cpu))
+				syscall(SYS_membarrier,
+					MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+					0, 0);
+			if (__atomic_load_n(lock, __ATOMIC_ACQUIRE) ==
+			    PERCPU_REMOTE)
+				break;
+		}
+		wait_a_little(&spins);
 	}
-	/* abort a restartable sequence that read remote == 0 on that CPU */
-	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
-		    MEMBARRIER_CMD_FLAG_CPU, cpu))
-		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
-			0, 0);
-	while (__atomic_load_n(lock, __ATOMIC_ACQUIRE)) {
-		if (++spins > 16)
-			sched_yield();
-		else
-			cpu_relax();
-	}
+	pthread_mutex_unlock(&remote_mutex);
 }
 
 void percpu_unlock_remote(unsigned int *lock)
 {
-	if (!slab_use_rseq) {
-		__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
-		return;
-	}
-	__atomic_store_n(lock + 1, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }

@@ -47,6 +47,9 @@ static inline struct rseq *rseq_area(void)
 }
 
 int slab_cpu_id_slow(void);
+/* fallback mode: the CPU this thread last asked the kernel about */
+extern __thread int slab_cached_cpu;
+extern __thread unsigned int slab_cached_left;
 
 /* The current CPU; always in [0, nr_cpu_ids). */
 static inline int current_cpu(void)
@@ -56,6 +59,9 @@ static inline int current_cpu(void)
 
 		if (likely(cpu >= 0))
 			return cpu;
+	} else if (likely(slab_cached_left)) {
+		slab_cached_left--;
+		return slab_cached_cpu;
 	}
 	return slab_cpu_id_slow();
 }
@@ -63,8 +69,8 @@ static inline int current_cpu(void)
 #if SLAB_HAVE_RSEQ_ASM
 /*
  * Take the lock word at base + cpu * stride for the CPU we run on, inside
- * a restartable sequence.  Returns that CPU, or -1 if the word was held or
- * a remote locker (the word after it) has claimed that CPU's structure.
+ * a restartable sequence.  Returns that CPU, or -1 if the word was held
+ * (by a thread, or claimed by percpu_lock_remote()).
  *
  * The descriptor (version, flags, start, length, abort) goes to section
  * __rseq_cs; the abort handler, preceded by the signature the kernel
@@ -94,8 +100,6 @@ static inline int rseq_trylock_percpu(void *base, unsigned long stride)
 		"addq %[base], %[tmp]\n\t"
 		"cmpl $0, (%[tmp])\n\t"
 		"jne 335f\n\t"
-		"cmpl $0, 4(%[tmp])\n\t"
-		"jne 335f\n\t"
 		"movl $1, (%[tmp])\n\t"
 		"332:\n\t"
 		"jmp 336f\n\t"
@@ -115,6 +119,55 @@ static inline int rseq_trylock_percpu(void *base, unsigned long stride)
 		  [stride] "r"(stride), [sig] "i"(RSEQ_SIG)
 		: "memory", "cc");
 	return (int)cpu;
+}
+
+/*
+ * The same, for an array of power-of-two sized structures: returns the
+ * address of the locked structure, or NULL.  This is the fast-path form;
+ * asm goto lets a failure branch straight to the caller's slow path.
+ */
+static __attribute__((always_inline)) inline void *
+rseq_trylock_percpu_ptr(void *base, unsigned int shift)
+{
+	unsigned long tmp;
+	void *ptr;
+
+	__asm__ goto(
+		".pushsection __rseq_cs, \"aw\"\n\t"
+		".balign 32\n\t"
+		"353:\n\t"
+		".long 0, 0\n\t"
+		".quad 351f, 352f - 351f, 354f\n\t"
+		".popsection\n\t"
+		"350:\n\t"
+		"leaq 353b(%%rip), %[tmp]\n\t"
+		"movq %[tmp], %%fs:8(%[off])\n\t"
+		"351:\n\t"
+		"movslq %%fs:4(%[off]), %[ptr]\n\t"
+		"testq %[ptr], %[ptr]\n\t"
+		"js %l[busy]\n\t"
+		"shlq %%cl, %[ptr]\n\t"
+		"addq %[base], %[ptr]\n\t"
+		"cmpl $0, (%[ptr])\n\t"
+		"jne %l[busy]\n\t"
+		"movl $1, (%[ptr])\n\t"
+		"352:\n\t"
+		".pushsection __rseq_failure, \"ax\"\n\t"
+		".byte 0x0f, 0xb9, 0x3d\n\t"
+		".long %c[sig]\n\t"
+		"354:\n\t"
+		"jmp 350b\n\t"
+		".popsection\n\t"
+		: [ptr] "=&r"(ptr), [tmp] "=&r"(tmp)
+		: [off] "r"(__rseq_offset), [base] "r"(base), "c"(shift),
+		  [sig] "i"(RSEQ_SIG)
+		: "memory", "cc"
+		: busy);
+	if (!ptr)
+		__builtin_unreachable();
+	return ptr;
+busy:
+	return NULL;
 }
 
 /* counter at base + cpu * stride += 1, for the CPU we run on */
@@ -181,14 +234,37 @@ static inline int percpu_trylock(void *base, unsigned long stride)
 }
 
 /*
- * Take a given CPU's lock from any thread (flush, destroy, the RCU
- * component's per-CPU work).  lock points at the lock word, the "remote"
- * word follows it.  In rseq mode a CAS on the lock word would race with
- * the plain committing store of a thread on that CPU, so the remote locker
- * claims the remote word, aborts any restartable sequence in flight on that
- * CPU with membarrier(PRIVATE_EXPEDITED_RSEQ) and waits for the owner to
- * release the lock word.  May wait: never call it with spinlocks held.
+ * Fast-path form of percpu_trylock() for arrays of structures of size
+ * 1 << shift whose lock word starts the structure: the address of the
+ * locked structure, or NULL.
  */
+static inline void *percpu_trylock_ptr(void *base, unsigned int shift)
+{
+	int cpu;
+
+#if SLAB_HAVE_RSEQ_ASM
+	if (likely(slab_use_rseq))
+		return rseq_trylock_percpu_ptr(base, shift);
+#endif
+	cpu = percpu_trylock(base, 1ul << shift);
+	if (cpu < 0)
+		return NULL;
+	return (char *)base + ((unsigned long)cpu << shift);
+}
+
+/*
+ * Take a given CPU's lock from any thread (flush, destroy, fork, the RCU
+ * component's per-CPU work).  In rseq mode a compare-and-swap on the lock
+ * word races with the plain committing store of a thread on that CPU: the
+ * remote locker swaps 0 -> REMOTE, then aborts any restartable sequence in
+ * flight on that CPU with membarrier(PRIVATE_EXPEDITED_RSEQ); afterwards
+ * every sequence sees the word taken.  If the word no longer reads REMOTE,
+ * a sequence that had already read 0 committed over it: that thread owns
+ * the lock, and we wait and retry.  Remote lockers are serialized among
+ * themselves, so REMOTE always means "the current remote locker".  May
+ * wait: never call it with spinlocks held.
+ */
+#define PERCPU_REMOTE	2u
 void percpu_lock_remote(unsigned int *lock, int cpu);
 void percpu_unlock_remote(unsigned int *lock);
 
@@ -214,10 +290,18 @@ static inline void percpu_add(void *base, unsigned long stride,
 			   v, __ATOMIC_RELAXED);
 }
 
-/* a counter only changed under a lock, readable by anyone */
+/*
+ * A counter only changed under a lock, read racily by anyone: a plain
+ * one-instruction increment (TSan builds use relaxed atomics, which it
+ * can see).
+ */
 static inline void locked_inc(unsigned long *p)
 {
+#ifdef __SANITIZE_THREAD__
 	WRITE_ONCE(*p, READ_ONCE(*p) + 1);
+#else
+	++*p;
+#endif
 }
 
 /* the inline form of slab_stat_inc() for hot paths */

@@ -103,14 +103,18 @@ struct slab {
 		unsigned __int128 freelist_counters;
 	} __attribute__((aligned(16)));
 	struct list_head slab_list;	/* node partial / buddy free list */
-	struct slab *next;		/* per-CPU partial chain */
+	union {
+		struct slab *next;	/* per-CPU partial chain */
+		size_t large_size;	/* large kmalloc: size asked */
+	};
 	unsigned int slabs;		/* per-CPU partial: slabs in chain */
 	unsigned char order;
 	unsigned char type;		/* enum page_type */
 	unsigned char node;
 	unsigned char flags;		/* SLAB_FL_* */
-	size_t large_size;		/* large kmalloc: size asked */
 };
+_Static_assert(sizeof(struct slab) == 64,
+	       "virt_to_slab() indexes page descriptors by a shift");
 
 enum page_type { PT_FREE_TAIL, PT_BUDDY, PT_SLAB, PT_LARGE, PT_TAIL };
 #define SLAB_FL_NODE_PARTIAL	0x01	/* on its node's partial list */
@@ -121,7 +125,19 @@ struct slab *alloc_pages_node(int node, unsigned int order, gfp_t gfp);
 void free_pages_slab(struct slab *slab);
 void *slab_address(const struct slab *slab);
 /* NULL when p is not inside the arena or is inside a free block */
-struct slab *virt_to_slab(const void *p);
+extern char *slab_arena;
+extern size_t slab_arena_top;		/* bytes carved so far */
+extern struct slab *slab_page_desc;
+static inline struct slab *virt_to_slab(const void *p)
+{
+	size_t off = (uintptr_t)p - (uintptr_t)slab_arena;
+
+	if (unlikely(off >= __atomic_load_n(&slab_arena_top,
+					    __ATOMIC_RELAXED)))
+		return NULL;
+	return __atomic_load_n(&slab_page_desc[off >> PAGE_SHIFT].head,
+			       __ATOMIC_RELAXED);
+}
 bool slab_arena_contains(const void *p);
 struct page_alloc_info {
 	unsigned long total_pages;	/* carved from the arena so far */
@@ -157,7 +173,6 @@ struct kmem_cache_cpu {
 	struct slab *slab;		/* the cpu slab, NULL: none */
 	struct slab *partial;		/* per-CPU partial slabs */
 	unsigned int lock;		/* per-CPU trylock word */
-	unsigned int remote;		/* claimed by percpu_lock_remote() */
 } __cacheline_aligned;
 
 struct slab_sheaf {
@@ -185,13 +200,13 @@ struct node_barn {
 
 /*
  * Per-CPU sheaves.  lock is the per-CPU trylock word (percpu.h), first so
- * the rseq asm finds it at offset 0, remote right after it.  main is never
+ * the rseq asm finds it at offset 0.  main is never
  * NULL while the lock is free.  Other components lock a given CPU's
  * sheaves with pcs_lock_cpu()/pcs_unlock_cpu() (sheaf.c).
  */
 struct slub_percpu_sheaves {
 	unsigned int lock;
-	unsigned int remote;		/* claimed by percpu_lock_remote() */
+	unsigned int pad;
 	struct slab_sheaf *main;
 	struct slab_sheaf *spare;	/* empty or full, may be NULL */
 	struct slab_sheaf *rcu_free;	/* kfree_rcu batching (next issue) */
@@ -199,6 +214,10 @@ struct slub_percpu_sheaves {
 	unsigned long stat_alloc;	/* fast-path hits, under lock */
 	unsigned long stat_free;
 } __cacheline_aligned;
+
+#define PCS_SHIFT	6	/* log2(sizeof(struct slub_percpu_sheaves)) */
+_Static_assert(sizeof(struct slub_percpu_sheaves) == 1u << PCS_SHIFT,
+	       "the rseq fast path indexes per-CPU sheaves by a shift");
 
 /* stats: one row of counters a CPU, padded to cache lines */
 struct slab_cpu_stats {
