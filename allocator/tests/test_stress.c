@@ -208,14 +208,15 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* flushes every CPU's caches of one cache after another, meanwhile */
 static void *shrinker(void *arg)
 {
+	unsigned int round = 0;
+
 	(void)arg;
 	while (!__atomic_load_n(&stop_shrinker, __ATOMIC_ACQUIRE)) {
-		kmem_cache_shrink(caches[__atomic_load_n(&stop_shrinker,
-				  __ATOMIC_RELAXED) % 3]);
-		kmem_cache_shrink(caches[0]);
-		usleep(2000);
+		kmem_cache_shrink(caches[round++ % 3]);
+		usleep(1000);
 	}
 	return NULL;
 }
@@ -274,7 +275,22 @@ int main(void)
 	CHECK_EQ(canary_errors, 0);
 	CHECK_EQ(slab_live_objects(), live0);
 	for (i = 0; i < 3; i++) {
+		static const enum slab_stat_item shown[] = {
+			ALLOC_FASTPATH, ALLOC_PCS, FREE_FROZEN,
+			CPU_PARTIAL_FREE, BARN_GET, BARN_PUT, BARN_PUT_FAIL,
+			PCS_TRYLOCK_FAIL, CMPXCHG_DOUBLE_CPU_FAIL,
+			CMPXCHG_DOUBLE_FAIL, CPUSLAB_FLUSH,
+		};
+		unsigned int k;
+
 		CHECK_EQ(slab_cache_active(caches[i]), 0);
+		printf("  %s:", kmem_cache_name(caches[i]));
+		for (k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
+			printf(" %s=%llu", slab_stat_name(shown[k]),
+			       tu_stat(caches[i], shown[k]));
+		printf("\n");
+		if (caches[i]->cpu_sheaves)
+			CHECK(tu_stat(caches[i], BARN_PUT) > 0);
 		kmem_cache_destroy(caches[i]);
 	}
 	CHECK_NO_REPORT();
