@@ -10,6 +10,8 @@
 #include <string.h>
 #include "percpu.h"
 
+#define FAST_PATH __attribute__((optimize("omit-frame-pointer")))
+
 static __attribute__((always_inline)) inline void *
 alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
 {
@@ -156,21 +158,12 @@ alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
 	return object;
 }
 
-/*
- * The fast path proper: a sheaf hit takes no call and no atomic
- * instruction; everything else is a tail call.
- */
-#define FAST_PATH __attribute__((optimize("omit-frame-pointer")))
-
-FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+static __attribute__((always_inline)) inline void *
+alloc_with_pcs(struct kmem_cache *s, gfp_t gfp, struct slub_percpu_sheaves *pcs)
 {
-	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *main;
 	void *object;
 
-	if (unlikely(!s || !s->cpu_sheaves || (gfp & __GFP_ZERO)))
-		return alloc_slowpath(s, gfp);
-	pcs = percpu_trylock_ptr(s->cpu_sheaves, PCS_SHIFT);
 	if (unlikely(!pcs))
 		return alloc_trylock_failed(s, gfp);
 	main = pcs->main;
@@ -180,6 +173,33 @@ FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 	locked_inc(&pcs->stat_alloc);
 	percpu_unlock(&pcs->lock);
 	return object;
+}
+
+/* the same with the atomic per-CPU lock (no rseq) */
+static FAST_PATH __attribute__((noinline)) void *
+alloc_atomic(struct kmem_cache *s, gfp_t gfp)
+{
+	return alloc_with_pcs(s, gfp,
+			      percpu_trylock_ptr_atomic(s->cpu_sheaves,
+							PCS_SHIFT));
+}
+
+/*
+ * The fast path proper: a sheaf hit takes no call and no atomic
+ * instruction; everything else is a tail call, so the hit needs no stack
+ * frame either.
+ */
+FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	if (unlikely(!s || !s->cpu_sheaves || (gfp & __GFP_ZERO)))
+		return alloc_slowpath(s, gfp);
+#if SLAB_HAVE_RSEQ_ASM
+	if (likely(slab_use_rseq))
+		return alloc_with_pcs(s, gfp,
+				      rseq_trylock_percpu_ptr(s->cpu_sheaves,
+							      PCS_SHIFT));
+#endif
+	return alloc_atomic(s, gfp);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
@@ -288,17 +308,12 @@ free_main_full(struct kmem_cache *s, struct slab *slab,
 	percpu_unlock(&pcs->lock);
 }
 
-FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
+static __attribute__((always_inline)) inline void
+free_with_pcs(struct kmem_cache *s, struct slab *slab, void *object,
+	      struct slub_percpu_sheaves *pcs)
 {
-	struct slab *slab = virt_to_slab(object);
-	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *main;
 
-	/* NULL object, foreign pointer, wrong or NULL cache: slow path */
-	if (unlikely(!slab || slab->slab_cache != s || !s->cpu_sheaves ||
-		     nr_node_ids != 1))
-		return free_slowpath(s, object);
-	pcs = percpu_trylock_ptr(s->cpu_sheaves, PCS_SHIFT);
 	if (unlikely(!pcs))
 		return free_trylock_failed(s, slab, object);
 	main = pcs->main;
@@ -307,6 +322,30 @@ FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 	main->objects[main->size++] = object;
 	locked_inc(&pcs->stat_free);
 	percpu_unlock(&pcs->lock);
+}
+
+static FAST_PATH __attribute__((noinline)) void
+free_atomic(struct kmem_cache *s, struct slab *slab, void *object)
+{
+	free_with_pcs(s, slab, object,
+		      percpu_trylock_ptr_atomic(s->cpu_sheaves, PCS_SHIFT));
+}
+
+FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
+{
+	struct slab *slab = virt_to_slab(object);
+
+	/* NULL object, foreign pointer, wrong or NULL cache: slow path */
+	if (unlikely(!slab || slab->slab_cache != s || !s->cpu_sheaves ||
+		     nr_node_ids != 1))
+		return free_slowpath(s, object);
+#if SLAB_HAVE_RSEQ_ASM
+	if (likely(slab_use_rseq))
+		return free_with_pcs(s, slab, object,
+				     rseq_trylock_percpu_ptr(s->cpu_sheaves,
+							     PCS_SHIFT));
+#endif
+	free_atomic(s, slab, object);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size,

@@ -146,7 +146,7 @@ rseq_trylock_percpu_ptr(void *base, unsigned int shift)
 		"movslq %%fs:4(%[off]), %[ptr]\n\t"
 		"testq %[ptr], %[ptr]\n\t"
 		"js %l[busy]\n\t"
-		"shlq %%cl, %[ptr]\n\t"
+		"shlq %[shift], %[ptr]\n\t"
 		"addq %[base], %[ptr]\n\t"
 		"cmpl $0, (%[ptr])\n\t"
 		"jne %l[busy]\n\t"
@@ -159,8 +159,8 @@ rseq_trylock_percpu_ptr(void *base, unsigned int shift)
 		"jmp 350b\n\t"
 		".popsection\n\t"
 		: [ptr] "=&r"(ptr), [tmp] "=&r"(tmp)
-		: [off] "r"(__rseq_offset), [base] "r"(base), "c"(shift),
-		  [sig] "i"(RSEQ_SIG)
+		: [off] "r"(__rseq_offset), [base] "r"(base),
+		  [shift] "i"(shift), [sig] "i"(RSEQ_SIG)
 		: "memory", "cc"
 		: busy);
 	if (!ptr)
@@ -238,18 +238,35 @@ static inline int percpu_trylock(void *base, unsigned long stride)
  * 1 << shift whose lock word starts the structure: the address of the
  * locked structure, or NULL.
  */
-static inline void *percpu_trylock_ptr(void *base, unsigned int shift)
+/* the fallback half of percpu_trylock_ptr(): rseq is known to be off */
+static __attribute__((always_inline)) inline void *
+percpu_trylock_ptr_atomic(void *base, unsigned int shift)
 {
+	unsigned int *lock, zero = 0;
 	int cpu;
 
+	if (likely(slab_cached_left)) {
+		slab_cached_left--;
+		cpu = slab_cached_cpu;
+	} else {
+		cpu = slab_cpu_id_slow();
+	}
+	lock = (unsigned int *)((char *)base + ((unsigned long)cpu << shift));
+	if (likely(__atomic_compare_exchange_n(lock, &zero, 1, false,
+					       __ATOMIC_ACQUIRE,
+					       __ATOMIC_RELAXED)))
+		return lock;
+	return NULL;
+}
+
+static __attribute__((always_inline)) inline void *
+percpu_trylock_ptr(void *base, const unsigned int shift)
+{
 #if SLAB_HAVE_RSEQ_ASM
 	if (likely(slab_use_rseq))
 		return rseq_trylock_percpu_ptr(base, shift);
 #endif
-	cpu = percpu_trylock(base, 1ul << shift);
-	if (cpu < 0)
-		return NULL;
-	return (char *)base + ((unsigned long)cpu << shift);
+	return percpu_trylock_ptr_atomic(base, shift);
 }
 
 /*

@@ -216,6 +216,7 @@ struct slub_percpu_sheaves {
 } __cacheline_aligned;
 
 #define PCS_SHIFT	6	/* log2(sizeof(struct slub_percpu_sheaves)) */
+#define CPU_SLAB_SHIFT	6	/* log2(sizeof(struct kmem_cache_cpu)) */
 _Static_assert(sizeof(struct slub_percpu_sheaves) == 1u << PCS_SHIFT,
 	       "the rseq fast path indexes per-CPU sheaves by a shift");
 
