@@ -4,11 +4,18 @@
 # MODE normal: every binary with the rseq per-CPU path and again with the
 # atomic fallback (SLABSCALE_NO_RSEQ=1); test_stress also with two fake
 # NUMA nodes (remote-node frees); test_api and test_debug also with
-# SLABSCALE_DEBUG=FPZ (every cache a debug cache).  MODE san: each binary once (sanitizer
+# SLABSCALE_DEBUG=FPZ (every cache a debug cache) and under valgrind
+# (memcheck; glibc cannot register rseq there, so the allocator must pick
+# the atomic fallback by itself).  MODE san: each binary once (sanitizer
 # builds; the TSan build has no rseq asm and uses the fallback).
 # Prints one line per run and a summary; exits non-zero on any failure.
 mode=$1
 shift
+if [ "$mode" = normal ] && ! command -v valgrind >/dev/null; then
+	echo "run-tests.sh: valgrind is missing (Debian package valgrind;" \
+		"make deps installs it)" >&2
+	exit 1
+fi
 fail=0
 runs=0
 start=$(date +%s)
@@ -39,7 +46,10 @@ for bin in "$@"; do
 		test_stress)
 			run "$variant/$name nodes=2" env SLABSCALE_NODES=2 "$bin";;
 		test_api|test_debug)
-			run "$variant/$name debug=FPZ" env SLABSCALE_DEBUG=FPZ "$bin";;
+			run "$variant/$name debug=FPZ" env SLABSCALE_DEBUG=FPZ "$bin"
+			# no rseq under valgrind: the automatic fallback
+			run "$variant/$name valgrind" valgrind -q \
+				--error-exitcode=99 "$bin";;
 		esac
 		;;
 	san)
