@@ -175,13 +175,18 @@ alloc_with_pcs(struct kmem_cache *s, gfp_t gfp, struct slub_percpu_sheaves *pcs)
 	return object;
 }
 
-/* the same with the atomic per-CPU lock (no rseq) */
-static FAST_PATH __attribute__((noinline)) void *
-alloc_atomic(struct kmem_cache *s, gfp_t gfp)
+/* atomic mode, no pcs: the thread has no index yet, or the trylock failed */
+static __attribute__((noinline)) void *
+alloc_atomic_miss(struct kmem_cache *s, gfp_t gfp)
 {
-	return alloc_with_pcs(s, gfp,
-			      percpu_trylock_ptr_atomic(s->cpu_sheaves,
-							PCS_SHIFT));
+	if (!slab_thread_cpu_off) {
+		slab_cpu_id_slow();
+		return alloc_with_pcs(s, gfp,
+				      percpu_trylock_ptr_atomic(s->cpu_sheaves,
+								PCS_SHIFT));
+	}
+	slab_cpu_repick();
+	return alloc_trylock_failed(s, gfp);
 }
 
 /*
@@ -191,6 +196,8 @@ alloc_atomic(struct kmem_cache *s, gfp_t gfp)
  */
 FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
+	struct slub_percpu_sheaves *pcs;
+
 	if (unlikely(!s || !s->cpu_sheaves || (gfp & __GFP_ZERO)))
 		return alloc_slowpath(s, gfp);
 #if SLAB_HAVE_RSEQ_ASM
@@ -199,7 +206,10 @@ FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 				      rseq_trylock_percpu_ptr(s->cpu_sheaves,
 							      PCS_SHIFT));
 #endif
-	return alloc_atomic(s, gfp);
+	pcs = percpu_trylock_ptr_atomic_nocall(s->cpu_sheaves, PCS_SHIFT);
+	if (unlikely(!pcs))
+		return alloc_atomic_miss(s, gfp);
+	return alloc_with_pcs(s, gfp, pcs);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
@@ -324,16 +334,24 @@ free_with_pcs(struct kmem_cache *s, struct slab *slab, void *object,
 	percpu_unlock(&pcs->lock);
 }
 
-static FAST_PATH __attribute__((noinline)) void
-free_atomic(struct kmem_cache *s, struct slab *slab, void *object)
+static __attribute__((noinline)) void
+free_atomic_miss(struct kmem_cache *s, struct slab *slab, void *object)
 {
-	free_with_pcs(s, slab, object,
-		      percpu_trylock_ptr_atomic(s->cpu_sheaves, PCS_SHIFT));
+	if (!slab_thread_cpu_off) {
+		slab_cpu_id_slow();
+		free_with_pcs(s, slab, object,
+			      percpu_trylock_ptr_atomic(s->cpu_sheaves,
+							PCS_SHIFT));
+		return;
+	}
+	slab_cpu_repick();
+	free_trylock_failed(s, slab, object);
 }
 
 FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 {
 	struct slab *slab = virt_to_slab(object);
+	struct slub_percpu_sheaves *pcs;
 
 	/* NULL object, foreign pointer, wrong or NULL cache: slow path */
 	if (unlikely(!slab || slab->slab_cache != s || !s->cpu_sheaves ||
@@ -345,7 +363,10 @@ FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 				     rseq_trylock_percpu_ptr(s->cpu_sheaves,
 							     PCS_SHIFT));
 #endif
-	free_atomic(s, slab, object);
+	pcs = percpu_trylock_ptr_atomic_nocall(s->cpu_sheaves, PCS_SHIFT);
+	if (unlikely(!pcs))
+		return free_atomic_miss(s, slab, object);
+	free_with_pcs(s, slab, object, pcs);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size,

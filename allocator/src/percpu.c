@@ -28,11 +28,10 @@ static unsigned char cpu_node_map[4096];
 /*
  * Without rseq the CPU number only spreads threads over the per-CPU
  * structures (the locks are compare-and-swaps, correct on any index), so
- * a thread asks the kernel only every 64 calls: sched_getcpu() is a system
- * call when glibc has no rseq area (valgrind).
+ * a thread asks the kernel once and again only after a failed trylock:
+ * sched_getcpu() is a system call when glibc has no rseq area (valgrind).
  */
-__thread int slab_cached_cpu;
-__thread unsigned int slab_cached_left;
+__thread unsigned long slab_thread_cpu_off;
 
 int slab_cpu_id_slow(void)
 {
@@ -40,9 +39,15 @@ int slab_cpu_id_slow(void)
 
 	if (cpu < 0 || (unsigned int)cpu >= nr_cpu_ids)
 		cpu = 0;
-	slab_cached_cpu = cpu;
-	slab_cached_left = 63;
+	if (!slab_use_rseq)
+		slab_thread_cpu_off = (unsigned long)(cpu + 1) <<
+				      PERCPU_OFF_SHIFT;
 	return cpu;
+}
+
+void slab_cpu_repick(void)
+{
+	slab_thread_cpu_off = 0;
 }
 
 int slab_cpu_id(void)

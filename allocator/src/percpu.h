@@ -46,10 +46,18 @@ static inline struct rseq *rseq_area(void)
 			       __rseq_offset);
 }
 
+/*
+ * Atomic mode: the per-CPU index this thread uses, plus one, times 64 (the
+ * size of the per-CPU structures; 0: not chosen yet), so the fast path
+ * finds its structure with one add.  It is the CPU the thread ran on when
+ * it chose, and is chosen again when a trylock on it fails
+ * (slab_cpu_repick()), so threads spread like CPUs without a system call
+ * per operation.
+ */
+#define PERCPU_OFF_SHIFT	6
+extern __thread unsigned long slab_thread_cpu_off;
 int slab_cpu_id_slow(void);
-/* fallback mode: the CPU this thread last asked the kernel about */
-extern __thread int slab_cached_cpu;
-extern __thread unsigned int slab_cached_left;
+void slab_cpu_repick(void);
 
 /* The current CPU; always in [0, nr_cpu_ids). */
 static inline int current_cpu(void)
@@ -59,9 +67,8 @@ static inline int current_cpu(void)
 
 		if (likely(cpu >= 0))
 			return cpu;
-	} else if (likely(slab_cached_left)) {
-		slab_cached_left--;
-		return slab_cached_cpu;
+	} else if (likely(slab_thread_cpu_off)) {
+		return (slab_thread_cpu_off >> PERCPU_OFF_SHIFT) - 1;
 	}
 	return slab_cpu_id_slow();
 }
@@ -243,15 +250,35 @@ static __attribute__((always_inline)) inline void *
 percpu_trylock_ptr_atomic(void *base, unsigned int shift)
 {
 	unsigned int *lock, zero = 0;
-	int cpu;
+	int cpu = current_cpu();
 
-	if (likely(slab_cached_left)) {
-		slab_cached_left--;
-		cpu = slab_cached_cpu;
-	} else {
-		cpu = slab_cpu_id_slow();
-	}
 	lock = (unsigned int *)((char *)base + ((unsigned long)cpu << shift));
+	if (likely(__atomic_compare_exchange_n(lock, &zero, 1, false,
+					       __ATOMIC_ACQUIRE,
+					       __ATOMIC_RELAXED)))
+		return lock;
+	slab_cpu_repick();
+	return NULL;
+}
+
+/*
+ * The fast paths' form of percpu_trylock_ptr_atomic(): no call inside, so
+ * the caller needs no stack frame.  NULL when the thread has no index yet
+ * or the trylock failed; the caller's out-of-line handler tells them apart
+ * by slab_thread_cpu_off and calls slab_cpu_id_slow() or slab_cpu_repick().
+ * Only for structures of 1 << PERCPU_OFF_SHIFT bytes.
+ */
+static __attribute__((always_inline)) inline void *
+percpu_trylock_ptr_atomic_nocall(void *base, unsigned int shift)
+{
+	unsigned int *lock, zero = 0;
+	unsigned long off = slab_thread_cpu_off;
+
+	(void)shift;
+	if (unlikely(!off))
+		return NULL;
+	lock = (unsigned int *)((char *)base + off -
+				(1ul << PERCPU_OFF_SHIFT));
 	if (likely(__atomic_compare_exchange_n(lock, &zero, 1, false,
 					       __ATOMIC_ACQUIRE,
 					       __ATOMIC_RELAXED)))

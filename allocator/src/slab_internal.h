@@ -219,6 +219,8 @@ struct slub_percpu_sheaves {
 #define CPU_SLAB_SHIFT	6	/* log2(sizeof(struct kmem_cache_cpu)) */
 _Static_assert(sizeof(struct slub_percpu_sheaves) == 1u << PCS_SHIFT,
 	       "the rseq fast path indexes per-CPU sheaves by a shift");
+_Static_assert(PCS_SHIFT == 6 && sizeof(struct kmem_cache_cpu) == 64,
+	       "percpu_trylock_ptr_atomic_nocall() assumes 64-byte structures");
 
 /* stats: one row of counters a CPU, padded to cache lines */
 struct slab_cpu_stats {
