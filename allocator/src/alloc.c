@@ -350,11 +350,14 @@ free_atomic_miss(struct kmem_cache *s, struct slab *slab, void *object)
 
 FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 {
-	struct slab *slab = virt_to_slab(object);
+	struct slab *slab = virt_to_slab_raw(object);
 	struct slub_percpu_sheaves *pcs;
 
-	/* NULL object, foreign pointer, wrong or NULL cache: slow path */
-	if (unlikely(!slab || slab->slab_cache != s || !s->cpu_sheaves ||
+	/*
+	 * NULL object, foreign pointer, free page or large kmalloc (their
+	 * slab_cache is &slab_no_cache), wrong or NULL cache: slow path
+	 */
+	if (unlikely(slab->slab_cache != s || !s->cpu_sheaves ||
 		     nr_node_ids != 1))
 		return free_slowpath(s, object);
 #if SLAB_HAVE_RSEQ_ASM

@@ -78,6 +78,7 @@ static void *kmalloc_large(size_t size, gfp_t gfp, int node)
 		return NULL;
 	}
 	WRITE_ONCE(d->type, PT_LARGE);
+	d->slab_cache = &slab_no_cache;
 	d->large_size = size;
 	__atomic_fetch_add(&slab_large_live, 1, __ATOMIC_RELAXED);
 	if (gfp & __GFP_ZERO)

@@ -26,6 +26,11 @@
 char *slab_arena;
 size_t slab_arena_top;			/* bytes carved so far */
 struct slab *slab_page_desc;
+struct kmem_cache slab_no_cache = { .name = "(none)" };
+struct slab slab_free_sentinel = {
+	.head = &slab_free_sentinel,
+	.slab_cache = &slab_no_cache,
+};
 #define arena		slab_arena
 #define page_desc	slab_page_desc
 static size_t arena_pages;		/* reserved */
@@ -107,7 +112,7 @@ bool slab_arena_contains(const void *p)
 			__atomic_load_n(&slab_arena_top, __ATOMIC_RELAXED);
 }
 
-/* set the compound head of every page of a block (NULL: free) */
+/* set the compound head of every page of a block (sentinel: free) */
 static void set_block_head(struct slab *d, unsigned int order,
 			   struct slab *head)
 {
@@ -146,6 +151,7 @@ static bool arena_grow(void)
 	if (arena_top + (1ul << MAX_PAGE_ORDER) > arena_pages)
 		return false;
 	d = &page_desc[arena_top];
+	set_block_head(d, MAX_PAGE_ORDER, &slab_free_sentinel);
 	arena_top += 1ul << MAX_PAGE_ORDER;
 	__atomic_store_n(&slab_arena_top, arena_top << PAGE_SHIFT,
 			 __ATOMIC_RELEASE);
@@ -228,7 +234,7 @@ void free_pages_slab(struct slab *d)
 	bool released = false;
 
 	d->slab_cache = NULL;
-	set_block_head(d, order, NULL);
+	set_block_head(d, order, &slab_free_sentinel);
 	spin_lock(&zone_lock);
 	WRITE_ONCE(d->type, PT_FREE_TAIL);
 	nr_used_pages -= 1ul << order;

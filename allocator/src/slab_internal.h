@@ -124,19 +124,37 @@ enum page_type { PT_FREE_TAIL, PT_BUDDY, PT_SLAB, PT_LARGE, PT_TAIL };
 struct slab *alloc_pages_node(int node, unsigned int order, gfp_t gfp);
 void free_pages_slab(struct slab *slab);
 void *slab_address(const struct slab *slab);
-/* NULL when p is not inside the arena or is inside a free block */
+/*
+ * Every carved page's descriptor has a compound head: the slab's or large
+ * block's head descriptor, or for a free page slab_free_sentinel.  Heads
+ * that are not slabs (free pages, large kmalloc) have slab_cache =
+ * &slab_no_cache, never NULL and never a real cache, so the free fast path
+ * needs neither a NULL test of the head nor one of the cache argument.
+ */
+extern struct kmem_cache slab_no_cache;
 extern char *slab_arena;
 extern size_t slab_arena_top;		/* bytes carved so far */
 extern struct slab *slab_page_desc;
-static inline struct slab *virt_to_slab(const void *p)
+extern struct slab slab_free_sentinel;
+
+/* head descriptor of p; &slab_free_sentinel outside any allocation */
+static inline struct slab *virt_to_slab_raw(const void *p)
 {
 	size_t off = (uintptr_t)p - (uintptr_t)slab_arena;
 
 	if (unlikely(off >= __atomic_load_n(&slab_arena_top,
 					    __ATOMIC_RELAXED)))
-		return NULL;
+		return &slab_free_sentinel;
 	return __atomic_load_n(&slab_page_desc[off >> PAGE_SHIFT].head,
 			       __ATOMIC_RELAXED);
+}
+
+/* NULL when p is not inside the arena or is inside a free block */
+static inline struct slab *virt_to_slab(const void *p)
+{
+	struct slab *slab = virt_to_slab_raw(p);
+
+	return slab == &slab_free_sentinel ? NULL : slab;
 }
 bool slab_arena_contains(const void *p);
 struct page_alloc_info {
