@@ -139,7 +139,7 @@ rseq_trylock_percpu_ptr(void *base, unsigned int shift)
 	unsigned long tmp;
 	void *ptr;
 
-	__asm__ goto(
+	__asm__ __volatile__ goto(
 		".pushsection __rseq_cs, \"aw\"\n\t"
 		".balign 32\n\t"
 		"353:\n\t"
