@@ -142,8 +142,8 @@ def destroy(a, tmp):
         {"bg_caches": "<B>"})), a.runs))
     print("| bg_caches | " + " | ".join(
         "%s p50 (us) | %s mean (us) | %s iter/s" % (v, v, v) for v in vs) +
-        " | p50 ratio %s |" % " / ".join(vs))
-    print("|---|" + "---|---|---|" * len(vs) + "---|")
+        " | p50 ratio | mean ratio (%s) |" % " / ".join(vs))
+    print("|---|" + "---|---|---|" * len(vs) + "---|---|")
     for b in a.bg:
         p50 = {v: [] for v in vs}
         mean = {v: [] for v in vs}
@@ -165,10 +165,11 @@ def destroy(a, tmp):
                     statistics.median(ops[v])))
             else:
                 cells.append("- | - | -")
-        ratio = ""
+        ratio = " | "
         if len(vs) == 2 and p50[vs[0]] and p50[vs[1]]:
-            ratio = "%.2fx" % (statistics.median(p50[vs[0]]) /
-                               statistics.median(p50[vs[1]]))
+            ratio = "%.2fx | %.2fx" % (
+                statistics.median(p50[vs[0]]) / statistics.median(p50[vs[1]]),
+                statistics.median(mean[vs[0]]) / statistics.median(mean[vs[1]]))
         print("| %d | %s | %s |" % (b, " | ".join(cells), ratio))
 
 
