@@ -168,6 +168,13 @@ def callgrind_rows(rows, mode, cpu, only):
                       file=sys.stderr)
 
 
+def paired_ratio(row, peer, b):
+    """Median over repetitions of row / peer in the same repetition: the
+    two processes ran seconds apart, so slow phases of the VM cancel."""
+    pairs = list(zip(row.samples[b], peer.samples[b]))
+    return bc.median([x / y for x, y in pairs]) if pairs else None
+
+
 def summarise(rows):
     res = {"rows": [], "fastest_peer": {}, "fewest_ir_peer": {}}
     peers = [r for r in rows if r.kind == "peer" and not r.error]
@@ -177,6 +184,7 @@ def summarise(rows):
         res["fastest_peer"][b] = min(timed) if timed else None
         counted = [(r.ir[b], r.name) for r in peers if b in r.ir]
         res["fewest_ir_peer"][b] = min(counted) if counted else None
+    byname = {r.name: r for r in rows}
     for r in rows:
         d = {"name": r.name, "kind": r.kind, "error": r.error,
              "rseq": sorted(r.rseq), "cmd": r.cmd,
@@ -188,7 +196,8 @@ def summarise(rows):
             fi = res["fewest_ir_peer"][b]
             d["b%d" % b] = {
                 "ns": ns, "samples": r.samples[b],
-                "ratio": ns / fp[0] if ns and fp else None,
+                "ratio": paired_ratio(r, byname[fp[1]], b) if ns and fp
+                else None,
                 "ir": r.ir.get(b),
                 "ir_ratio": r.ir[b] / fi[0] if b in r.ir and fi else None,
                 "functions": r.funcs.get(b),
@@ -200,9 +209,10 @@ def summarise(rows):
 def print_report(res, headline, mode_name, mode, cpu, out=sys.stdout):
     print("\nbench-pair: 64-byte alloc+free pair, ns/pair = median of %d "
           "interleaved processes (each the median of %d x %d pairs), "
-          "pinned to CPU %d; mode %s" % (mode["outer"], mode["inner"],
-                                          mode["pairs"], cpu, mode_name),
-          file=out)
+          "pinned to CPU %d; mode %s.\n'x fastest' = median over "
+          "repetitions of the ratio to the fastest peer's process of the "
+          "same repetition." % (mode["outer"], mode["inner"], mode["pairs"],
+                                cpu, mode_name), file=out)
     hdr = ["allocator", "ns b1", "x fastest", "ns b32", "x fastest",
            "Ir b1", "Ir b32", "Ir x fewest"]
     lines = []
