@@ -204,6 +204,10 @@ def kmod(a, tmp):
 # ---- malloc_pair vs slab_alloc_free ------------------------------------------------
 
 def malloc(a, tmp):
+    """Each repetition runs every setup once; besides the median, the
+    ratio to slab_alloc_free (kmem_cache, same batch) is taken within each
+    repetition (paired) and its median reported, and the best run (the
+    quietest moment of a shared VM) is shown too."""
     v = (a.variants or ["sheaves"])[0]
     setups = []
     for batch in (1, 32):
@@ -214,25 +218,35 @@ def malloc(a, tmp):
         for peer in ("glibc", "jemalloc", "tcmalloc", "mimalloc"):
             setups.append(("malloc_pair %s" % peer, "malloc_pair",
                            {"allocator": peer, "batch": batch}))
-    res = {i: [] for i in range(len(setups))}
+    res = {i: [None] * a.runs for i in range(len(setups))}
     for r in range(a.runs):
         for i, (_, case, params) in enumerate(setups):
             doc, _ = run(tmp, v, case, 1, a.seconds, a.warmup, params,
                          "mp-%d-%d" % (i, r))
             if doc:
-                res[i].append(doc["stats"]["per_task_ops"])
-    print("\nVariant %s, 64-byte objects, 1 task, x%d interleaved:\n" % (v, a.runs))
-    print("| what | batch | command | pairs/s per task (median) | ns per pair | CV |")
+                res[i][r] = doc["stats"]["per_task_ops"]
+    print("\nVariant %s, 64-byte objects, 1 task, %d repetitions of every "
+          "setup, interleaved:\n" % (v, a.runs))
+    print("| what | batch | ns per pair (median) | best | CV | time per pair / slab_alloc_free (kmem_cache)'s, paired median |")
     print("|---|---|---|---|---|---|")
     for i, (name, case, params) in enumerate(setups):
-        if not res[i]:
-            print("| %s | %s | | (no successful run) | | |" % (name, params["batch"]))
+        vals = [x for x in res[i] if x]
+        if not vals:
+            print("| %s | %s | (no successful run) | | | |" % (name, params["batch"]))
             continue
-        med, _, cv, _, _ = spread(res[i])
-        print("| %s | %d | `%s` | %s | %.2f | %.1f %% |" % (
-            name, params["batch"], " ".join(command(
-                v, case, 1, a.seconds, a.warmup, params)), fmt(med),
-            1e9 / med, cv))
+        med, _, cv, _, hi = spread(vals)
+        base = 0 if params["batch"] == 1 else 6
+        pairs = [res[base][r] / res[i][r] for r in range(a.runs)
+                 if res[base][r] and res[i][r]]
+        print("| %s | %d | %.2f | %.2f | %.0f %% | %.2f |" % (
+            name, params["batch"], 1e9 / med, 1e9 / hi, cv,
+            statistics.median(pairs) if pairs else float("nan")))
+    print("\nCommands: `%s` and `%s` (batch=1 or 32)." % (
+        " ".join(command(v, "slab_alloc_free", 1, a.seconds, a.warmup,
+                         {"batch": "N", "api": "cache|kmalloc"})),
+        " ".join(command(v, "malloc_pair", 1, a.seconds, a.warmup,
+                         {"allocator": "glibc|jemalloc|tcmalloc|mimalloc",
+                          "batch": "N"}))))
 
 
 def main():
