@@ -1,0 +1,244 @@
+"""The thin command line behind ./slabscale.
+
+Every subcommand has --help; usage errors exit 2 (argparse's convention);
+a UserError/DataError is printed as one line, never as a traceback.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from . import layout, stats
+from .errors import UserError, EXIT_USAGE, EXIT_INTERRUPTED
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        sys.stderr.write("%s: error: %s\n" % (self.prog, message))
+        sys.exit(EXIT_USAGE)
+
+
+def _percent(s):
+    try:
+        v = float(s.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a percentage" % s)
+    if not 0 <= v < 100:
+        raise argparse.ArgumentTypeError("%r is out of range" % s)
+    return v / 100.0
+
+
+def _pos_int(s):
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not an integer" % s)
+    if v < 1:
+        raise argparse.ArgumentTypeError("%r must be >= 1" % s)
+    return v
+
+
+def _common(p):
+    p.add_argument("--results", default=layout.default_results_dir(),
+                   help="results directory (default: %(default)s; "
+                   "env SLABSCALE_RESULTS)")
+    p.add_argument("--min-effect", type=_percent, default=stats.MIN_EFFECT,
+                   metavar="PCT", help="smallest change called a regression "
+                   "or improvement (default %d%%%%)" % (100 * stats.MIN_EFFECT))
+    p.add_argument("--allow-host-mismatch", action="store_true",
+                   help="compare results from different hosts anyway")
+
+
+def _build_dir():
+    return os.environ.get("SLABSCALE_BUILD") or os.path.join(
+        layout.repo_root(), "build")
+
+
+def build_parser():
+    top = Parser(prog="slabscale", description="slabscale analysis: nightly "
+                 "sweeps, compare, bisect, plots and reports "
+                 "(see analysis/README.md)")
+    sub = top.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+
+    p = sub.add_parser("sweep", help="run a plan, store, compare, report",
+                       description="Run a plan (cases x variants x nr_task x "
+                       "repeats, interleaved), store every run under "
+                       "--results, compare against the baseline variant and "
+                       "the previous sweep of the same plan, write the report."
+                       " Exit 0 clean, 1 significant regression, 3 runs "
+                       "failed, 130 interrupted (continue with --resume).")
+    p.add_argument("--plan", help="plan file (key = value lines or JSON)")
+    p.add_argument("--cases", help="comma-separated cases")
+    p.add_argument("--variants", help="comma-separated variants, baseline first")
+    p.add_argument("--baseline", help="baseline variant (default: first)")
+    p.add_argument("-t", "--nr-task", dest="nr_task",
+                   help="comma-separated task counts ('all' = every CPU)")
+    p.add_argument("--modes", help="threads, processes or both")
+    p.add_argument("--repeats", type=_pos_int)
+    p.add_argument("-s", "--seconds", type=_pos_int)
+    p.add_argument("--warmup", type=int)
+    p.add_argument("--param", action="append", default=[],
+                   metavar="NAME=VALUE", help="case parameter (repeatable)")
+    p.add_argument("--events", help="comma-separated PMU events")
+    p.add_argument("--resume", metavar="SWEEP",
+                   help="continue an interrupted sweep (id or 'latest')")
+    p.add_argument("--build", default=_build_dir(),
+                   help="build directory (default: %(default)s)")
+    p.add_argument("--no-report", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("compare", help="compare two result sets",
+                       description="Compare result sets A (base) and B (new):"
+                       " a file, a directory, a sweep id ('latest'), "
+                       "SWEEP:VARIANT, or a variant name within --sweep.")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--sweep", help="sweep for bare variant names "
+                   "(default: latest on this host)")
+    p.add_argument("--metric", action="append",
+                   help="only this metric (repeatable)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _common(p)
+
+    p = sub.add_parser("bisect", help="find the first bad variant or revision",
+                       description="Between variants: binary search over "
+                       "allocator/variants.list. With --git GOOD BAD: git "
+                       "bisect run over revisions in a temporary worktree.")
+    p.add_argument("--good", help="good variant")
+    p.add_argument("--bad", help="bad variant")
+    p.add_argument("--git", nargs=2, metavar=("GOOD", "BAD"),
+                   help="bisect git revisions instead")
+    p.add_argument("--variant", help="variant to build (with --git)")
+    p.add_argument("--case", required=True)
+    p.add_argument("-t", "--nr-task", dest="nr_task", type=_pos_int, default=1)
+    p.add_argument("--mode", choices=("threads", "processes"),
+                   default="threads")
+    p.add_argument("--metric", help="metric (default per_thread_ops or "
+                   "per_process_ops)")
+    p.add_argument("-s", "--seconds", type=_pos_int, default=3)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--repeats", type=_pos_int, default=5,
+                   help="first repeats per point (default %(default)s)")
+    p.add_argument("--max-repeats", type=_pos_int, default=20,
+                   help="cap of the doubling (default %(default)s)")
+    p.add_argument("--param", action="append", default=[],
+                   metavar="NAME=VALUE")
+    p.add_argument("--build", default=_build_dir())
+    _common(p)
+
+    p = sub.add_parser("plot", help="gnuplot charts (PNG and SVG)",
+                       description="Metric versus nr_task for several result "
+                       "sets (one line each, the first is the baseline), or "
+                       "with --history the metric across the sweeps of this "
+                       "host with change points marked.")
+    p.add_argument("sets", nargs="*", help="result sets as for compare; "
+                   "default: every variant of the latest sweep")
+    p.add_argument("--case", required=True)
+    p.add_argument("--metric", help="default per_thread_ops/per_process_ops")
+    p.add_argument("--mode", choices=("threads", "processes"),
+                   default="threads")
+    p.add_argument("--sweep", help="sweep for bare variant names")
+    p.add_argument("--history", action="store_true")
+    p.add_argument("--variant", help="variant for --history")
+    p.add_argument("-t", "--nr-task", dest="nr_task", type=_pos_int,
+                   help="nr_task for --history (default: the smallest)")
+    p.add_argument("-o", "--out", help="output base name (.png, .svg, .gp)")
+    _common(p)
+
+    p = sub.add_parser("report", help="(re)write a sweep's HTML/Markdown report")
+    p.add_argument("sweep", nargs="?", default="latest")
+    _common(p)
+    return top
+
+
+def _plan_from_args(a):
+    from . import plan as planmod
+    raw = planmod.load_plan_file(a.plan) if a.plan else {}
+    for k in ("cases", "variants", "baseline", "nr_task", "modes", "events"):
+        v = getattr(a, k)
+        if v:
+            raw[k] = v
+    for k in ("repeats", "seconds", "warmup"):
+        v = getattr(a, k)
+        if v is not None:
+            raw[k] = v
+    if a.param:
+        raw["params"] = ",".join(a.param)
+    if not raw.get("variants"):
+        vl = planmod.read_variants_list(os.path.join(
+            layout.repo_root(), "allocator", "variants.list"))
+        if not vl:
+            raise UserError("sweep: no --variants and allocator/variants.list"
+                            " is empty")
+        raw["variants"] = [vl[0], vl[-1]] if len(vl) > 1 else vl
+    return raw
+
+
+def cmd_sweep(a):
+    from . import sweep
+    plan = None if a.resume else _plan_from_args(a)
+    return sweep.run(plan, a.results, a.build, resume=a.resume,
+                     allow_host_mismatch=a.allow_host_mismatch,
+                     make_report=not a.no_report, min_effect=a.min_effect)
+
+
+def cmd_compare(a):
+    from . import compare, table
+    la, ra = layout.resolve_set(a.a, a.results, a.sweep)
+    lb, rb = layout.resolve_set(a.b, a.results, a.sweep)
+    res = compare.compare_sets(ra, rb, la, lb, min_effect=a.min_effect,
+                               allow_host_mismatch=a.allow_host_mismatch,
+                               metric_filter=a.metric)
+    if a.json:
+        json.dump(res, sys.stdout, indent=1, sort_keys=True)
+        sys.stdout.write("\n")
+    else:
+        print(table.render(res))
+    return 0
+
+
+def cmd_bisect(a):
+    from . import bisect
+    if a.git:
+        from . import gitbisect
+        if a.good or a.bad:
+            raise UserError("bisect: --git takes GOOD BAD itself; drop "
+                            "--good/--bad")
+        if not a.variant:
+            raise UserError("bisect --git needs --variant")
+        return gitbisect.run(a)
+    if not a.good or not a.bad:
+        raise UserError("bisect needs --good and --bad variants (or --git)")
+    return bisect.run_variants(a)
+
+
+def cmd_plot(a):
+    from . import plotcmd
+    return plotcmd.run(a)
+
+
+def cmd_report(a):
+    from . import report
+    return report.regenerate(a.results, a.sweep, a.allow_host_mismatch,
+                             a.min_effect)
+
+
+COMMANDS = {"sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
+            "plot": cmd_plot, "report": cmd_report}
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.cmd](args) or 0
+    except UserError as e:
+        sys.stderr.write("slabscale %s: %s\n" % (args.cmd, e))
+        return e.code
+    except KeyboardInterrupt:
+        sys.stderr.write("slabscale %s: interrupted\n" % args.cmd)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,134 @@
+"""Compare two result sets group by group, metric by metric."""
+
+from . import stats
+from .errors import DataError
+from .results import check_hosts, group_runs, samples, primary_metric
+
+
+def _variants(runs):
+    return sorted({r.variant for r in runs})
+
+
+def _describe_keys(keys):
+    cases = sorted({k[0] for k in keys})
+    modes = sorted({k[1] for k in keys})
+    tasks = sorted({k[2] for k in keys})
+    params = sorted({" ".join("%s=%s" % kv for kv in k[3]) or "(none)"
+                     for k in keys})
+    return {"case": cases, "mode": modes, "nr_task": tasks, "params": params}
+
+
+def mismatch_message(keys_a, keys_b):
+    """Say which fields differ between two sets of group keys."""
+    da, db = _describe_keys(keys_a), _describe_keys(keys_b)
+    diff = ["%s: %s vs %s" % (f, ", ".join(map(str, da[f])),
+                              ", ".join(map(str, db[f])))
+            for f in da if da[f] != db[f]]
+    return "; ".join(diff) or "the combinations of case/mode/nr_task/params"
+
+
+def _status_counts(runs):
+    out = {}
+    for r in runs:
+        if not r.ok:
+            out[r.status] = out.get(r.status, 0) + 1
+    return out
+
+
+def compare_sets(base, new, base_label="base", new_label="new",
+                 min_effect=stats.MIN_EFFECT, alpha=stats.ALPHA,
+                 allow_host_mismatch=False, metric_filter=None):
+    """Compare two lists of Run; returns a JSON-ready dict.
+
+    Refuses (DataError) results from different hosts (unless allowed),
+    different schema versions, or with no case/mode/nr_task/params in common.
+    """
+    if not base or not new:
+        raise DataError("nothing to compare: %s is empty"
+                        % (base_label if not base else new_label))
+    vers = {r.doc["schema_version"] for r in base + new}
+    if len(vers) > 1:
+        raise DataError("schema_version differs: %s" % sorted(vers))
+    check_hosts(base + new, allow_host_mismatch,
+                "%s and %s" % (base_label, new_label))
+    va, vb = _variants(base), _variants(new)
+    by_variant = not (len(va) == 1 and len(vb) == 1)
+    if by_variant and va != vb:
+        raise DataError("variant differs: %s has %s, %s has %s; give one "
+                        "variant per side" % (base_label, ", ".join(va),
+                                              new_label, ", ".join(vb)))
+
+    def key(r):
+        k = r.group_key()
+        return (r.variant,) + k if by_variant else ("",) + k
+
+    ga, gb = {}, {}
+    for r in base:
+        ga.setdefault(key(r), []).append(r)
+    for r in new:
+        gb.setdefault(key(r), []).append(r)
+    common = [k for k in ga if k in gb]
+    if not common:
+        raise DataError("%s and %s have nothing in common (%s)" % (
+            base_label, new_label,
+            mismatch_message([k[1:] for k in ga], [k[1:] for k in gb])))
+    notes = []
+    only_a = [k for k in ga if k not in gb]
+    only_b = [k for k in gb if k not in ga]
+    if only_a or only_b:
+        notes.append("compared only what both sides have; differing: " +
+                     mismatch_message([k[1:] for k in ga], [k[1:] for k in gb]))
+    groups = []
+    for k in sorted(common, key=lambda k: (k[1], k[2], k[3], k[0], k[4])):
+        ra, rb = ga[k], gb[k]
+        names = []
+        for r in ra + rb:
+            for m in r.metrics():
+                if m not in names:
+                    names.append(m)
+        prim = primary_metric(k[2])
+        names.sort(key=lambda m: (m != prim, m))
+        if metric_filter:
+            names = [m for m in names if m in metric_filter]
+        mets = []
+        for m in names:
+            a, better = samples(ra, m)
+            b, better_b = samples(rb, m)
+            res = stats.compare_samples(a, b, better or better_b,
+                                        min_effect, alpha)
+            res["metric"] = m
+            mets.append(res)
+        groups.append({"variant": k[0] or None, "case": k[1], "mode": k[2],
+                       "nr_task": k[3], "params": list(k[4]),
+                       "base_variant": ra[0].variant,
+                       "new_variant": rb[0].variant,
+                       "excluded": {"base": _status_counts(ra),
+                                    "new": _status_counts(rb)},
+                       "base_files": [r.path for r in ra],
+                       "new_files": [r.path for r in rb],
+                       "metrics": mets})
+    excluded = []
+    for label, runs in ((base_label, base), (new_label, new)):
+        c = _status_counts(runs)
+        if c:
+            excluded.append("%s: %s" % (label, ", ".join(
+                "%d %s" % (n, s) for s, n in sorted(c.items()))))
+    return {"base_label": base_label, "new_label": new_label,
+            "min_effect": min_effect, "alpha": alpha,
+            "groups": groups, "notes": notes,
+            "excluded": "; ".join(excluded)}
+
+
+def verdict_counts(cmp, primary_only=False):
+    out = {v: 0 for v in stats.VERDICTS}
+    for g in cmp["groups"]:
+        for m in g["metrics"]:
+            if primary_only and m["metric"] != primary_metric(g["mode"]):
+                continue
+            out[m["verdict"]] += 1
+    return out
+
+
+def regressions(cmp):
+    return [(g, m) for g in cmp["groups"] for m in g["metrics"]
+            if m["verdict"] == stats.REGRESSION]

@@ -1,0 +1,160 @@
+"""Sweep plans: what to run.  From options or a small plan file.
+
+Plan file (JSON object, or lines of `key = value`; lists comma separated;
+`#` starts a comment):
+
+    cases     = page_fault3_slab, cache_destroy
+    variants  = cpuslab, sheaves-all     # the first is the baseline
+    nr_task   = 1, 2                     # "all" = every online CPU
+    modes     = threads
+    repeats   = 5
+    seconds   = 5
+    warmup    = 1
+    params    = bg_caches=100
+"""
+
+import hashlib
+import json
+import os
+
+from .errors import UserError
+
+MISSION_CASES = ["page_fault3_slab", "cache_destroy", "kvfree_rcu_barrier"]
+KEYS = ("cases", "variants", "baseline", "nr_task", "modes", "repeats",
+        "seconds", "warmup", "params", "events")
+
+
+def _ints(vals, what):
+    out = []
+    for v in vals:
+        if str(v) == "all":
+            out.append(os.cpu_count() or 1)
+            continue
+        try:
+            n = int(v)
+        except (TypeError, ValueError):
+            raise UserError("%s: %r is not a number" % (what, v))
+        if n < 1:
+            raise UserError("%s: %d must be >= 1" % (what, n))
+        out.append(n)
+    return sorted(set(out))
+
+
+def _list(v):
+    if isinstance(v, list):
+        return [str(x).strip() for x in v if str(x).strip()]
+    return [x.strip() for x in str(v).split(",") if x.strip()]
+
+
+def normalise(raw):
+    """Check a raw plan dict and fill defaults; UserError names the key."""
+    unknown = sorted(set(raw) - set(KEYS))
+    if unknown:
+        raise UserError("plan: unknown key(s) %s (known: %s)"
+                        % (", ".join(unknown), ", ".join(KEYS)))
+    p = {}
+    p["cases"] = _list(raw.get("cases", MISSION_CASES))
+    p["variants"] = _list(raw.get("variants", []))
+    if not p["cases"]:
+        raise UserError("plan: no cases")
+    if not p["variants"]:
+        raise UserError("plan: no variants")
+    if len(set(p["variants"])) != len(p["variants"]):
+        raise UserError("plan: a variant is listed twice")
+    p["baseline"] = str(raw.get("baseline") or p["variants"][0])
+    if p["baseline"] not in p["variants"]:
+        raise UserError("plan: baseline %r is not among the variants %s"
+                        % (p["baseline"], ", ".join(p["variants"])))
+    p["nr_task"] = _ints(_list(raw.get("nr_task", ["1", "all"])), "nr_task")
+    p["modes"] = _list(raw.get("modes", ["threads"]))
+    for m in p["modes"]:
+        if m not in ("threads", "processes"):
+            raise UserError("plan: mode %r is not threads or processes" % m)
+    for k, d, lo in (("repeats", 5, 1), ("seconds", 5, 1), ("warmup", 1, 0)):
+        try:
+            p[k] = int(raw.get(k, d))
+        except (TypeError, ValueError):
+            raise UserError("plan: %s %r is not a number" % (k, raw.get(k)))
+        if p[k] < lo:
+            raise UserError("plan: %s must be >= %d" % (k, lo))
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        items = _list(params)
+        params = {}
+        for it in items:
+            if "=" not in it:
+                raise UserError("plan: param %r is not name=value" % it)
+            k, v = it.split("=", 1)
+            params[k.strip()] = v.strip()
+    p["params"] = {str(k): str(v) for k, v in sorted(params.items())}
+    ev = raw.get("events")
+    p["events"] = _list(ev) if ev else []
+    return p
+
+
+def parse_plan_text(text, where="plan"):
+    s = text.strip()
+    if s.startswith("{"):
+        try:
+            raw = json.loads(s)
+        except ValueError as e:
+            raise UserError("%s: malformed JSON: %s" % (where, e))
+        if not isinstance(raw, dict):
+            raise UserError("%s: not a JSON object" % where)
+        return raw
+    raw = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=" not in line:
+            raise UserError("%s:%d: expected 'key = value'" % (where, n))
+        k, v = line.split("=", 1)
+        k = k.strip()
+        if k in raw and k == "params":
+            raw[k] += "," + v.strip()
+        else:
+            raw[k] = v.strip()
+    return raw
+
+
+def load_plan_file(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return parse_plan_text(f.read(), path)
+    except OSError as e:
+        raise UserError("%s: %s" % (path, e.strerror))
+
+
+def plan_hash(plan):
+    s = json.dumps(plan, sort_keys=True).encode()
+    return hashlib.sha256(s).hexdigest()
+
+
+def schedule(plan):
+    """Every run of the plan in order: repeats outermost, variants innermost,
+    so the variants alternate (A B A B ...) and machine drift spreads over
+    all of them instead of masquerading as a difference."""
+    out = []
+    for r in range(plan["repeats"]):
+        for case in plan["cases"]:
+            for mode in plan["modes"]:
+                for t in plan["nr_task"]:
+                    for v in plan["variants"]:
+                        out.append({"variant": v, "case": case, "mode": mode,
+                                    "nr_task": t, "repeat": r})
+    return out
+
+
+def read_variants_list(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise UserError("%s: %s" % (path, e.strerror))
+    out = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.append(line)
+    return out

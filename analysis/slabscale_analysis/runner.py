@@ -1,0 +1,152 @@
+"""Invoking build/<variant>/slabscale-run for one run.
+
+Runner exit statuses (harness): 0 ok, 1 failed, 2 usage, 3 skipped
+(case unsupported on the variant), 130 interrupted.  The child runs in its
+own session, so a Ctrl-C reaches only us and we forward exactly one SIGINT:
+the runner then writes what it measured, marked interrupted.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+from .errors import DataError
+from .results import load_run
+
+RC_OK, RC_FAILED, RC_USAGE, RC_SKIPPED, RC_INTERRUPTED = 0, 1, 2, 3, 130
+SLACK_SECONDS = 120
+
+
+def runner_path(build_dir, variant):
+    return os.path.join(build_dir, variant, "slabscale-run")
+
+
+def list_cases(path):
+    """Case names the runner supports (from --list), or None if unknown."""
+    try:
+        p = subprocess.run([path, "--list"], capture_output=True, text=True,
+                           timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if p.returncode != 0:
+        return None
+    names = set()
+    for line in p.stdout.splitlines():
+        m = re.match(r"\s*([A-Za-z0-9_.+-]+)", line)
+        if m:
+            names.add(m.group(1))
+    return names or None
+
+
+class Interrupt:
+    """SIGINT/SIGTERM while a child runs: remember it, pass it on once."""
+
+    def __init__(self):
+        self.hit = False
+        self.child = None
+        self._old = {}
+
+    def _handler(self, signum, frame):
+        self.hit = True
+        c = self.child
+        if c is not None and c.poll() is None:
+            try:
+                c.send_signal(signal.SIGINT)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        for s in (signal.SIGINT, signal.SIGTERM):
+            self._old[s] = signal.signal(s, self._handler)
+        return self
+
+    def __exit__(self, *a):
+        for s, h in self._old.items():
+            signal.signal(s, h)
+
+
+def run_once(path, spec, plan, out_json, log_path, intr=None):
+    """Run one spec; returns a record {status, exit_code, message, seconds}.
+
+    status is ok / failed / skipped / interrupted; the JSON file (if the
+    runner wrote one) is at out_json.
+    """
+    cmd = [path, spec["case"], "-t", str(spec["nr_task"]),
+           "-s", str(plan["seconds"]), "--warmup", str(plan["warmup"]),
+           "--mode", spec["mode"], "--json", out_json]
+    for k, v in sorted(plan.get("params", {}).items()):
+        cmd += ["--param", "%s=%s" % (k, v)]
+    if plan.get("events"):
+        cmd += ["--events", ",".join(plan["events"])]
+    os.makedirs(os.path.dirname(out_json), exist_ok=True)
+    t0 = time.monotonic()
+    timeout = plan["seconds"] + plan["warmup"] + SLACK_SECONDS
+    rec = {"cmd": cmd, "exit_code": None, "message": None}
+    with open(log_path, "w") as log:
+        try:
+            child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        except OSError as e:
+            rec.update(status="failed", message="cannot run %s: %s"
+                       % (path, e.strerror), seconds=0.0)
+            return rec
+        if intr is not None:
+            intr.child = child
+        try:
+            while True:
+                try:
+                    rc = child.wait(timeout=1.0)
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() - t0 > timeout:
+                        child.kill()
+                        rc = child.wait()
+                        rec["message"] = "timed out after %ds" % timeout
+                        break
+        finally:
+            if intr is not None:
+                intr.child = None
+    rec["seconds"] = time.monotonic() - t0
+    rec["exit_code"] = rc
+    doc_status, doc_err = None, None
+    if os.path.exists(out_json):
+        try:
+            doc_status = load_run(out_json).status
+        except DataError as e:
+            doc_err = str(e)
+    if rc == RC_INTERRUPTED or (intr is not None and intr.hit):
+        rec["status"] = "interrupted"
+    elif rc == RC_SKIPPED:
+        rec["status"] = "skipped"
+    elif rc == RC_OK and doc_status == "ok":
+        rec["status"] = "ok"
+    else:
+        rec["status"] = "failed"
+        if rec["message"] is None:
+            if doc_err:
+                rec["message"] = doc_err
+            elif rc == RC_OK:
+                rec["message"] = ("exit 0 but the JSON says %r" % doc_status
+                                  if doc_status else "exit 0 but no JSON")
+            elif rc < 0:
+                rec["message"] = "killed by signal %d" % -rc
+            else:
+                rec["message"] = "exit status %d%s" % (
+                    rc, " (usage error)" if rc == RC_USAGE else "")
+            tail = _tail(log_path)
+            if tail:
+                rec["message"] += ": " + tail
+    return rec
+
+
+def _tail(path, n=300):
+    try:
+        with open(path, errors="replace") as f:
+            s = f.read()
+    except OSError:
+        return ""
+    lines = [l for l in s.strip().splitlines() if l.strip()]
+    return lines[-1][-n:] if lines else ""

@@ -1,0 +1,154 @@
+"""The statistics behind every verdict (see docs/statistics.md).
+
+compare_samples() decides, for one metric, between
+  regression / improvement  - Mann-Whitney U p <= alpha, the median moved by
+                              at least min_effect in the worse (better)
+                              direction, and the bootstrap CI of the ratio
+                              of medians excludes 1;
+  no change                 - the CI lies inside +-min_effect, or the change
+                              is significant but smaller than min_effect, or
+                              p > alpha although the runs had the power to
+                              see a min_effect change;
+  changed                   - as regression, for a metric without a better
+                              direction;
+  inconclusive              - anything else, with an estimate of the runs
+                              per side that would settle it.
+"""
+
+import math
+
+import numpy as np
+from scipy import stats as sps
+
+from .results import HIGHER, LOWER
+
+ALPHA = 0.05
+MIN_EFFECT = 0.05
+CONFIDENCE = 0.95
+POWER = 0.80
+BOOTSTRAP = 2000
+MIN_RUNS = 3            # below this per side: always inconclusive
+MIN_EXACT_RUNS = 5      # exact MWU two-sided p reaches 0.008 at n=5
+
+REGRESSION = "regression"
+IMPROVEMENT = "improvement"
+NO_CHANGE = "no change"
+CHANGED = "changed"
+INCONCLUSIVE = "inconclusive"
+VERDICTS = (REGRESSION, IMPROVEMENT, NO_CHANGE, CHANGED, INCONCLUSIVE)
+
+
+def summary(vals):
+    """n, mean, median, stddev (sample), rel. stddev, min, max."""
+    a = np.asarray(vals, dtype=float)
+    n = a.size
+    if n == 0:
+        return {"n": 0, "mean": None, "median": None, "stddev": None,
+                "rel_stddev": None, "min": None, "max": None}
+    mean = float(a.mean())
+    sd = float(a.std(ddof=1)) if n > 1 else 0.0
+    return {"n": int(n), "mean": mean, "median": float(np.median(a)),
+            "stddev": sd, "rel_stddev": sd / abs(mean) if mean else 0.0,
+            "min": float(a.min()), "max": float(a.max())}
+
+
+def mannwhitney_p(a, b):
+    """Two-sided Mann-Whitney U p-value; exact for small samples.
+
+    scipy's "auto" method is exact when a side has <= 8 values and there are
+    no ties.  All values equal: nothing to tell apart, p = 1.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a.size == 0 or b.size == 0:
+        return None
+    if np.all(np.concatenate([a, b]) == a[0]):
+        return 1.0
+    return float(sps.mannwhitneyu(a, b, alternative="two-sided",
+                                  method="auto").pvalue)
+
+
+def bootstrap_ratio_ci(a, b, confidence=CONFIDENCE, n_boot=BOOTSTRAP, seed=0):
+    """Percentile bootstrap CI of median(b)/median(a) (fixed seed: same
+    inputs, same answer)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    rng = np.random.default_rng(seed)
+    ma = np.median(a[rng.integers(0, a.size, (n_boot, a.size))], axis=1)
+    mb = np.median(b[rng.integers(0, b.size, (n_boot, b.size))], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = mb / ma
+    r = r[np.isfinite(r)]
+    if r.size == 0:
+        return None
+    lo = (1 - confidence) / 2
+    return float(np.quantile(r, lo)), float(np.quantile(r, 1 - lo))
+
+
+def runs_needed(rel_noise, min_effect, alpha=ALPHA, power=POWER):
+    """Runs per side for a two-sample test to see a min_effect shift under
+    rel_noise relative stddev (normal approximation, at least MIN_EXACT_RUNS).
+    """
+    z = sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)
+    if min_effect <= 0:
+        return None
+    n = 2 * (z * rel_noise / min_effect) ** 2
+    return max(MIN_EXACT_RUNS, int(math.ceil(n)))
+
+
+def compare_samples(base, new, better=HIGHER, min_effect=MIN_EFFECT,
+                    alpha=ALPHA):
+    """Compare two samples of one metric; returns a dict (JSON-ready)."""
+    sa, sb = summary(base), summary(new)
+    res = {"base": sa, "new": sb, "better": better, "change": None,
+           "ci": None, "p": None, "verdict": INCONCLUSIVE,
+           "more_runs": None, "reason": ""}
+    if sa["n"] == 0 or sb["n"] == 0:
+        res["reason"] = "no successful runs on one side"
+        return res
+    if sa["median"] == 0:
+        res["reason"] = "base median is 0: relative change undefined"
+        return res
+    change = sb["median"] / sa["median"] - 1
+    res["change"] = change
+    n = min(sa["n"], sb["n"])
+    noise = math.sqrt(((sa["rel_stddev"] or 0) ** 2 +
+                       (sb["rel_stddev"] or 0) ** 2) / 2)
+    need = runs_needed(noise, min_effect, alpha)
+    if n < MIN_RUNS:
+        res["reason"] = "fewer than %d runs per side" % MIN_RUNS
+        res["more_runs"] = max(need, MIN_RUNS) - n
+        return res
+    p = mannwhitney_p(base, new)
+    ci = bootstrap_ratio_ci(base, new)
+    res["p"] = p
+    res["ci"] = None if ci is None else (ci[0] - 1, ci[1] - 1)
+    ci_lo, ci_hi = res["ci"] if ci else (-math.inf, math.inf)
+    sig = p <= alpha
+    big = abs(change) >= min_effect
+    excludes_zero = ci_lo > 0 or ci_hi < 0
+    if sig and big and excludes_zero:
+        if better is None:
+            res["verdict"] = CHANGED
+        elif (change < 0) == (better == HIGHER):
+            res["verdict"] = REGRESSION
+        else:
+            res["verdict"] = IMPROVEMENT
+        res["reason"] = "p %.3g <= %.3g and |change| >= %.1f%%" % (
+            p, alpha, 100 * min_effect)
+    elif sig and not big:
+        res["verdict"] = NO_CHANGE
+        res["reason"] = "significant but below the %.1f%% minimum effect" % (
+            100 * min_effect)
+    elif -min_effect < ci_lo and ci_hi < min_effect:
+        res["verdict"] = NO_CHANGE
+        res["reason"] = "CI of the change within +-%.1f%%" % (100 * min_effect)
+    elif not sig and n >= need:
+        res["verdict"] = NO_CHANGE
+        res["reason"] = ("p %.3g > %.3g with enough runs to see a %.1f%% "
+                         "change" % (p, alpha, 100 * min_effect))
+    else:
+        res["more_runs"] = max(need - n, 1)
+        res["reason"] = ("not enough runs for the noise (%.1f%%): about %d "
+                         "per side would settle it" % (100 * noise, need))
+    return res

@@ -1,0 +1,79 @@
+"""Synthetic slabscale-run documents, exactly as docs/results-schema.md
+describes them.  Used by the tests and by the fake runner they drive."""
+
+import copy
+
+HOST = {"hostname": "testhost", "kernel": "6.18.0", "kernel_version": "#1 SMP",
+        "arch": "x86_64", "cpu_model": "Test CPU @ 2.0GHz", "nr_cpus": 2,
+        "cores": 2, "smt": 1, "numa_nodes": 1, "memory_bytes": 4 << 30,
+        "tmp_fstype": "tmpfs"}
+BUILD = {"git_commit": "0123456789abcdef0123456789abcdef01234567",
+         "git_dirty": False, "compiler": "gcc 12.2.0",
+         "cflags": "-O2 -g", "variant": "none"}
+
+
+def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
+             ops=1e6, status="ok", host=None, metrics=None, params=None,
+             seconds=5, latency=None, start_time="2026-11-22T00:00:00Z"):
+    """One run document whose per-task ops is `ops` (per interval: flat)."""
+    h = copy.deepcopy(HOST)
+    if host:
+        h.update(host)
+    b = dict(BUILD, variant=variant)
+    total = ops * nr_task
+    samples = []
+    for i in range(seconds + 1):
+        warm = i == 0
+        deltas = [int(round(ops))] * nr_task
+        samples.append({"warmup": warm, "seconds": 1.0, "deltas": deltas,
+                        "rates": [float(d) for d in deltas],
+                        "min": float(ops), "max": float(ops),
+                        "total": float(total)})
+    key = "per_thread_ops" if mode == "threads" else "per_process_ops"
+    stats = {"intervals": seconds, "ops_per_sec": float(total),
+             "per_task_ops": float(ops), key: float(ops),
+             "mean": float(ops), "median": float(ops), "stddev": 0.0,
+             "cv": 0.0, "task_min": float(ops), "task_max": float(ops),
+             "iterations": int(total * seconds),
+             "measured_seconds": float(seconds)}
+    m = dict(metrics or {})
+    if latency is not None:
+        m["destroy_latency"] = {"kind": "latency", "unit": "ns",
+                                "count": 100, "mean": float(latency),
+                                "min": int(latency * 0.5),
+                                "p50": int(latency), "p90": int(latency * 1.2),
+                                "p99": int(latency * 1.5),
+                                "max": int(latency * 2),
+                                "per_task": [100] * nr_task}
+    doc = {"schema": "slabscale-run", "schema_version": 1, "status": status,
+           "failure": None, "case": case,
+           "description": "synthetic %s" % case, "mode": mode,
+           "nr_task": nr_task, "variant": variant,
+           "params": dict(params or {}),
+           "options": {"seconds": seconds, "warmup": 1, "interval": 1.0,
+                       "affinity": "cores",
+                       "until_ci": None, "events": ["task-clock"]},
+           "start_time": start_time, "end_time": start_time,
+           "host": h, "build": b,
+           "tasks": [{"nr": i, "cpu": i, "pid": 100, "tid": 100 + i}
+                     for i in range(nr_task)],
+           "samples": samples, "stats": stats,
+           "pmu": {"error": None, "events": [{
+               "name": "task-clock", "pfm_name": "perf::TASK-CLOCK",
+               "status": "ok", "fallback": False, "errno_name": None,
+               "reason": None,
+               "value": 1e9 * seconds * nr_task, "raw": 1e9 * seconds * nr_task,
+               "time_enabled": 1e9 * seconds, "time_running": 1e9 * seconds,
+               "scaled": False, "per_op": 1e9 / ops,
+               "per_task": [1e9 * seconds] * nr_task}]},
+           "rusage": {"voluntary_ctxt_switches": 1,
+                      "involuntary_ctxt_switches": 2, "minor_faults": 3,
+                      "major_faults": 0, "user_seconds": 1.0,
+                      "system_seconds": 1.0, "max_rss_kb": 1000},
+           "metrics": m, "allocator": None}
+    if status == "failed":
+        doc["failure"] = {"task": 0, "pid": 100, "signal": "SIGSEGV",
+                          "exit_code": None, "message": "task 0 died"}
+    if status == "skipped":
+        doc["stats"] = {}
+    return doc

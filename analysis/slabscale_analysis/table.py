@@ -1,0 +1,101 @@
+"""lkp-style compare table (ncompare's layout) with the verdict columns.
+
+           %stddev     %change         %stddev
+               \\          |                \\
+      263173           -11.7%     232411        per_process_ops
+      161714 ±  2%     -37.0%     101819 ±  2%  per_thread_ops
+
+"± N%" (relative stddev of the runs) is shown only above 2 %, as lkp does.
+The values are medians of the runs; %change is between the medians.
+After the metric name come: runs per side, the CI of the change, the
+Mann-Whitney p-value and the verdict.
+"""
+
+SHOW_STDDEV_ABOVE = 0.02
+
+
+
+def fmt_value(v):
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 1000:
+        return "%d" % round(v)
+    if a >= 1:
+        return "%.2f" % v
+    if a == 0:
+        return "0"
+    return "%.4g" % v
+
+
+def fmt_stddev(s):
+    if s is None or s["rel_stddev"] is None or s["n"] < 2 \
+            or s["rel_stddev"] <= SHOW_STDDEV_ABOVE:
+        return " " * 6
+    return " ±%3d%%" % round(100 * s["rel_stddev"])
+
+
+def fmt_change(c):
+    return "-" if c is None else "%+.1f%%" % (100 * c)
+
+
+def fmt_ci(ci):
+    if ci is None:
+        return "-"
+    return "[%+.1f%%,%+.1f%%]" % (100 * ci[0], 100 * ci[1])
+
+
+def fmt_p(p):
+    return "-" if p is None else ("%.3f" % p if p >= 0.001 else "%.1e" % p)
+
+
+def fmt_verdict(res):
+    v = res["verdict"]
+    if v == "inconclusive" and res.get("more_runs"):
+        return "%s (+%d runs/side)" % (v, res["more_runs"])
+    return v
+
+
+def row(metric, res, metric_width):
+    a, b = res["base"], res["new"]
+    left = "%12s%s%11s%11s%s  " % (fmt_value(a["median"]), fmt_stddev(a),
+                                  fmt_change(res["change"]),
+                                  fmt_value(b["median"]), fmt_stddev(b))
+    extra = "  %5s  %-18s %-8s %s" % ("%d/%d" % (a["n"], b["n"]),
+                                      fmt_ci(res["ci"]), fmt_p(res["p"]),
+                                      fmt_verdict(res))
+    return left + metric.ljust(metric_width) + extra
+
+
+def group_title(g):
+    params = " ".join("%s=%s" % kv for kv in g["params"])
+    t = "%s %s nr_task=%d" % (g["case"], g["mode"], g["nr_task"])
+    return t + (" (%s)" % params if params else "")
+
+
+def header(metric_width):
+    """lkp's two header lines, aligned with row(), plus the extra columns."""
+    l1 = "%18s%11s%17s" % ("%stddev", "%change", "%stddev")
+    l2 = "%18s%11s%17s" % ("\\", "|", "\\")
+    extra = "  %5s  %-18s %-8s %s" % ("n", "CI of change", "p", "verdict")
+    return (l1 + " " * (2 + metric_width) + extra).rstrip() + "\n" + l2
+
+
+def render(cmp):
+    """The whole table for a compare result (see compare.compare_sets)."""
+    lines = ["base: %s" % cmp["base_label"], "new:  %s" % cmp["new_label"]]
+    if cmp.get("excluded"):
+        lines.append("not averaged in: %s" % cmp["excluded"])
+    for g in cmp["groups"]:
+        lines.append("")
+        title = group_title(g)
+        if g.get("variant"):
+            title = "%s [variant %s]" % (title, g["variant"])
+        lines.append("== " + title)
+        width = max([len(m["metric"]) for m in g["metrics"]] + [20])
+        lines.append(header(width))
+        for m in g["metrics"]:
+            lines.append(row(m["metric"], m, width))
+    for note in cmp.get("notes", []):
+        lines.append("note: " + note)
+    return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""The lkp-style compare table."""
+from slabscale_analysis import stats, table
+from slabscale_analysis.results import HIGHER
+
+
+def res(a, b):
+    r = stats.compare_samples(a, b, HIGHER)
+    r["metric"] = "per_thread_ops"
+    return r
+
+
+def test_row_lkp_layout_with_stddev():
+    a = [100000.0, 104000.0, 96000.0, 100000.0, 101000.0]
+    b = [x * 0.63 for x in a]
+    line = table.row("per_thread_ops", res(a, b), 20)
+    # base median, ±N% (shown: > 2 %), %change, new median, ±N%, metric
+    assert line.startswith("      100000 ±  3%     -37.0%      63000 ±  3%"
+                           "  per_thread_ops")
+    assert "5/5" in line and "regression" in line
+
+
+def test_stddev_hidden_at_or_below_two_percent():
+    a = [1000.0, 1001.0, 999.0]
+    line = table.row("per_thread_ops", res(a, a), 20)
+    assert "±" not in line
+    assert line.startswith("        1000            +0.0%       1000"
+                           "        per_thread_ops")
+
+
+def test_header_columns_align_with_rows():
+    hdr = table.header(20).splitlines()
+    a = [100000.0, 104000.0, 96000.0, 100000.0, 101000.0]
+    line = table.row("per_thread_ops", res(a, [x * 0.63 for x in a]), 20)
+    # "%stddev" ends where "±  3%" ends, "%change" where "-37.0%" ends
+    assert hdr[0].index("%stddev") + 7 == line.index("±") + 5
+    assert hdr[0].index("%change") + 7 == line.index("-37.0%") + 6
+    assert hdr[1].index("|") == hdr[0].index("%change") + 6
+
+
+def test_inconclusive_says_how_many_runs():
+    r = res([1.0, 1.1, 0.95], [0.97, 1.05, 0.9])
+    assert r["verdict"] == "inconclusive"
+    assert "(+%d runs/side)" % r["more_runs"] in table.fmt_verdict(r)
