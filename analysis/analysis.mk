@@ -12,7 +12,7 @@ check-analysis:
 # report path.  Exit status as `slabscale sweep`: 1 = significant regression.
 RUN_VARIANTS	?= $(firstword $(VARIANTS)),$(lastword $(VARIANTS))
 RUN_CASES	?= page_fault3_slab,cache_destroy,kvfree_rcu_barrier,page_fault3
-RUN_ARGS	?= -t 1,2 -s 2 --warmup 1 --repeats 3 --param bg_caches=16
+RUN_ARGS	?= -t 1,2 -s 2 --warmup 1 --repeats 3 --param cache_destroy:bg_caches=16
 
 run-job:
 	SLABSCALE_PYTHON=$(PYTHON) ./slabscale sweep --variants $(RUN_VARIANTS) \

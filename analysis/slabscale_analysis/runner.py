@@ -23,6 +23,20 @@ def runner_path(build_dir, variant):
     return os.path.join(build_dir, variant, "slabscale-run")
 
 
+def case_params(params, case):
+    """The plan's params for one case: 'name' applies to every case,
+    'case:name' only to that case (cases refuse parameters they do not
+    read)."""
+    out = {}
+    for k, v in params.items():
+        c, sep, name = k.rpartition(":")
+        if not sep:
+            out[k] = v
+        elif c == case:
+            out[name] = v
+    return out
+
+
 def list_cases(path):
     """Case names the runner supports (from --list), or None if unknown."""
     try:
@@ -76,7 +90,8 @@ def run_once(path, spec, plan, out_json, log_path, intr=None):
     cmd = [path, spec["case"], "-t", str(spec["nr_task"]),
            "-s", str(plan["seconds"]), "--warmup", str(plan["warmup"]),
            "--mode", spec["mode"], "--json", out_json]
-    for k, v in sorted(plan.get("params", {}).items()):
+    for k, v in sorted(case_params(plan.get("params", {}),
+                                  spec["case"]).items()):
         cmd += ["--param", "%s=%s" % (k, v)]
     if plan.get("events"):
         cmd += ["--events", ",".join(plan["events"])]

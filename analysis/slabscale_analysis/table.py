@@ -81,6 +81,11 @@ def header(metric_width):
     return (l1 + " " * (2 + metric_width) + extra).rstrip() + "\n" + l2
 
 
+def _counts(c):
+    return ", ".join("%d %s" % (n, s) for s, n in sorted((c or {}).items())) \
+        or "0 ok"
+
+
 def render(cmp):
     """The whole table for a compare result (see compare.compare_sets)."""
     lines = ["base: %s" % cmp["base_label"], "new:  %s" % cmp["new_label"]]
@@ -92,6 +97,11 @@ def render(cmp):
         if g.get("variant"):
             title = "%s [variant %s]" % (title, g["variant"])
         lines.append("== " + title)
+        if not g["metrics"]:
+            ex = g.get("excluded", {})
+            lines.append("   no ok runs to compare (base: %s; new: %s)" % (
+                _counts(ex.get("base")), _counts(ex.get("new"))))
+            continue
         width = max([len(m["metric"]) for m in g["metrics"]] + [20])
         lines.append(header(width))
         for m in g["metrics"]:

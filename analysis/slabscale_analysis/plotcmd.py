@@ -1,0 +1,102 @@
+"""slabscale plot: gather series from result sets, write and run gnuplot."""
+
+import os
+
+from . import changepoint, layout, plot
+from .errors import UserError
+from .results import primary_metric, samples
+
+
+def series_by(runs, case, mode, metric, key=lambda r: r.variant):
+    """[(label, {nr_task: [values]})] of the ok runs of one case and mode,
+    one series per key(run), in first-seen order."""
+    out = {}
+    for r in runs:
+        if r.case != case or r.mode != mode or not r.ok:
+            continue
+        vals, _ = samples([r], metric)
+        if not vals:
+            continue
+        out.setdefault(key(r), {}).setdefault(r.nr_task, []).extend(vals)
+    return list(out.items())
+
+
+def scaling_plot(series, case, mode, metric, out_base, title=None):
+    """Write and run the scaling chart; returns (png, svg)."""
+    if not series:
+        raise UserError("plot: no ok runs of case %s (%s) with metric %s"
+                        % (case, mode, metric))
+    os.makedirs(os.path.dirname(os.path.abspath(out_base)), exist_ok=True)
+    script = plot.scaling_script(
+        series, metric, out_base, baseline=0,
+        title=title or "%s (%s): %s" % (case, mode, metric))
+    plot.run_gnuplot(script)
+    return out_base + ".png", out_base + ".svg"
+
+
+def history(results, host, case, mode, metric, variant, nr_task=None):
+    """[(sweep id, [values])] oldest first over the sweeps of one host."""
+    from .sweep import sweep_runs
+    pts = []
+    for p, m in layout.list_sweeps(results, host):
+        runs = [r for r in sweep_runs(os.path.dirname(p))
+                if r.case == case and r.mode == mode and r.ok
+                and (variant is None or r.variant == variant)]
+        if nr_task is None and runs:
+            nr_task = min(r.nr_task for r in runs)
+        vals, _ = samples([r for r in runs if r.nr_task == nr_task], metric)
+        if vals:
+            pts.append((m.get("id", "?"), vals))
+    return pts, nr_task
+
+
+def history_plot(points, metric, out_base, title):
+    import numpy as np
+    meds = [float(np.median(v)) for _, v in points]
+    cps = changepoint.e_divisive(meds, min_size=2) if len(meds) >= 4 else []
+    script = plot.history_script(points, metric, out_base, cps, title)
+    plot.run_gnuplot(script)
+    return out_base + ".png", out_base + ".svg", cps
+
+
+def run(a):
+    metric = a.metric or primary_metric(a.mode)
+    if a.history:
+        host = layout.this_host()
+        pts, t = history(a.results, host, a.case, a.mode, metric, a.variant,
+                         a.nr_task)
+        if not pts:
+            raise UserError("plot --history: no sweep on host %s has ok runs "
+                            "of %s" % (host, a.case))
+        out = a.out or os.path.join(a.results, "plots", "history-%s-%s-%s"
+                                    % (layout.safe_name(a.case),
+                                       layout.safe_name(metric),
+                                       layout.safe_name(a.variant or "all")))
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        png, svg, cps = history_plot(
+            pts, metric, out, "%s %s t=%d %s" % (a.case, a.variant or "",
+                                                 t, metric))
+        print("change points before sweeps: %s" % (
+            ", ".join(pts[i][0] for i in cps) or "none"))
+        print(png)
+        print(svg)
+        return 0
+    runs = []
+    if not a.sets:
+        _, runs = layout.resolve_set(a.sweep or "latest", a.results)
+        series = series_by(runs, a.case, a.mode, metric)
+    else:
+        series = []
+        for spec in a.sets:
+            label, rs = layout.resolve_set(spec, a.results, a.sweep)
+            s = series_by(rs, a.case, a.mode, metric)
+            if len(s) == 1:
+                series.append((label, s[0][1]))
+            else:
+                series += [("%s %s" % (label, v), p) for v, p in s]
+    out = a.out or os.path.join(a.results, "plots", "%s-%s-%s" % (
+        layout.safe_name(a.case), a.mode, layout.safe_name(metric)))
+    png, svg = scaling_plot(series, a.case, a.mode, metric, out)
+    print(png)
+    print(svg)
+    return 0

@@ -1,0 +1,127 @@
+"""slabscale sweep against a fake runner: interleaving, storage layout,
+exit codes, failed runs recorded but never averaged, Ctrl-C and --resume."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import HERE, REPO
+from slabscale_analysis import plan as planmod
+
+SLABSCALE = os.path.join(REPO, "slabscale")
+
+
+@pytest.fixture
+def env(tmp_path):
+    build = tmp_path / "build"
+    for v in ("old", "mid", "new"):
+        d = build / v
+        d.mkdir(parents=True)
+        r = d / "slabscale-run"
+        r.write_text("#!/bin/sh\nexec %s %s %s \"$@\"\n" % (
+            sys.executable, os.path.join(HERE, "fake_runner.py"), v))
+        r.chmod(0o755)
+    e = dict(os.environ, SLABSCALE_BUILD=str(build),
+             SLABSCALE_RESULTS=str(tmp_path / "results"),
+             FAKE_LOG=str(tmp_path / "log"))
+    return tmp_path, e
+
+
+def sweep(e, *args, **extra):
+    env = dict(e, **extra)
+    return subprocess.run([SLABSCALE, "sweep", "-s", "1", "--warmup", "0",
+                           "--no-report"] + list(args),
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def log_lines(tmp):
+    return (tmp / "log").read_text().split("\n")[:-1]
+
+
+def test_schedule_interleaves_variants():
+    p = planmod.normalise({"cases": "a", "variants": "x,y", "nr_task": "1",
+                           "repeats": 3})
+    order = [s["variant"] for s in planmod.schedule(p)]
+    assert order == ["x", "y", "x", "y", "x", "y"]
+
+
+def test_sweep_interleaves_stores_and_finds_no_regression(env):
+    tmp, e = env
+    p = sweep(e, "--variants", "old,new", "--cases", "page_fault3",
+              "-t", "1,2", "--repeats", "3")
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = log_lines(tmp)
+    assert [l.split()[0] for l in lines] == ["old", "new"] * 6
+    assert "[12/12]" in p.stderr and "ETA" in p.stderr
+    files = glob.glob(str(tmp / "results" / "*" / "*" / "*" / "runs" / "new"
+                          / "page_fault3" / "threads-t2-r*.json"))
+    assert len(files) == 3
+    assert "per_thread_ops" in p.stderr and "no change" in p.stderr
+    # second sweep of the same plan compares against the first
+    p = sweep(e, "--variants", "old,new", "--cases", "page_fault3",
+              "-t", "1,2", "--repeats", "3")
+    assert p.returncode == 0
+    assert "against the previous sweep of this plan" in p.stderr
+
+
+def test_sweep_regression_exit_1(env):
+    tmp, e = env
+    p = sweep(e, "--variants", "old,new", "--cases", "page_fault3", "-t", "1",
+              "--repeats", "5", FAKE_OPS=json.dumps({"new": 0.85e6}))
+    assert p.returncode == 1, p.stderr
+    assert "significant regression" in p.stderr
+
+
+def test_failed_runs_recorded_not_averaged_exit_3(env):
+    tmp, e = env
+    p = sweep(e, "--variants", "old,new", "--cases", "page_fault3,crashy",
+              "-t", "1", "--repeats", "3", FAKE_FAIL_CASE="crashy")
+    assert p.returncode == 3, p.stderr
+    (mpath,) = glob.glob(str(tmp / "results" / "*" / "*" / "*" / "sweep.json"))
+    m = json.load(open(mpath))
+    st = [r["status"] for r in m["runs"] if r["case"] == "crashy"]
+    assert st == ["failed"] * 6
+    assert "not averaged in: old (baseline): 3 failed; new: 3 failed" \
+        in p.stderr
+    assert "no ok runs to compare (base: 3 failed; new: 3 failed)" in p.stderr
+
+
+def test_unsupported_case_reported_not_fatal(env):
+    tmp, e = env
+    p = sweep(e, "--variants", "old,new", "--cases", "page_fault3,nosuch",
+              "-t", "1", "--repeats", "3")
+    assert p.returncode == 0, p.stderr
+    assert "case nosuch is not supported by old, new: dropped" in p.stderr
+
+
+def test_missing_variant_is_usage_error(env):
+    tmp, e = env
+    p = sweep(e, "--variants", "nope1,nope2", "--cases", "page_fault3")
+    assert p.returncode == 2
+    assert "none of the variants" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_interrupt_keeps_runs_and_resume_finishes(env):
+    tmp, e = env
+    p = sweep(e, "--variants", "old,new", "--cases", "page_fault3", "-t", "1",
+              "--repeats", "3", FAKE_INTR_AT="3")
+    assert p.returncode == 130, p.stderr
+    assert "--resume" in p.stderr
+    (mpath,) = glob.glob(str(tmp / "results" / "*" / "*" / "*" / "sweep.json"))
+    m = json.load(open(mpath))
+    assert m["state"] == "interrupted"
+    assert [r["status"] for r in m["runs"]][:3] == ["ok", "ok", "interrupted"]
+    assert len(log_lines(tmp)) == 3
+    p = sweep(e, "--resume", "latest")
+    assert p.returncode == 0, p.stderr
+    # only the interrupted and the pending runs ran again
+    assert len(log_lines(tmp)) == 3 + 4
+    m = json.load(open(mpath))
+    assert m["state"] == "complete"
+    assert all(r["status"] == "ok" for r in m["runs"])
+    kept = glob.glob(os.path.join(os.path.dirname(mpath), "runs", "*", "*",
+                                  "*.interrupted-*.json"))
+    assert len(kept) == 1
