@@ -100,24 +100,6 @@ struct rcu_flush_work {
 static pthread_mutex_t rcu_flush_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rcu_flush_work *flush_works;	/* nr_cpu_ids entries */
 
-/* ---- hooks the rcu_free sheaf code overrides ---------------------------- */
-
-__attribute__((weak)) bool slab_kfree_rcu_sheaf(void *obj)
-{
-	(void)obj;
-	return false;
-}
-
-__attribute__((weak)) void slab_rcu_sheaf_flush_cpu(struct kmem_cache *s)
-{
-	(void)s;
-}
-
-__attribute__((weak)) bool slab_rcu_cache_has_sheaves(struct kmem_cache *s)
-{
-	return s->cpu_sheaves != NULL && !s->destroyed;
-}
-
 /* ---- batches ----------------------------------------------------------- */
 
 static unsigned long long now_ns(void)
@@ -371,7 +353,7 @@ static void rcu_flush_work_fn(struct slab_work *w)
 {
 	struct rcu_flush_work *fw = container_of(w, struct rcu_flush_work, work);
 
-	slab_rcu_sheaf_flush_cpu(fw->s);
+	slab_rcu_sheaf_flush_cpu(fw->s, w->cpu);
 	__atomic_add_fetch(&flush_works_run, 1, __ATOMIC_RELAXED);
 }
 
@@ -469,6 +451,7 @@ void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)
 void slab_rcu_destroy_barrier(struct kmem_cache *s)
 {
 #if defined(CONFIG_SLUB_RCU_SHEAF) && !defined(CONFIG_SLUB_BARRIER_ON_CACHE)
+	(void)s;
 	kvfree_rcu_barrier();
 #else
 	kvfree_rcu_barrier_on_cache(s);

@@ -74,17 +74,16 @@ void slab_rcu_destroy_barrier(struct kmem_cache *s);
 void slab_flush_rcu_sheaves_on_cache(struct kmem_cache *s);
 
 /*
- * Hooks the rcu_free sheaf code provides (weak defaults in kvfree_rcu.c do
- * nothing).  The strong definitions must live in an object file that is
- * linked in anyway (static archive rule).
+ * The rcu_free sheaf code (rcu_sheaf.c; no-ops without
+ * CONFIG_SLUB_RCU_SHEAF):
  *  - slab_kfree_rcu_sheaf(obj): take obj into the current CPU's rcu_free
  *    sheaf; false sends it down the classic batching path.
- *  - slab_rcu_sheaf_flush_cpu(s): runs on a worker pinned to the CPU whose
- *    rcu_free sheaf of s is to be detached and handed to call_rcu().
+ *  - slab_rcu_sheaf_flush_cpu(s, cpu): runs on the worker of cpu: locks
+ *    cpu's sheaves of s, detaches rcu_free and hands it to call_rcu().
  *  - slab_rcu_cache_has_sheaves(s): whether the barrier must flush s.
  */
 bool slab_kfree_rcu_sheaf(void *obj);
-void slab_rcu_sheaf_flush_cpu(struct kmem_cache *s);
+void slab_rcu_sheaf_flush_cpu(struct kmem_cache *s, int cpu);
 bool slab_rcu_cache_has_sheaves(struct kmem_cache *s);
 
 /* Counters of the classic batching path, for tests and measurements. */
