@@ -126,6 +126,9 @@ def build_parser():
                    help="cap of the doubling (default %(default)s)")
     p.add_argument("--param", action="append", default=[],
                    metavar="NAME=VALUE")
+    p.add_argument("--variants-list", default=os.path.join(
+        layout.repo_root(), "allocator", "variants.list"),
+        help="variants, oldest first (default: %(default)s)")
     p.add_argument("--build", default=_build_dir())
     _common(p)
 

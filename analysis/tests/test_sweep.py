@@ -125,3 +125,31 @@ def test_interrupt_keeps_runs_and_resume_finishes(env):
     kept = glob.glob(os.path.join(os.path.dirname(mpath), "runs", "*", "*",
                                   "*.interrupted-*.json"))
     assert len(kept) == 1
+
+
+def test_bisect_cli_with_fake_runner(env):
+    tmp, e = env
+    vl = tmp / "variants.list"
+    vl.write_text("# oldest first\nold\nmid  # the culprit\nnew\n")
+    p = subprocess.run([SLABSCALE, "bisect", "--good", "old", "--bad", "new",
+                        "--case", "page_fault3", "-s", "1", "--warmup", "0",
+                        "--variants-list", str(vl)],
+                       capture_output=True, text=True, timeout=300,
+                       env=dict(e, FAKE_OPS=json.dumps({"mid": 0.8e6,
+                                                        "new": 0.8e6})))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "first bad variant: mid (last good: old)" in p.stdout
+    assert glob.glob(str(tmp / "results" / "*" / "*" / "bisect-*"
+                         / "bisect.json"))
+
+
+def test_bisect_cli_not_bisectable_exit_3(env):
+    tmp, e = env
+    vl = tmp / "variants.list"
+    vl.write_text("old\nmid\nnew\n")
+    p = subprocess.run([SLABSCALE, "bisect", "--good", "old", "--bad", "new",
+                        "--case", "page_fault3", "-s", "1", "--warmup", "0",
+                        "--variants-list", str(vl), "--max-repeats", "5"],
+                       capture_output=True, text=True, timeout=300, env=e)
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "not bisectable" in p.stdout

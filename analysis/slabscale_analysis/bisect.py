@@ -1,0 +1,218 @@
+"""slabscale bisect between variants of allocator/variants.list.
+
+The search (bisect_variants) is pure: it asks measure(variant, n) for n more
+values of the metric and decides with stats.compare_samples.  A comparison
+is Pinpoint-style: a regression verdict means DIFFERENT, no change or an
+improvement means SAME, inconclusive adds repeats to both sides (doubling
+the total) and asks again, up to max_repeats per side, after which the
+answer stays UNKNOWN.
+
+  1. good vs bad must be DIFFERENT (a regression in the known-bad
+     direction), else "not bisectable: endpoints do not differ".
+  2. Binary search keeps lo (good) < hi (bad).  A midpoint is decided
+     against both ends: DIFFERENT from good and SAME as bad -> bad;
+     SAME as good and DIFFERENT from bad -> good; DIFFERENT from both (the
+     change is spread over several variants) -> bad, noted; anything
+     else (SAME as both, UNKNOWN) -> "not bisectable: the signal fades".
+  3. The first bad variant is hi; the evidence is the compare of
+     variants[hi-1] against variants[hi].
+"""
+
+import os
+
+from . import stats
+from .errors import UserError
+from .results import HIGHER
+
+DIFFERENT, SAME, UNKNOWN = "different", "same", "unknown"
+
+
+class Samples:
+    """Collected values per variant; measure() is called for more."""
+
+    def __init__(self, measure, log):
+        self.measure = measure
+        self.vals = {}
+        self.log = log
+
+    def get(self, v, n):
+        have = self.vals.setdefault(v, [])
+        if len(have) < n:
+            have.extend(self.measure(v, n - len(have)))
+        return have
+
+
+def decide(smp, a, b, better, start, cap, min_effect, alpha):
+    """(DIFFERENT/SAME/UNKNOWN, compare result) for a (good side) vs b."""
+    n = start
+    while True:
+        res = stats.compare_samples(smp.get(a, n), smp.get(b, n), better,
+                                    min_effect, alpha)
+        v = res["verdict"]
+        if v == stats.REGRESSION or (better is None and v == stats.CHANGED):
+            return DIFFERENT, res
+        if v in (stats.NO_CHANGE, stats.IMPROVEMENT):
+            return SAME, res
+        if n >= cap:
+            return UNKNOWN, res
+        n = min(cap, 2 * n)
+        smp.log("bisect: %s vs %s inconclusive (%s); %d repeats each"
+                % (a, b, res["reason"], n))
+
+
+def bisect_variants(variants, good, bad, measure, better=HIGHER, start=5,
+                    cap=20, min_effect=stats.MIN_EFFECT, alpha=stats.ALPHA,
+                    log=lambda s: None):
+    """Returns a dict: first_bad (or None), verdict text, steps, evidence."""
+    if good not in variants or bad not in variants:
+        missing = [v for v in (good, bad) if v not in variants]
+        raise UserError("bisect: %s not in the variants list (%s)"
+                        % (", ".join(missing), ", ".join(variants)))
+    lo, hi = variants.index(good), variants.index(bad)
+    if lo >= hi:
+        raise UserError("bisect: good variant %s must come before bad "
+                        "variant %s in the variants list" % (good, bad))
+    smp = Samples(measure, log)
+    steps, notes = [], []
+    d, res = decide(smp, good, bad, better, start, cap, min_effect, alpha)
+    steps.append({"a": good, "b": bad, "decision": d, "result": res})
+    log("bisect: %s vs %s: %s (%s)" % (good, bad, d, res["reason"]))
+    if d != DIFFERENT:
+        return {"first_bad": None, "steps": steps, "evidence": res,
+                "notes": notes,
+                "verdict": "not bisectable: the endpoints %s and %s do not "
+                "differ significantly (%s: %s)" % (
+                    good, bad, res["verdict"], res["reason"])}
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        m = variants[mid]
+        dg, rg = decide(smp, variants[lo], m, better, start, cap,
+                        min_effect, alpha)
+        db, rb = decide(smp, m, variants[hi], better, start, cap,
+                        min_effect, alpha)
+        steps.append({"a": variants[lo], "b": m, "decision": dg,
+                      "result": rg})
+        steps.append({"a": m, "b": variants[hi], "decision": db,
+                      "result": rb})
+        log("bisect: %s: vs good %s %s, vs bad %s %s"
+            % (m, variants[lo], dg, variants[hi], db))
+        if dg == DIFFERENT and db == SAME:
+            hi = mid
+        elif dg == SAME and db == DIFFERENT:
+            lo = mid
+        elif dg == DIFFERENT and db == DIFFERENT:
+            notes.append("%s differs from both %s and %s: the change is "
+                         "spread over several variants; following the first"
+                         % (m, variants[lo], variants[hi]))
+            hi = mid
+        else:
+            return {"first_bad": None, "steps": steps, "evidence": rg,
+                    "notes": notes,
+                    "verdict": "not bisectable: the signal fades at %s "
+                    "(vs %s: %s, vs %s: %s)" % (m, variants[lo], dg,
+                                                variants[hi], db)}
+    ev = None
+    for s in steps:
+        if s["a"] == variants[lo] and s["b"] == variants[hi]:
+            ev = s["result"]
+    if ev is None:
+        _, ev = decide(smp, variants[lo], variants[hi], better, start, cap,
+                       min_effect, alpha)
+    return {"first_bad": variants[hi], "last_good": variants[lo],
+            "steps": steps, "evidence": ev, "notes": notes,
+            "verdict": "first bad variant: %s (last good: %s)"
+            % (variants[hi], variants[lo])}
+
+
+def render(result, metric):
+    from . import table
+    lines = []
+    for s in result["steps"]:
+        r = s["result"]
+        lines.append("  %-16s -> %-16s %-9s %s" % (
+            s["a"], s["b"], s["decision"], table.fmt_verdict(r)))
+    ev = result["evidence"]
+    width = max(20, len(metric))
+    out = ["steps:"] + lines + ["", "evidence:", table.header(width),
+                                table.row(metric, ev, width)]
+    out += ["note: " + n for n in result["notes"]]
+    out += ["", result["verdict"]]
+    return "\n".join(out)
+
+
+def run_variants(a):
+    """The CLI: measure with the real runner, results kept under results/."""
+    import datetime
+    from . import layout, plan as planmod, runner
+    from .results import load_run, primary_metric
+    variants = planmod.read_variants_list(a.variants_list)
+    metric = a.metric or primary_metric(a.mode)
+    params = {}
+    for p in a.param:
+        if "=" not in p:
+            raise UserError("bisect: --param %r is not NAME=VALUE" % p)
+        k, v = p.split("=", 1)
+        params[k] = v
+    for v in variants[variants.index(a.good) if a.good in variants else 0:]:
+        path = runner.runner_path(a.build, v)
+        if not os.access(path, os.X_OK):
+            raise UserError("bisect: variant %s has no runner %s (run make)"
+                            % (v, path))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    bid = "bisect-%s-%s" % (now.strftime("%Y%m%dT%H%M%SZ"),
+                            layout.safe_name(a.case))
+    bdir = os.path.join(a.results, layout.this_host(),
+                        now.strftime("%Y-%m-%d"), bid)
+    plan = {"seconds": a.seconds, "warmup": a.warmup, "params": params,
+            "events": []}
+    count = {}
+    better = [HIGHER]
+
+    def log(s):
+        print(s, flush=True)
+
+    def measure(v, n):
+        vals = []
+        for _ in range(n):
+            k = count[v] = count.get(v, 0) + 1
+            rel = layout.run_relpath(v, a.case, a.mode, a.nr_task, k - 1)
+            out = os.path.join(bdir, rel)
+            spec = {"variant": v, "case": a.case, "mode": a.mode,
+                    "nr_task": a.nr_task}
+            log("bisect: run %s %s t=%d #%d" % (v, a.case, a.nr_task, k))
+            rec = runner.run_once(runner.runner_path(a.build, v), spec, plan,
+                                  out, out[:-5] + ".log")
+            if rec["status"] == "skipped":
+                raise UserError("bisect: case %s is unsupported on %s"
+                                % (a.case, v))
+            if rec["status"] == "interrupted":
+                raise KeyboardInterrupt
+            if rec["status"] != "ok":
+                log("bisect:   %s: %s (not counted)" % (rec["status"],
+                                                         rec["message"]))
+                continue
+            m = load_run(out).metrics().get(metric)
+            if m is None:
+                raise UserError("bisect: case %s has no metric %s"
+                                % (a.case, metric))
+            better[0] = m[1]
+            vals.append(m[0])
+        return vals
+
+    res = bisect_variants(variants, a.good, a.bad, measure, better=HIGHER
+                          if metric.endswith("_ops") else _direction(metric),
+                          start=a.repeats, cap=a.max_repeats,
+                          min_effect=a.min_effect, log=log)
+    text = render(res, metric)
+    print(text)
+    layout.write_json_atomic(os.path.join(bdir, "bisect.json"), {
+        "case": a.case, "metric": metric, "nr_task": a.nr_task,
+        "mode": a.mode, "good": a.good, "bad": a.bad, "result": res})
+    layout.write_text_atomic(os.path.join(bdir, "bisect.txt"), text + "\n")
+    print("results: %s" % bdir)
+    return 0 if res["first_bad"] else 3
+
+
+def _direction(metric):
+    from .results import LOWER
+    return LOWER

@@ -1,0 +1,69 @@
+"""bisect between variants on synthetic measurements."""
+import numpy as np
+import pytest
+
+from slabscale_analysis import bisect
+from slabscale_analysis.errors import UserError
+
+VARIANTS = ["v0", "v1", "v2", "v3", "v4", "v5", "v6"]
+
+
+def synthetic(levels, noise=0.02, seed=0):
+    rng = np.random.default_rng(seed)
+    calls = []
+
+    def measure(v, n):
+        calls.append((v, n))
+        return list(levels[v] * (1 + noise * rng.standard_normal(n)))
+    return measure, calls
+
+
+@pytest.mark.parametrize("first_bad", ["v1", "v3", "v4", "v6"])
+def test_finds_first_bad_variant(first_bad):
+    k = VARIANTS.index(first_bad)
+    levels = {v: (1e6 if i < k else 0.85e6) for i, v in enumerate(VARIANTS)}
+    measure, calls = synthetic(levels)
+    res = bisect.bisect_variants(VARIANTS, "v0", "v6", measure)
+    assert res["first_bad"] == first_bad
+    assert res["last_good"] == VARIANTS[k - 1]
+    assert res["evidence"]["verdict"] == "regression"
+    # binary search: not every variant is measured
+    assert len({v for v, _ in calls}) <= 5
+    assert "first bad variant: %s" % first_bad in bisect.render(
+        res, "per_thread_ops")
+
+
+def test_refuses_when_endpoints_do_not_differ():
+    levels = {v: 1e6 for v in VARIANTS}
+    measure, calls = synthetic(levels)
+    res = bisect.bisect_variants(VARIANTS, "v0", "v6", measure, cap=10)
+    assert res["first_bad"] is None
+    assert res["verdict"].startswith("not bisectable: the endpoints")
+    assert {v for v, _ in calls} == {"v0", "v6"}
+
+
+def test_improvement_is_not_bisected():
+    levels = {v: (1e6 if i < 3 else 1.2e6) for i, v in enumerate(VARIANTS)}
+    measure, _ = synthetic(levels)
+    res = bisect.bisect_variants(VARIANTS, "v0", "v6", measure)
+    assert res["first_bad"] is None
+
+
+def test_inconclusive_doubles_repeats_up_to_cap():
+    # 4 % shift in 6 % noise: 3 runs cannot tell; more runs are asked for
+    levels = {v: (1e6 if i < 2 else 0.9e6) for i, v in enumerate(VARIANTS)}
+    measure, calls = synthetic(levels, noise=0.06, seed=3)
+    res = bisect.bisect_variants(VARIANTS, "v0", "v6", measure, start=3,
+                                 cap=24)
+    v0_total = sum(n for v, n in calls if v == "v0")
+    assert v0_total > 3
+    assert v0_total <= 24
+    assert res["first_bad"] in ("v2", None)
+
+
+def test_bad_arguments():
+    measure, _ = synthetic({v: 1.0 for v in VARIANTS})
+    with pytest.raises(UserError, match="must come before"):
+        bisect.bisect_variants(VARIANTS, "v4", "v2", measure)
+    with pytest.raises(UserError, match="not in the variants list"):
+        bisect.bisect_variants(VARIANTS, "v0", "zz", measure)
