@@ -1,10 +1,9 @@
 """gnuplot charts, written as data files plus a script file.
 
 Every label that comes from a results file (case, variant, host, sweep id,
-metric) goes through gp_string(): gnuplot single-quoted strings do no
-backquote or macro substitution, the only special character is the quote
-itself (doubled), and control characters are dropped so a label cannot end
-the command line.  All text is set `noenhanced`, so ^ _ @ { } are literal.
+metric) goes through gp_string(), which writes every character that
+could mean something to gnuplot as an octal escape inside a double-quoted
+string, and drops control characters so a label cannot end the line.  All text is set `noenhanced`, so ^ _ @ { } are literal.
 """
 
 import os
@@ -17,12 +16,37 @@ import numpy as np
 from .errors import UserError
 
 GNUPLOT = "gnuplot"
-_CTRL = re.compile(r"[\x00-\x1f\x7f]")
+SAFE = " ._,:;()+-=/%#"
 
 
 def gp_string(s):
-    """A gnuplot single-quoted string literal holding exactly s."""
-    return "'" + _CTRL.sub(" ", str(s)).replace("'", "''") + "'"
+    """A gnuplot double-quoted string literal holding exactly s.
+
+    Only letters, digits and a few inert punctuation characters appear
+    literally; every other ASCII character (quotes, backquote, backslash,
+    @, $, ...) is written as an octal escape, which gnuplot decodes after
+    command-line (backquote) and macro substitution, so it can never start
+    a command.  Control characters become spaces (no line break), and
+    non-ASCII characters pass through (their UTF-8 bytes mean nothing to
+    gnuplot's parser).
+    """
+    out = []
+    escaped = False
+    for ch in str(s):
+        o = ord(ch)
+        if o < 32 or o == 127:
+            out.append(" ")
+            escaped = False
+        elif o >= 128 or (ch.isalnum() and not (escaped and ch.isdigit())) \
+                or ch in SAFE:
+            out.append(ch)
+            escaped = False
+        else:
+            # a digit right after an escape is escaped too: gnuplot would
+            # read it as a fourth octal digit
+            out.append("\\%03o" % o)
+            escaped = True
+    return '"' + "".join(out) + '"'
 
 
 def _data_label(s):
