@@ -27,7 +27,8 @@ char *testcase_description = "kmem_cache create/use/kfree_rcu/destroy among many
  * destroying them); with_bg: after, checked by each task process, which
  * leaves its copy of the background caches to the exit (destroying 300
  * sheaf caches one global barrier at a time would outlast the harness's
- * grace period for returning tasks on the rcu-sheaf variant).
+ * grace period for returning tasks on the rcu-sheaf variant), and by
+ * cleanup on that variant (kmod_destroy_is_global()).
  */
 static struct slab_case_acct baseline, with_bg;
 static struct kmod_world world;
@@ -69,6 +70,10 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 
 void testcase_cleanup(void)
 {
+	if (kmod_destroy_is_global()) {
+		slab_case_acct_check(&with_bg, "cleanup");
+		return;
+	}
 	kmod_destroy_bg(&world);
 	slab_case_acct_check(&baseline, "cleanup");
 }
