@@ -11,6 +11,7 @@ figure is the median over processes of per-process medians.
 import argparse
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchcommon as bc  # noqa: E402
@@ -26,9 +27,16 @@ MODES = {
 DESTROY_PAIR = ("rcu-sheaf", "barrier-on-cache")
 
 
+def progress(msg):
+    print("bench-rcu: " + msg, file=sys.stderr, flush=True)
+
+
 def run_test(binary, args, test):
     """Run one test; (variant description, result lines, stat lines)."""
+    t0 = time.monotonic()
     out = bc.run([binary] + args)
+    progress("%s %s: %.1f s" % (os.path.basename(binary), " ".join(args),
+                                time.monotonic() - t0))
     lines = bc.parse_lines(out, "rcu")
     head = [r for r in lines if "test" not in r]
     rows = [r for r in lines if r.get("test") == test]
@@ -60,7 +68,10 @@ def barrier_phase(vs, mode):
                 continue
             args = ["barrier", "--reps", str(mode["barrier_reps"])]
             try:
+                t0 = time.monotonic()
                 out = bc.run([v.binary] + args)
+                progress("%s barrier: %.1f s" % (v.name,
+                                                 time.monotonic() - t0))
                 lines = bc.parse_lines(out, "rcu")
                 head = [r for r in lines if "test" not in r]
                 rows = [r for r in lines if r.get("test") == "barrier"]
