@@ -107,7 +107,11 @@ def compare_samples(base, new, better=HIGHER, min_effect=MIN_EFFECT,
         res["reason"] = "no successful runs on one side"
         return res
     if sa["median"] == 0:
-        res["reason"] = "base median is 0: relative change undefined"
+        if sa["max"] == sa["min"] == sb["max"] == sb["min"] == 0:
+            res.update(change=0.0, p=1.0, ci=(0.0, 0.0), verdict=NO_CHANGE,
+                       reason="all values are 0")
+        else:
+            res["reason"] = "base median is 0: relative change undefined"
         return res
     change = sb["median"] / sa["median"] - 1
     res["change"] = change

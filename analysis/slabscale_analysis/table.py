@@ -12,6 +12,7 @@ Mann-Whitney p-value and the verdict.
 """
 
 SHOW_STDDEV_ABOVE = 0.02
+TOO_NOISY = 100
 
 
 
@@ -52,6 +53,8 @@ def fmt_p(p):
 def fmt_verdict(res):
     v = res["verdict"]
     if v == "inconclusive" and res.get("more_runs"):
+        if res["more_runs"] > TOO_NOISY:
+            return "%s (too noisy: >%d runs/side)" % (v, TOO_NOISY)
         return "%s (+%d runs/side)" % (v, res["more_runs"])
     return v
 

@@ -61,7 +61,8 @@ def main():
         status, rc = "interrupted", 130
     doc = synth.make_doc(case=case, variant=variant, mode=mode, nr_task=t,
                          ops=ops, status=status, params=params,
-                         host={"hostname": os.uname().nodename})
+                         host={"hostname": os.environ.get(
+                             "FAKE_HOSTNAME", os.uname().nodename)})
     tmp = out + ".tmp"
     with open(tmp, "w") as f:
         json.dump(doc, f)

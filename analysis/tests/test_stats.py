@@ -86,3 +86,8 @@ def test_bootstrap_is_deterministic():
 def test_runs_needed_grows_with_noise():
     assert stats.runs_needed(0.06, 0.05) > stats.runs_needed(0.02, 0.05)
     assert stats.runs_needed(0.0, 0.05) == stats.MIN_EXACT_RUNS
+
+
+def test_all_zero_is_no_change():
+    r = stats.compare_samples([0.0] * 3, [0.0] * 3, HIGHER)
+    assert r["verdict"] == stats.NO_CHANGE

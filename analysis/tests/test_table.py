@@ -41,3 +41,9 @@ def test_inconclusive_says_how_many_runs():
     r = res([1.0, 1.1, 0.95], [0.97, 1.05, 0.9])
     assert r["verdict"] == "inconclusive"
     assert "(+%d runs/side)" % r["more_runs"] in table.fmt_verdict(r)
+
+
+def test_hopeless_noise_is_said_plainly():
+    r = res([1.0, 3.0, 0.2], [2.0, 0.1, 1.0])
+    assert r["more_runs"] > table.TOO_NOISY
+    assert table.fmt_verdict(r) == "inconclusive (too noisy: >100 runs/side)"
