@@ -41,13 +41,28 @@ class Samples:
             have.extend(self.measure(v, n - len(have)))
         return have
 
+    def pair(self, a, b, n):
+        """Bring a and b to n values each, one run of each in turn
+        (A B A B ...), so drift of the machine hits both sides alike.  A run
+        that fails yields no value; each side gets at most 2n attempts."""
+        va, vb = self.vals.setdefault(a, []), self.vals.setdefault(b, [])
+        tries = {a: 0, b: 0}
+        while True:
+            short = [(v, l) for v, l in ((a, va), (b, vb))
+                     if len(l) < n and tries[v] < 2 * n]
+            if not short:
+                return va, vb
+            for v, l in short:
+                tries[v] += 1
+                l.extend(self.measure(v, 1))
+
 
 def decide(smp, a, b, better, start, cap, min_effect, alpha):
     """(DIFFERENT/SAME/UNKNOWN, compare result) for a (good side) vs b."""
     n = start
     while True:
-        res = stats.compare_samples(smp.get(a, n), smp.get(b, n), better,
-                                    min_effect, alpha)
+        va, vb = smp.pair(a, b, n)
+        res = stats.compare_samples(va, vb, better, min_effect, alpha)
         v = res["verdict"]
         if v == stats.REGRESSION or (better is None and v == stats.CHANGED):
             return DIFFERENT, res

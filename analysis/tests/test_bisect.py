@@ -67,3 +67,13 @@ def test_bad_arguments():
         bisect.bisect_variants(VARIANTS, "v4", "v2", measure)
     with pytest.raises(UserError, match="not in the variants list"):
         bisect.bisect_variants(VARIANTS, "v0", "zz", measure)
+
+
+def test_pairs_are_interleaved():
+    levels = {v: (1e6 if i < 3 else 0.85e6) for i, v in enumerate(VARIANTS)}
+    measure, calls = synthetic(levels)
+    bisect.bisect_variants(VARIANTS, "v0", "v6", measure)
+    # the endpoints are measured A B A B ..., one run at a time
+    first = [v for v, _ in calls[:10]]
+    assert first == ["v0", "v6"] * 5
+    assert all(n == 1 for _, n in calls)
