@@ -264,6 +264,9 @@ unsigned long long hist_percentile(const unsigned long long *buckets,
 void params_init(const struct options *o);
 int params_check_unread(char *err, size_t len);
 
+/* RT policy and priority of the tasks when started under chrt (run.c). */
+extern int task_rt_policy, task_rt_prio;
+
 /* ---- task.c / host.c ----------------------------------------------------- */
 void host_main(const struct options *o, const struct case_desc *cs,
 	       unsigned long nr_tasks, const int *cpus)

@@ -11,6 +11,7 @@
  * is gone.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +246,11 @@ void host_main(const struct options *o, const struct case_desc *cs,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	install_crash_handlers();
+	if (task_rt_policy >= 0) {
+		struct sched_param sp = { .sched_priority = task_rt_prio };
+
+		sched_setscheduler(0, task_rt_policy, &sp);
+	}
 	sh.ctl->host_pid = getpid();
 	for (unsigned long i = 0; i < nr; i++)
 		sh.info[i].cpu = cpus[i];

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -471,6 +472,29 @@ static void report_failure(const struct run *r)
 			"measured interval(s)\n", r->cs->name, r->st.intervals);
 }
 
+/*
+ * Under a real-time policy (chrt -f), spinning tasks of the same priority
+ * would never let the coordinator run: put it one level above them.  It
+ * sleeps nearly all the time, so this costs the tasks nothing.
+ */
+int task_rt_policy = -1, task_rt_prio;
+
+static void coordinator_above_tasks(void)
+{
+	int pol = sched_getscheduler(0);
+	struct sched_param sp;
+
+	if (task_rt_policy >= 0 || (pol != SCHED_FIFO && pol != SCHED_RR) ||
+	    sched_getparam(0, &sp))
+		return;
+	task_rt_policy = pol;
+	task_rt_prio = sp.sched_priority;	/* hosts forked later restore it */
+	if (sp.sched_priority < sched_get_priority_max(pol)) {
+		sp.sched_priority++;
+		sched_setscheduler(0, pol, &sp);
+	}
+}
+
 int run_one(struct run *r)
 {
 	const struct options *o = r->o;
@@ -503,6 +527,7 @@ int run_one(struct run *r)
 	}
 	if (!host_pid)
 		host_main(o, r->cs, r->nr, r->cpus);
+	coordinator_above_tasks();
 	if (wait_ready(r)) {
 		open_pmu(r);
 		measure(r);
