@@ -109,11 +109,12 @@ def scaling_script(series, metric, out_base, baseline=None, title="",
     s.append("set xrange %s" % xr)
     s.append("set xtics (%s)" % ", ".join("'%d' %d" % (t, t) for t in tasks))
     s.append("set grid")
-    s.append("set key below noenhanced")
-    s.append("set format y '%.3s%c'")
+
     s.append("set style data linespoints")
     body = []
     body.append("set multiplot layout %d,1" % (2 if rel else 1))
+    body.append("set key outside right top vertical noenhanced")
+    body.append("set format y '%.3s%c'")
     body.append("set title %s noenhanced" % gp_string(title))
     body.append("set ylabel %s noenhanced" % gp_string(metric))
     body.append("set xlabel 'nr_task' noenhanced")
@@ -130,6 +131,8 @@ def scaling_script(series, metric, out_base, baseline=None, title="",
         body.append("set title %s noenhanced" % gp_string(
             "relative to %s (%%)" % series[baseline][0]))
         body.append("set ylabel '% of baseline' noenhanced")
+        body.append("set format y '%g'")
+        body.append("unset key")
         rp = ["%s using 1:2:3:4 with yerrorlines lw 2 title %s"
               % (gp_string(rel[i]), gp_string(label))
               for i, (label, _) in enumerate(series)]
@@ -142,10 +145,10 @@ def scaling_script(series, metric, out_base, baseline=None, title="",
 def _finish(setup, body, out_base, panels):
     h = 420 * panels
     s = list(setup)
-    s.append("set terminal pngcairo size 900,%d noenhanced" % h)
+    s.append("set terminal pngcairo size 1000,%d noenhanced" % h)
     s.append("set output %s" % gp_string(out_base + ".png"))
     s += body
-    s.append("set terminal svg size 900,%d dynamic noenhanced" % h)
+    s.append("set terminal svg size 1000,%d dynamic noenhanced" % h)
     s.append("set output %s" % gp_string(out_base + ".svg"))
     s += body
     s.append("unset output")

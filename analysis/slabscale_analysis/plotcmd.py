@@ -21,6 +21,21 @@ def series_by(runs, case, mode, metric, key=lambda r: r.variant):
     return list(out.items())
 
 
+def variant_order(series):
+    """Series whose labels are variants in allocator/variants.list order
+    (history order: the first is the baseline); others keep their place
+    after them."""
+    from .plan import read_variants_list
+    try:
+        vl = ["none"] + read_variants_list(os.path.join(
+            layout.repo_root(), "allocator", "variants.list"))
+    except UserError:
+        vl = []
+    known = [s for s in series if s[0] in vl]
+    known.sort(key=lambda s: vl.index(s[0]))
+    return known + [s for s in series if s[0] not in vl]
+
+
 def scaling_plot(series, case, mode, metric, out_base, title=None):
     """Write and run the scaling chart; returns (png, svg)."""
     if not series:
@@ -84,7 +99,7 @@ def run(a):
     runs = []
     if not a.sets:
         _, runs = layout.resolve_set(a.sweep or "latest", a.results)
-        series = series_by(runs, a.case, a.mode, metric)
+        series = variant_order(series_by(runs, a.case, a.mode, metric))
     else:
         series = []
         for spec in a.sets:

@@ -123,7 +123,8 @@ def make_plots(runs, plan, rdir, log):
     for case in plan["cases"]:
         for mode in plan["modes"]:
             metric = primary_metric(mode)
-            series = plotcmd.series_by(runs, case, mode, metric)
+            series = plotcmd.variant_order(
+                plotcmd.series_by(runs, case, mode, metric))
             base = [s for s in series if s[0] == plan["baseline"]]
             series = base + [s for s in series if s[0] != plan["baseline"]]
             if not series:
