@@ -204,8 +204,8 @@ def print_report(res, mode_name, mode, out=sys.stdout):
           (mode["outer"], mode["destroy_reps"]), file=out)
     dv = [n for n, d in V.items() if d["destroy_us"]]
     if not dv:
-        print("no variant with rcu_free sheaves (SLAB_FEAT_RCU_SHEAF) built "
-              "yet: nothing to measure", file=out)
+        print("no figures: not run (--tests), or no variant with rcu_free "
+              "sheaves (SLAB_FEAT_RCU_SHEAF) built", file=out)
     hdr = ["B"] + dv
     pair = all(n in dv for n in DESTROY_PAIR)
     if pair:
@@ -266,7 +266,12 @@ def main():
                     "barrier-on-cache")
     ap.add_argument("--mode", choices=sorted(MODES), default="full")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--tests", default="barrier,tput,destroy",
+                    help="comma-separated subset of barrier,tput,destroy")
     args = ap.parse_args()
+    tests = set(args.tests.split(","))
+    if not tests <= {"barrier", "tput", "destroy"}:
+        ap.error("--tests: unknown test in %r" % args.tests)
     mode = MODES[args.mode]
     bench_dir = os.path.join(args.build, "bench")
 
@@ -286,10 +291,16 @@ def main():
               "(bench/rcu.c) and builds once libslab.a has the RCU symbols")
         return 0
     threads = sorted({1, os.cpu_count() or 1})
-    barrier_phase(vs, mode)
-    tput_phase(vs, mode, threads)
+    barrier_phase(vs, mode if "barrier" in tests else
+                  dict(mode, outer=1, barrier_reps=1))   # learns features
+    if "barrier" not in tests:
+        for v in vs:
+            v.barrier = {}
+    if "tput" in tests:
+        tput_phase(vs, mode, threads)
     with_sheaf = [v for v in vs if v.features and v.features.get("rcu_sheaf")]
-    destroy_phase(with_sheaf, mode)
+    if "destroy" in tests:
+        destroy_phase(with_sheaf, mode)
     res = summarise(vs, mode, threads)
     res.update(machine=m, mode=args.mode, params=mode)
     print_report(res, args.mode, mode)
