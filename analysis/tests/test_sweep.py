@@ -65,6 +65,22 @@ def test_sweep_interleaves_stores_and_finds_no_regression(env):
               "-t", "1,2", "--repeats", "3")
     assert p.returncode == 0
     assert "against the previous sweep of this plan" in p.stderr
+    # the stored sweeps are found by compare, plot and plot --history
+    cli = lambda *a: subprocess.run([SLABSCALE] + list(a), env=e, text=True,
+                                    capture_output=True, timeout=120)
+    c = cli("compare", "old", "new", "--json")
+    assert c.returncode == 0, c.stderr
+    assert json.loads(c.stdout)["new_label"].endswith(":new")
+    c = cli("compare", "latest:old", "latest:nosuch")
+    assert c.returncode == 2 and "has no runs of variant 'nosuch'" in c.stderr
+    c = cli("plot", "--case", "page_fault3", "-o", str(tmp / "pl" / "x"))
+    assert c.returncode == 0, c.stderr
+    assert os.path.getsize(tmp / "pl" / "x.png") > 1000
+    c = cli("plot", "--history", "--case", "page_fault3", "--variant", "new",
+            "-o", str(tmp / "pl" / "h"))
+    assert c.returncode == 0, c.stderr
+    assert "change points before sweeps: none" in c.stdout
+    assert os.path.exists(tmp / "pl" / "h.svg")
 
 
 def test_sweep_regression_exit_1(env):
