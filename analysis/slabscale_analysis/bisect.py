@@ -10,10 +10,12 @@ answer stays UNKNOWN.
   1. good vs bad must be DIFFERENT (a regression in the known-bad
      direction), else "not bisectable: endpoints do not differ".
   2. Binary search keeps lo (good) < hi (bad).  A midpoint is decided
-     against both ends: DIFFERENT from good and SAME as bad -> bad;
-     SAME as good and DIFFERENT from bad -> good; DIFFERENT from both (the
-     change is spread over several variants) -> bad, noted; anything
-     else (SAME as both, UNKNOWN) -> "not bisectable: the signal fades".
+     against both ends (classify_mid): it joins the side it is not told
+     apart from when the other side is clear (DIFFERENT, or SAME against
+     UNKNOWN: noted as decided by the clear side); DIFFERENT from both ->
+     bad (the change is spread over several variants: noted, the first
+     step is followed); SAME or UNKNOWN against both -> "not bisectable:
+     the signal fades".
   3. The first bad variant is hi; the evidence is the compare of
      variants[hi-1] against variants[hi].
 """
@@ -75,6 +77,28 @@ def decide(smp, a, b, better, start, cap, min_effect, alpha):
                 % (a, b, res["reason"], n))
 
 
+def classify_mid(dg, db):
+    """(side, note) for a midpoint from its decisions against the good end
+    (dg) and the bad end (db).  side is "good", "bad" or None (the signal
+    fades: told apart from neither end, or inconclusive against both).
+
+      dg \\ db   DIFFERENT      SAME   UNKNOWN
+      DIFFERENT  bad (spread)   bad    bad (clear side)
+      SAME       good           None   good (clear side)
+      UNKNOWN    good (clear)   bad (clear side)  None
+    """
+    if dg == DIFFERENT:
+        return "bad", {DIFFERENT: "spread", SAME: None,
+                       UNKNOWN: "clear side"}[db]
+    if db == DIFFERENT:
+        return "good", None if dg == SAME else "clear side"
+    if dg == SAME and db == UNKNOWN:
+        return "good", "clear side"
+    if dg == UNKNOWN and db == SAME:
+        return "bad", "clear side"
+    return None, None
+
+
 def bisect_variants(variants, good, bad, measure, better=HIGHER, start=5,
                     cap=20, min_effect=stats.MIN_EFFECT, alpha=stats.ALPHA,
                     log=lambda s: None):
@@ -111,15 +135,19 @@ def bisect_variants(variants, good, bad, measure, better=HIGHER, start=5,
                       "result": rb})
         log("bisect: %s: vs good %s %s, vs bad %s %s"
             % (m, variants[lo], dg, variants[hi], db))
-        if dg == DIFFERENT and db == SAME:
-            hi = mid
-        elif dg == SAME and db == DIFFERENT:
-            lo = mid
-        elif dg == DIFFERENT and db == DIFFERENT:
+        side, why = classify_mid(dg, db)
+        if why == "spread":
             notes.append("%s differs from both %s and %s: the change is "
-                         "spread over several variants; following the first"
-                         % (m, variants[lo], variants[hi]))
+                         "spread over several variants; following the "
+                         "first" % (m, variants[lo], variants[hi]))
+        elif why == "clear side":
+            notes.append("%s: %s against %s but %s against %s at the cap of "
+                         "runs; decided %s by the clear side"
+                         % (m, dg, variants[lo], db, variants[hi], side))
+        if side == "bad":
             hi = mid
+        elif side == "good":
+            lo = mid
         else:
             return {"first_bad": None, "steps": steps, "evidence": rg,
                     "notes": notes,

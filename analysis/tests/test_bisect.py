@@ -77,3 +77,60 @@ def test_pairs_are_interleaved():
     first = [v for v, _ in calls[:10]]
     assert first == ["v0", "v6"] * 5
     assert all(n == 1 for _, n in calls)
+
+
+def test_midpoint_decision_table():
+    D, S, U = bisect.DIFFERENT, bisect.SAME, bisect.UNKNOWN
+    assert bisect.classify_mid(D, S) == ("bad", None)
+    assert bisect.classify_mid(D, U) == ("bad", "clear side")
+    assert bisect.classify_mid(D, D) == ("bad", "spread")
+    assert bisect.classify_mid(S, D) == ("good", None)
+    assert bisect.classify_mid(U, D) == ("good", "clear side")
+    assert bisect.classify_mid(S, U) == ("good", "clear side")
+    assert bisect.classify_mid(U, S) == ("bad", "clear side")
+    assert bisect.classify_mid(S, S) == (None, None)
+    assert bisect.classify_mid(U, U) == (None, None)
+
+
+def test_middle_spread_over_both_ends_is_not_bisectable():
+    # the middle variant spreads over both ends: told apart from neither
+    fixed = {"a": [100, 101, 99, 100.5, 99.5],
+             "b": [70, 110, 90, 95, 85],
+             "c": [80, 81, 79, 80.5, 79.5]}
+
+    given = {v: 0 for v in fixed}
+
+    def measure(v, n):
+        k = given[v]
+        given[v] += n
+        return [float(x) for x in fixed[v][k:k + n]]
+    res = bisect.bisect_variants(["a", "b", "c"], "a", "c", measure,
+                                 start=5, cap=5)
+    assert res["first_bad"] is None
+    assert res["verdict"].startswith("not bisectable: the signal fades at b")
+
+
+def test_signal_fading_in_the_middle_is_not_bisectable():
+    # v3 sits halfway: 5 % from each end, below a 6 % minimum effect
+    levels = {v: 1.0 for v in VARIANTS[:3]}
+    levels.update(v3=0.95, v4=0.90, v5=0.90, v6=0.90)
+    measure, _ = synthetic(levels, noise=0.004)
+    res = bisect.bisect_variants(VARIANTS, "v0", "v6", measure,
+                                 min_effect=0.06)
+    assert res["first_bad"] is None
+    assert "signal fades at v3" in res["verdict"]
+
+
+def test_one_clear_side_decides_a_noisy_midpoint():
+    # v3 is as fast as v0 but so noisy that v0 vs v3 stays inconclusive at
+    # the cap; against the 30 % slower bad end it is clearly different
+    levels = {v: (1.0 if i < 4 else 0.7) for i, v in enumerate(VARIANTS)}
+    rng = np.random.default_rng(5)
+
+    def measure(v, n):
+        noise = 0.08 if v == "v3" else 0.01
+        return list(levels[v] * (1 + noise * rng.standard_normal(n)))
+    res = bisect.bisect_variants(VARIANTS, "v0", "v6", measure, start=5,
+                                 cap=5)
+    assert res["first_bad"] == "v4"
+    assert any("decided good by the clear side" in n for n in res["notes"])
