@@ -93,7 +93,7 @@ PF3_STATS = ("ALLOC_FASTPATH", "ALLOC_PCS", "ALLOC_SLOWPATH", "FREE_FASTPATH",
 
 def pf3(a, tmp):
     vs = a.variants or variants()
-    for tasks in (1, 2):
+    for tasks in a.tasks:
         res = {v: [] for v in vs}
         stats = {v: [] for v in vs}
         print("\n`%s` (x%d, variants interleaved)\n" % (" ".join(command(
@@ -259,6 +259,7 @@ def main():
     ap.add_argument("--kmod-seconds", type=int, default=20)
     ap.add_argument("--bg", type=int, nargs="+", default=[10, 100, 300])
     ap.add_argument("--variants", nargs="+")
+    ap.add_argument("--tasks", type=int, nargs="+", default=[1, 2])
     a = ap.parse_args()
     if not variants():
         sys.exit("no build/<variant>/slabscale-run: run make first")
