@@ -49,11 +49,15 @@ def scaling_plot(series, case, mode, metric, out_base, title=None):
     return out_base + ".png", out_base + ".svg"
 
 
-def history(results, host, case, mode, metric, variant, nr_task=None):
-    """[(sweep id, [values])] oldest first over the sweeps of one host."""
+def history(results, host, case, mode, metric, variant, nr_task=None,
+            plan_hash=None):
+    """[(sweep id, [values])] oldest first over the sweeps of one host
+    (only those of one plan when plan_hash is given)."""
     from .sweep import sweep_runs
     pts = []
     for p, m in layout.list_sweeps(results, host):
+        if plan_hash and m.get("plan_hash") != plan_hash:
+            continue
         runs = [r for r in sweep_runs(os.path.dirname(p))
                 if r.case == case and r.mode == mode and r.ok
                 and (variant is None or r.variant == variant)]

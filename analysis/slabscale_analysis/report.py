@@ -141,6 +141,38 @@ def make_plots(runs, plan, rdir, log):
     return made
 
 
+def make_history(manifest, results, rdir, log):
+    """Per case: the baseline's primary metric at the smallest nr_task over
+    every sweep of this plan on this host, change points marked."""
+    from . import plotcmd
+    plan = manifest["plan"]
+    made = []
+    for case in plan["cases"]:
+        for mode in plan["modes"]:
+            metric = primary_metric(mode)
+            pts, t = plotcmd.history(results, manifest["host"], case, mode,
+                                     metric, plan["baseline"],
+                                     min(plan["nr_task"]),
+                                     manifest.get("plan_hash"))
+            if len(pts) < 2:
+                continue
+            name = "history-%s-%s-%s" % (layout.safe_name(case), mode, metric)
+            try:
+                png, svg, cps = plotcmd.history_plot(
+                    pts, metric, os.path.join(rdir, name),
+                    "%s %s t=%d %s: history" % (case, plan["baseline"], t,
+                                                metric))
+            except UserError as e:
+                log("report: no history plot for %s: %s" % (case, e))
+                continue
+            made.append(("%s history (%s, t=%d, %d sweeps, change points "
+                         "before: %s)" % (case, plan["baseline"], t, len(pts),
+                                          ", ".join(pts[i][0] for i in cps)
+                                          or "none"),
+                         os.path.basename(png), os.path.basename(svg)))
+    return made
+
+
 def write_report(sdir, manifest, an, log=print, plots=True):
     """Write report/index.html and report/report.md; returns the HTML path."""
     rdir = os.path.join(sdir, "report")
@@ -148,6 +180,8 @@ def write_report(sdir, manifest, an, log=print, plots=True):
     runs, host, build = _run_host(manifest, sdir)
     plan = manifest["plan"]
     made = make_plots(runs, plan, rdir, log) if plots else []
+    hist = make_history(manifest, os.path.dirname(os.path.dirname(
+        os.path.dirname(sdir))), rdir, log) if plots else []
     st = {}
     for r in manifest["runs"]:
         st[r["status"]] = st.get(r["status"], 0) + 1
@@ -221,6 +255,14 @@ def write_report(sdir, manifest, an, log=print, plots=True):
         m += ["", "## Plots", ""]
         for case, mode, metric, png, svg in made:
             alt = "%s %s %s" % (case, mode, metric)
+            h.append('<figure><img src="%s" alt="%s"><figcaption>%s '
+                     '(<a href="%s">SVG</a>)</figcaption></figure>'
+                     % (esc(png), esc(alt), esc(alt), esc(svg)))
+            m.append("![%s](%s)" % (md(alt), png))
+    if hist:
+        h.append("<h2>History</h2>")
+        m += ["", "## History", ""]
+        for alt, png, svg in hist:
             h.append('<figure><img src="%s" alt="%s"><figcaption>%s '
                      '(<a href="%s">SVG</a>)</figcaption></figure>'
                      % (esc(png), esc(alt), esc(alt), esc(svg)))

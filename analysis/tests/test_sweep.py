@@ -81,6 +81,12 @@ def test_sweep_interleaves_stores_and_finds_no_regression(env):
     assert c.returncode == 0, c.stderr
     assert "change points before sweeps: none" in c.stdout
     assert os.path.exists(tmp / "pl" / "h.svg")
+    c = cli("report", "latest")
+    assert c.returncode == 0, c.stderr
+    page = c.stdout.strip()
+    html = open(page).read()
+    assert "page_fault3 history (old, t=1, 2 sweeps" in html
+    assert glob.glob(os.path.join(os.path.dirname(page), "history-*.png"))
 
 
 def test_sweep_regression_exit_1(env):
