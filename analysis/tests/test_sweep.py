@@ -175,3 +175,34 @@ def test_bisect_cli_not_bisectable_exit_3(env):
                        capture_output=True, text=True, timeout=300, env=e)
     assert p.returncode == 3, p.stdout + p.stderr
     assert "not bisectable" in p.stdout
+
+
+def test_plan_file_forms_and_errors(tmp_path):
+    text = ("# nightly\ncases = page_fault3_slab, cache_destroy\n"
+            "variants = cpuslab, sheaves-all   # baseline first\n"
+            "nr_task = 1, 2\nrepeats = 5\n"
+            "params = cache_destroy:bg_caches=100\nparams = size=64\n")
+    p = planmod.normalise(planmod.parse_plan_text(text))
+    assert p["cases"] == ["page_fault3_slab", "cache_destroy"]
+    assert p["baseline"] == "cpuslab" and p["repeats"] == 5
+    assert p["params"] == {"cache_destroy:bg_caches": "100", "size": "64"}
+    j = planmod.normalise(planmod.parse_plan_text(
+        '{"cases": ["a"], "variants": ["x", "y"], "baseline": "y"}'))
+    assert j["baseline"] == "y" and j["nr_task"][0] == 1
+    with pytest.raises(planmod.UserError, match="unknown key"):
+        planmod.normalise({"cases": "a", "variants": "x", "repets": 3})
+    with pytest.raises(planmod.UserError, match=":2: expected"):
+        planmod.parse_plan_text("cases = a\nnonsense\n", "p")
+    with pytest.raises(planmod.UserError, match="baseline 'z'"):
+        planmod.normalise({"cases": "a", "variants": "x,y", "baseline": "z"})
+
+
+def test_sweep_from_plan_file(env):
+    tmp, e = env
+    plan = tmp / "plan.txt"
+    plan.write_text("cases = page_fault3\nvariants = new, old\nnr_task = 2\n"
+                    "repeats = 3\n")
+    p = sweep(e, "--plan", str(plan))
+    assert p.returncode == 0, p.stderr
+    assert [l.split()[0] for l in log_lines(tmp)] == ["new", "old"] * 3
+    assert "base: new (baseline)" in p.stderr
