@@ -157,17 +157,24 @@ def _finish(setup, body, out_base, panels):
     return path
 
 
+def short_id(label):
+    """'20261122T010754Z-99ca9df8' -> '11-22T01:07' (sweep ids on an axis);
+    anything else unchanged."""
+    m = re.match(r"^\d{4}(\d\d)(\d\d)T(\d\d)(\d\d)\d\dZ", str(label))
+    return "%s-%sT%s:%s" % m.groups() if m else label
+
+
 def history_script(points, metric, out_base, change_points=(), title=""):
     """points: list of (sweep label, [values]) oldest first."""
     rows = ["# index median min max label"]
     for i, (label, vals) in enumerate(points):
         if vals:
             rows.append("%d %.9g %.9g %.9g %s" % (
-                (i,) + _stats_row(vals) + (_data_label(label),)))
+                (i,) + _stats_row(vals) + (_data_label(short_id(label)),)))
     f = out_base + ".dat"
     _write(f, "\n".join(rows) + "\n")
-    s = ["set encoding utf8", "set grid", "set key noenhanced",
-         "set xtics rotate by -45 noenhanced",
+    s = ["set encoding utf8", "set grid", "set key below noenhanced",
+         "set xtics rotate by -30 noenhanced", "set format y '%.3s%c'",
          "set xrange [-0.5:%g]" % (max(len(points), 1) - 0.5)]
     body = ["set title %s noenhanced" % gp_string(title),
             "set ylabel %s noenhanced" % gp_string(metric),
