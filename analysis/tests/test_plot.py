@@ -71,3 +71,8 @@ def test_no_change_point_in_noise():
     rng = np.random.default_rng(2)
     vals = list(1000 * (1 + 0.02 * rng.standard_normal(16)))
     assert changepoint.e_divisive(vals, min_size=2) == []
+
+
+def test_short_sweep_labels():
+    assert plot.short_id("20261122T010754Z-99ca9df8") == "11-22T01:07"
+    assert plot.short_id("other label") == "other label"
