@@ -30,9 +30,10 @@ SAN_asan_FLAGS	:= -fsanitize=address -fno-sanitize-recover=all
 SAN_ubsan_FLAGS	:= -fsanitize=undefined -fno-sanitize-recover=all
 SAN_tsan_FLAGS	:= -fsanitize=thread -DSLAB_NO_RSEQ_ASM
 SANITIZERS	:= asan ubsan tsan
-SAN_asan_TESTS	:= $(ALLOC_CORE_TESTS)
-SAN_ubsan_TESTS	:= $(ALLOC_CORE_TESTS)
-SAN_tsan_TESTS	:= $(filter-out test_rcu%,$(ALLOC_CORE_TESTS))
+# test_nolock (signal-handler stress) runs unsanitized only, see README.
+SAN_asan_TESTS	:= $(filter-out test_nolock,$(ALLOC_CORE_TESTS))
+SAN_ubsan_TESTS	:= $(filter-out test_nolock,$(ALLOC_CORE_TESTS))
+SAN_tsan_TESTS	:= $(filter-out test_rcu% test_nolock,$(ALLOC_CORE_TESTS))
 
 $(foreach v,$(VARIANTS),$(if $(wildcard $(ALLOC_DIR)/variants/$(v).mk),,\
   $(error allocator/variants/$(v).mk is missing for variant $(v))))

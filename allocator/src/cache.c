@@ -17,6 +17,7 @@ static bool slab_ready;
 static void slab_init(void)
 {
 	percpu_init();
+	page_alloc_init();
 	slab_debug_global = debug_flags_from_string(getenv("SLABSCALE_DEBUG"));
 	nolock_init();
 	kmalloc_init();

@@ -92,8 +92,10 @@ void *kmalloc_node(size_t size, gfp_t gfp, int node)
 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	if (unlikely(size > SLAB_MAX_OBJECT_SIZE))
+	if (unlikely(size > SLAB_MAX_OBJECT_SIZE)) {
+		slab_init_once();
 		return kmalloc_large(size, gfp, node);
+	}
 	s = kmalloc_cache_for(size);
 	if (node == NUMA_NO_NODE)
 		return kmem_cache_alloc(s, gfp);

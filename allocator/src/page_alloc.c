@@ -40,7 +40,6 @@ static struct list_head free_area[MAX_PAGE_ORDER + 1];
 static unsigned long nr_free_pages, nr_released_pages, nr_used_pages;
 static unsigned long release_threshold = 4096;
 static int fail_order = -1;
-static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
 
 static size_t env_mb(const char *name, size_t def)
 {
@@ -59,7 +58,12 @@ static size_t env_mb(const char *name, size_t def)
 	return mb;
 }
 
-static void arena_init(void)
+/*
+ * Called once from the library's init (cache.c), never lazily from an
+ * allocation: an allocation may come from a signal handler
+ * (kmalloc_nolock) that interrupted this very initialization.
+ */
+void page_alloc_init(void)
 {
 	size_t block = PAGE_SIZE << MAX_PAGE_ORDER;
 	size_t mb = env_mb("SLABSCALE_ARENA_MB", 4096);
@@ -188,8 +192,7 @@ struct slab *alloc_pages_node(int node, unsigned int order, gfp_t gfp)
 {
 	struct slab *d;
 
-	pthread_once(&arena_once, arena_init);
-	if (order > MAX_PAGE_ORDER)
+	if (unlikely(!arena) || order > MAX_PAGE_ORDER)
 		return NULL;
 	if (fail_order >= 0 && (int)order >= READ_ONCE(fail_order))
 		return NULL;

@@ -121,6 +121,7 @@ enum page_type { PT_FREE_TAIL, PT_BUDDY, PT_SLAB, PT_LARGE, PT_TAIL };
 #define SLAB_FL_RELEASED	0x02	/* buddy block given back (madvise) */
 
 /* ---- page allocator (page_alloc.c) -------------------------------------- */
+void page_alloc_init(void);
 struct slab *alloc_pages_node(int node, unsigned int order, gfp_t gfp);
 void free_pages_slab(struct slab *slab);
 void *slab_address(const struct slab *slab);
