@@ -14,6 +14,8 @@
  *    also empties other caches' rcu sheaves, the per-cache one does not;
  *  - kfree_rcu then immediate destroy leaves nothing, a leaking destroy
  *    is reported, on every variant;
+ *  - sheaves-all: kmalloc_nolock/kfree_nolock are served by the kmalloc
+ *    bucket's sheaves;
  *  - prefilled sheaves: oversize, refill in place and by a larger sheaf,
  *    refill failure leaves the old sheaf intact, return paths, NULL/0;
  *  - `test_rcu_sheaf torture`: the nolock torture for a fixed number of
@@ -112,6 +114,38 @@ static void test_features(void)
 		CHECK_EQ(kmem_cache_sheaf_capacity(kmalloc_cache_for(2048)), 12);
 		CHECK_EQ(kmem_cache_sheaf_capacity(kmalloc_cache_for(8192)), 4);
 	}
+}
+
+/*
+ * sheaves-all: kmalloc_nolock/kfree_nolock from normal context are served
+ * by the kmalloc bucket's percpu sheaves (allow_spin = false), not by the
+ * slabs or the deferred list.
+ */
+static void test_nolock_uses_sheaves(void)
+{
+	struct kmem_cache *k = kmalloc_cache_for(64);
+	unsigned long long a0, s0, f0, d0;
+	void *p[8];
+	int i;
+
+	if (!(slab_features() & SLAB_FEAT_SHEAVES_ALL))
+		return;
+	/* empty sheaves everywhere, then main is refilled to capacity - 1 */
+	kmem_cache_shrink(k);
+	p[0] = kmalloc(64, GFP_KERNEL);
+	kfree(p[0]);		/* main full, and 8 pops + 8 pushes stay in it */
+	a0 = tu_stat(k, ALLOC_FASTPATH);
+	s0 = tu_stat(k, ALLOC_SLOWPATH);
+	f0 = tu_stat(k, FREE_FASTPATH);
+	d0 = tu_stat(k, NOLOCK_FREE_DEFERRED);
+	for (i = 0; i < 8; i++)
+		CHECK((p[i] = kmalloc_nolock(64, 0, NUMA_NO_NODE)));
+	for (i = 0; i < 8; i++)
+		kfree_nolock(p[i]);
+	CHECK(tu_stat(k, ALLOC_FASTPATH) - a0 == 8);
+	CHECK_EQ(tu_stat(k, ALLOC_SLOWPATH), s0);
+	CHECK(tu_stat(k, FREE_FASTPATH) - f0 == 8);
+	CHECK_EQ(tu_stat(k, NOLOCK_FREE_DEFERRED), d0);
 }
 
 /* ---- rcu_free sheaves ------------------------------------------------ */
@@ -520,6 +554,7 @@ int main(int argc, char **argv)
 	test_features();
 	test_destroy();
 	test_prefill();
+	test_nolock_uses_sheaves();
 	if (has_rcu_sheaf) {
 		test_grace_period_and_reuse();
 		test_barn_full();
