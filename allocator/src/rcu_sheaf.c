@@ -208,6 +208,12 @@ bool slab_rcu_cache_has_sheaves(struct kmem_cache *s)
 	return s->cpu_sheaves != NULL && !s->destroyed;
 }
 
+/* kmem_cache_shrink()/destroy flushing a CPU (sheaf.c) */
+void rcu_sheaf_flush_detached(struct slab_sheaf *sheaf)
+{
+	slab_call_rcu(&sheaf->rcu_head, rcu_free_sheaf_nobarn);
+}
+
 #else /* !CONFIG_SLUB_RCU_SHEAF: kfree_rcu always takes the classic path */
 
 bool slab_kfree_rcu_sheaf(void *obj)
@@ -226,6 +232,12 @@ bool slab_rcu_cache_has_sheaves(struct kmem_cache *s)
 {
 	(void)s;
 	return false;
+}
+
+/* never called: rcu_free stays NULL without rcu sheaves */
+void rcu_sheaf_flush_detached(struct slab_sheaf *sheaf)
+{
+	(void)sheaf;
 }
 
 #endif

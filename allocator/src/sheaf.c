@@ -368,19 +368,26 @@ void pcs_unlock_cpu(struct slub_percpu_sheaves *pcs)
 	percpu_unlock_remote(&pcs->lock);
 }
 
-/* empty one CPU's main and spare into the slabs (not rcu_free) */
+/*
+ * Empty one CPU's main and spare into the slabs; its rcu_free sheaf is
+ * handed to RCU, flushed after the grace period (rcu_sheaf.c).
+ */
 void pcs_flush_cpu(struct kmem_cache *s, int cpu)
 {
 	struct slub_percpu_sheaves *pcs = pcs_lock_cpu(s, cpu);
 	struct slab_sheaf *spare = pcs->spare;
+	struct slab_sheaf *rcu_free = pcs->rcu_free;
 
 	pcs->spare = NULL;
+	pcs->rcu_free = NULL;
 	sheaf_flush_unused(s, pcs->main);
 	pcs_unlock_cpu(pcs);
 	if (spare) {
 		sheaf_flush_unused(s, spare);
 		free_empty_sheaf(s, spare);
 	}
+	if (rcu_free)
+		rcu_sheaf_flush_detached(rcu_free);
 }
 
 void sheaves_flush_all(struct kmem_cache *s)

@@ -376,8 +376,16 @@ void sheaves_flush_all(struct kmem_cache *s);
 /* lock/unlock CPU cpu's sheaves of s from any thread; may wait */
 struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu);
 void pcs_unlock_cpu(struct slub_percpu_sheaves *pcs);
-/* Empty the per-CPU sheaves of one CPU into slabs (rcu_free excluded). */
+/* Empty the per-CPU sheaves of one CPU into slabs (rcu_free via RCU). */
 void pcs_flush_cpu(struct kmem_cache *s, int cpu);
+/*
+ * rcu_sheaf.c: call_rcu() a detached rcu_free sheaf; after the grace
+ * period its objects go to slabs and the sheaf is freed.  Callers of
+ * kmem_cache_destroy() pass an rcu_barrier() (the kvfree_rcu barrier)
+ * before the cache goes away; a sheaf still holding objects at destroy
+ * makes the cache leak (reported), so it is never freed under it.
+ */
+void rcu_sheaf_flush_detached(struct slab_sheaf *sheaf);
 struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp);
 void free_empty_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf);
 void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf);

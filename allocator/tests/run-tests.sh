@@ -55,7 +55,8 @@ for bin in "$@"; do
 	san)
 		san=$(echo "$bin" | sed -e 's|^.*/san-||' -e 's|/.*||')
 		run "$variant/$san/$name" env ASAN_OPTIONS=detect_leaks=0 \
-			TSAN_OPTIONS=halt_on_error=1 "$bin"
+			TSAN_OPTIONS="halt_on_error=1 suppressions=$(dirname "$0")/tsan.supp" \
+			"$bin"
 		;;
 	esac
 done

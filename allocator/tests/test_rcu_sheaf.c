@@ -276,6 +276,12 @@ static void test_barrier_flushes_partial(void)
 	kfree_rcu(o, rcu);
 	kvfree_rcu_barrier();
 	CHECK_EQ(slab_cache_active(s), 0);
+	/* kmem_cache_shrink() hands rcu_free to RCU too (no barrier here) */
+	o = obj_new(s);
+	kfree_rcu(o, rcu);
+	kmem_cache_shrink(s);
+	CHECK(slab_rcu_barrier());
+	CHECK_EQ(slab_cache_active(s), 0);
 	kmem_cache_destroy(s);
 	CHECK_NO_REPORT();
 }
