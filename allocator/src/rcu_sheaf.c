@@ -31,6 +31,9 @@
  * holder), detaches rcu_free and call_rcu()s it with a callback that
  * returns the objects to slabs and frees the sheaf.
  *
+ * kmem_cache_shrink()/destroy (pcs_flush_cpu in sheaf.c) detach rcu_free
+ * the same way and pass it to rcu_sheaf_flush_detached().
+ *
  * Lock order: per-CPU sheaves lock -> barn lock (barn.c); call_rcu() is
  * made under the per-CPU lock and takes no allocator lock.  The callbacks
  * run on liburcu's workers and take only the barn lock and the node list
