@@ -27,6 +27,7 @@ struct deferred_head {
 
 static struct deferred_head *deferred;	/* nr_cpu_ids entries */
 static struct deferred_head deferred_fallback;
+static struct slab *deferred_slabs;	/* linked through slab->next */
 bool nolock_deferred_pending;
 
 void nolock_init(void)
@@ -70,8 +71,15 @@ static void *alloc_nolock_from(struct kmem_cache *s, int node)
 #endif
 	if (!kmem_cache_debug(s))
 		object = cpu_slab_alloc(s, 0, node);
-	if (!object && slab_alloc_objects(s, 0, node, &object, 1, false) == 1)
-		stat(s, ALLOC_SLOWPATH);
+	if (object)
+		return object;
+	/*
+	 * slab_alloc_objects() may have written p[0] and still return 0
+	 * (a new slab it had to give back): only trust its count.
+	 */
+	if (slab_alloc_objects(s, 0, node, &object, 1, false) != 1)
+		return NULL;
+	stat(s, ALLOC_SLOWPATH);
 	return object;
 }
 
@@ -160,6 +168,39 @@ void kfree_nolock(const void *p)
 	defer_free(s, object);
 }
 
+/*
+ * A slab that a nolock allocation took from the page allocator but could
+ * not put on its node's list (list_lock trylock failed).  Freeing its pages
+ * takes zone_lock, which may spin - and spins forever if the signal handler
+ * interrupted a zone_lock holder - so it waits on a lock-free list for the
+ * next drain from normal context (the kernel defers such slabs the same
+ * way).  It stays counted in the node's nr_slabs until then.
+ */
+void nolock_defer_discard_slab(struct slab *slab)
+{
+	struct slab *old = __atomic_load_n(&deferred_slabs, __ATOMIC_RELAXED);
+
+	do {
+		slab->next = old;
+	} while (!__atomic_compare_exchange_n(&deferred_slabs, &old, slab,
+					      true, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+	__atomic_store_n(&nolock_deferred_pending, true, __ATOMIC_RELEASE);
+}
+
+static void drain_deferred_slabs(void)
+{
+	struct slab *slab = __atomic_exchange_n(&deferred_slabs, NULL,
+						__ATOMIC_ACQUIRE);
+
+	while (slab) {
+		struct slab *next = slab->next;
+
+		discard_slab(slab->slab_cache, slab);
+		slab = next;
+	}
+}
+
 /* free what kfree_nolock() deferred; normal context only */
 void nolock_drain_deferred(struct kmem_cache *s)
 {
@@ -169,6 +210,7 @@ void nolock_drain_deferred(struct kmem_cache *s)
 	if (!__atomic_load_n(&nolock_deferred_pending, __ATOMIC_ACQUIRE))
 		return;
 	__atomic_store_n(&nolock_deferred_pending, false, __ATOMIC_RELAXED);
+	drain_deferred_slabs();
 	for (cpu = 0; cpu < (deferred ? nr_cpu_ids : 1); cpu++) {
 		struct deferred_head *d = deferred_list(cpu);
 		void *object = __atomic_exchange_n(&d->head, NULL,

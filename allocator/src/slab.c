@@ -347,11 +347,15 @@ static int alloc_from_new_slab(struct kmem_cache *s, gfp_t gfp, int node,
 	if (fl) {
 		n = get_node(s, slab->node);
 		if (!node_lock(n, allow_spin)) {
-			/* nobody has seen the objects: undo */
+			/*
+			 * Only without allow_spin.  Nobody has seen the
+			 * objects: undo, and free the pages later from
+			 * normal context (zone_lock may spin).
+			 */
 			slab->freelist = p[0];
 			nc.inuse = 0;
 			slab->counters = ctr_long(nc);
-			discard_slab(s, slab);
+			nolock_defer_discard_slab(slab);
 			return 0;
 		}
 		add_partial(n, slab, false);

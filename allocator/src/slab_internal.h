@@ -440,6 +440,7 @@ struct kmem_cache *__kmem_cache_create(const char *name, unsigned int size,
 				       const struct kmem_cache_args *args,
 				       slab_flags_t flags, bool is_kmalloc);
 void nolock_drain_deferred(struct kmem_cache *s);
+void nolock_defer_discard_slab(struct slab *slab);
 extern bool nolock_deferred_pending;
 void nolock_init(void);
 void kmalloc_init(void);
