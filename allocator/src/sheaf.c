@@ -269,7 +269,17 @@ alloc_empty:
 	empty = alloc_empty_sheaf(s, GFP_NOWAIT);
 	if (!empty) {
 		sheaf_flush_main(s);
-		return pcs_trylock(s);
+		/*
+		 * We may run on another CPU now, or the flush gave up on a
+		 * busy lock: the main we lock may be full again, and the
+		 * caller pushes without looking.
+		 */
+		pcs = pcs_trylock(s);
+		if (pcs && pcs->main->size == s->sheaf_capacity) {
+			pcs_unlock(pcs);
+			return NULL;
+		}
+		return pcs;
 	}
 got_empty:
 	pcs = pcs_trylock(s);
