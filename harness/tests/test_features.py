@@ -113,7 +113,11 @@ def test_metrics_reach_the_json(run_test, out, mode):
     assert lat["count"] == sum(lat["per_task"])
     assert lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"]
     assert lat["min"] <= lat["mean"] <= lat["max"]
-    assert ops["value"] == sum(ops["per_task"]) == lat["count"]
+    assert ops["value"] == sum(ops["per_task"])
+    # Records are kept only inside the measurement window, and the window
+    # can open or close between the case's two harness_record() calls, so
+    # each task's two counts may differ by one at each edge of the window.
+    assert abs(ops["value"] - lat["count"]) <= 2 * 2
     # only the measurement window is recorded, not the warmup
     # (the window opens and closes between a task's record and its count,
     # so allow a sliver; the warmup alone would add half as much again)
