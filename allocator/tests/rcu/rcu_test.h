@@ -20,23 +20,7 @@
 #include "slab.h"
 #include "list.h"		/* container_of */
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n",		\
-			__FILE__, __LINE__, #cond);			\
-		abort();						\
-	}								\
-} while (0)
-
-#define CHECK_EQ(a, b) do {						\
-	long long __a = (long long)(a), __b = (long long)(b);		\
-	if (__a != __b) {						\
-		fprintf(stderr, "%s:%d: CHECK failed: %s == %s "	\
-			"(%lld != %lld)\n", __FILE__, __LINE__,		\
-			#a, #b, __a, __b);				\
-		abort();						\
-	}								\
-} while (0)
+#include "../testutil.h"	/* CHECK, CHECK_EQ */
 
 static void rcu_test_alarm(int sig)
 {
