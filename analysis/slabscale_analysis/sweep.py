@@ -260,10 +260,13 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
     else:
         requested = planmod.normalise(plan_raw)
         plan = reduce_plan(requested, build_dir, out)
-        sid = layout.new_sweep_id(planmod.plan_hash(plan))
+        base = sid = layout.new_sweep_id(planmod.plan_hash(plan))
         sdir = layout.sweep_dir(results, host, sid)
-        if os.path.exists(sdir):
-            raise UserError("sweep directory %s exists already" % sdir)
+        n = 1
+        while os.path.exists(sdir):     # the same plan twice in one second
+            n += 1
+            sid = "%s-%d" % (base, n)
+            sdir = layout.sweep_dir(results, host, sid)
         manifest = new_manifest(plan, requested, sid, host)
         out("sweep: %s, %d runs: %s x %s x nr_task %s x %s x %d repeats"
             " (%ds + %ds warmup each); results in %s" % (
