@@ -3,12 +3,15 @@
  * alloc.c - kmem_cache_alloc/free and their bulk forms: the sheaf fast
  * paths, then the per-variant fallbacks (cpu slab, slabs, debug).
  *
- * The sheaf fast path is the one that has to be cheap: an rseq trylock of
- * this CPU's sheaves (~1 ns, no atomic instruction), a pop or push on the
- * main sheaf, a counter on the same cache line, a plain store to unlock.
+ * The sheaf fast path is the one that has to be cheap.  With rseq it is
+ * one restartable sequence that pops from or pushes to this CPU's main
+ * sheaf without taking the per-CPU lock, its statistics riding in the
+ * committing store (pcs.h).  Without rseq (valgrind, TSan, other
+ * architectures) it is a compare-and-swap trylock of this CPU's sheaves,
+ * the same counted pop or push, and a plain store to unlock.
  */
 #include <string.h>
-#include "percpu.h"
+#include "pcs.h"
 
 #define FAST_PATH __attribute__((optimize("omit-frame-pointer")))
 
@@ -26,13 +29,15 @@ alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
 	}
 	main = pcs->main;
 	if (unlikely(!main->size)) {
+		pcs_main_fold(pcs);
 		pcs = __pcs_replace_empty_main(s, pcs, gfp);
 		if (!pcs)
 			return NULL;
-		main = pcs->main;
+		object = pcs_pop_locked(pcs);
+		pcs_unlock(pcs);
+		return object;
 	}
-	object = main->objects[--main->size];
-	locked_inc(&pcs->stat_alloc);
+	object = pcs_pop_counted(main);
 	percpu_unlock(&pcs->lock);
 	return object;
 }
@@ -50,13 +55,15 @@ free_to_pcs(struct kmem_cache *s, void *object)
 	}
 	main = pcs->main;
 	if (unlikely(main->size == s->sheaf_capacity)) {
+		pcs_main_fold(pcs);
 		pcs = __pcs_replace_full_main(s, pcs, true);
 		if (!pcs)
 			return false;
-		main = pcs->main;
+		pcs_push_locked(pcs, object);
+		pcs_unlock(pcs);
+		return true;
 	}
-	main->objects[main->size++] = object;
-	locked_inc(&pcs->stat_free);
+	pcs_push_counted(main, object);
 	percpu_unlock(&pcs->lock);
 	return true;
 }
@@ -136,14 +143,17 @@ alloc_trylock_failed(struct kmem_cache *s, gfp_t gfp)
 	return object;
 }
 
-/* main is empty: replace it (locked pcs), or fall back to the slabs */
+/*
+ * main is empty: replace it (pcs locked, no bracket open), or fall back to
+ * the slabs
+ */
 static __attribute__((noinline)) void *
 alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
 		  struct slub_percpu_sheaves *pcs)
 {
-	struct slab_sheaf *main;
 	void *object;
 
+	pcs_main_fold(pcs);
 	pcs = __pcs_replace_empty_main(s, pcs, gfp);
 	if (!pcs) {
 		object = slab_alloc_finish(s, gfp, NUMA_NO_NODE, NULL);
@@ -151,10 +161,8 @@ alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
 			alloc_failed(s, gfp);
 		return object;
 	}
-	main = pcs->main;
-	object = main->objects[--main->size];
-	locked_inc(&pcs->stat_alloc);
-	percpu_unlock(&pcs->lock);
+	object = pcs_pop_locked(pcs);
+	pcs_unlock(pcs);
 	return object;
 }
 
@@ -169,8 +177,7 @@ alloc_with_pcs(struct kmem_cache *s, gfp_t gfp, struct slub_percpu_sheaves *pcs)
 	main = pcs->main;
 	if (unlikely(!main->size))
 		return alloc_refill_main(s, gfp, pcs);
-	object = main->objects[--main->size];
-	locked_inc(&pcs->stat_alloc);
+	object = pcs_pop_counted(main);
 	percpu_unlock(&pcs->lock);
 	return object;
 }
@@ -189,8 +196,18 @@ alloc_atomic_miss(struct kmem_cache *s, gfp_t gfp)
 	return alloc_trylock_failed(s, gfp);
 }
 
+#if SLAB_HAVE_RSEQ_ASM
+/* the lockless pop failed: the lock is taken, main is empty, or no CPU */
+static __attribute__((noinline)) void *
+alloc_rseq_miss(struct kmem_cache *s, gfp_t gfp)
+{
+	return alloc_with_pcs(s, gfp, rseq_trylock_percpu_ptr(s->cpu_sheaves,
+							      PCS_SHIFT));
+}
+#endif
+
 /*
- * The fast path proper: a sheaf hit takes no call and no atomic
+ * The fast path proper: a sheaf hit takes no call, no lock and no atomic
  * instruction; everything else is a tail call, so the hit needs no stack
  * frame either.
  */
@@ -198,14 +215,22 @@ FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	struct slub_percpu_sheaves *pcs;
 
-	if (unlikely(!s || !s->cpu_sheaves || (gfp & __GFP_ZERO)))
+	if (unlikely(!s || (gfp & __GFP_ZERO)))
 		return alloc_slowpath(s, gfp);
 #if SLAB_HAVE_RSEQ_ASM
-	if (likely(slab_use_rseq))
-		return alloc_with_pcs(s, gfp,
-				      rseq_trylock_percpu_ptr(s->cpu_sheaves,
-							      PCS_SHIFT));
+	pcs = s->rseq_sheaves;
+	if (likely(pcs)) {
+		void *object = rseq_sheaf_pop(pcs);
+
+		if (likely(object))
+			return object;
+		return alloc_rseq_miss(s, gfp);
+	}
+	if (slab_use_rseq)	/* several nodes */
+		return alloc_slowpath(s, gfp);
 #endif
+	if (unlikely(!s->cpu_sheaves))
+		return alloc_slowpath(s, gfp);
 	pcs = percpu_trylock_ptr_atomic_nocall(s->cpu_sheaves, PCS_SHIFT);
 	if (unlikely(!pcs))
 		return alloc_atomic_miss(s, gfp);
@@ -300,22 +325,22 @@ free_trylock_failed(struct kmem_cache *s, struct slab *slab, void *object)
 	slab_free_slow(s, slab, object);
 }
 
-/* main is full: replace it (locked pcs), or free to the slab */
+/*
+ * main is full: replace it (pcs locked, no bracket open), or free to the
+ * slab
+ */
 static __attribute__((noinline)) void
 free_main_full(struct kmem_cache *s, struct slab *slab,
 	       struct slub_percpu_sheaves *pcs, void *object)
 {
-	struct slab_sheaf *main;
-
+	pcs_main_fold(pcs);
 	pcs = __pcs_replace_full_main(s, pcs, true);
 	if (!pcs) {
 		slab_free_slow(s, slab, object);
 		return;
 	}
-	main = pcs->main;
-	main->objects[main->size++] = object;
-	locked_inc(&pcs->stat_free);
-	percpu_unlock(&pcs->lock);
+	pcs_push_locked(pcs, object);
+	pcs_unlock(pcs);
 }
 
 static __attribute__((always_inline)) inline void
@@ -329,8 +354,7 @@ free_with_pcs(struct kmem_cache *s, struct slab *slab, void *object,
 	main = pcs->main;
 	if (unlikely(main->size == s->sheaf_capacity))
 		return free_main_full(s, slab, pcs, object);
-	main->objects[main->size++] = object;
-	locked_inc(&pcs->stat_free);
+	pcs_push_counted(main, object);
 	percpu_unlock(&pcs->lock);
 }
 
@@ -348,6 +372,16 @@ free_atomic_miss(struct kmem_cache *s, struct slab *slab, void *object)
 	free_trylock_failed(s, slab, object);
 }
 
+#if SLAB_HAVE_RSEQ_ASM
+/* the lockless push failed: the lock is taken, main is full, or no CPU */
+static __attribute__((noinline)) void
+free_rseq_miss(struct kmem_cache *s, struct slab *slab, void *object)
+{
+	free_with_pcs(s, slab, object,
+		      rseq_trylock_percpu_ptr(s->cpu_sheaves, PCS_SHIFT));
+}
+#endif
+
 FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 {
 	struct slab *slab = virt_to_slab_raw(object);
@@ -357,15 +391,20 @@ FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 	 * NULL object, foreign pointer, free page or large kmalloc (their
 	 * slab_cache is &slab_no_cache), wrong or NULL cache: slow path
 	 */
-	if (unlikely(slab->slab_cache != s || !s->cpu_sheaves ||
-		     nr_node_ids != 1))
+	if (unlikely(slab->slab_cache != s))
 		return free_slowpath(s, object);
 #if SLAB_HAVE_RSEQ_ASM
-	if (likely(slab_use_rseq))
-		return free_with_pcs(s, slab, object,
-				     rseq_trylock_percpu_ptr(s->cpu_sheaves,
-							     PCS_SHIFT));
+	pcs = s->rseq_sheaves;
+	if (likely(pcs)) {
+		if (likely(rseq_sheaf_push(pcs, object, s->sheaf_capacity)))
+			return;
+		return free_rseq_miss(s, slab, object);
+	}
+	if (slab_use_rseq)	/* several nodes */
+		return free_slowpath(s, object);
 #endif
+	if (unlikely(!s->cpu_sheaves || nr_node_ids != 1))
+		return free_slowpath(s, object);
 	pcs = percpu_trylock_ptr_atomic_nocall(s->cpu_sheaves, PCS_SHIFT);
 	if (unlikely(!pcs))
 		return free_atomic_miss(s, slab, object);

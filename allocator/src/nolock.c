@@ -17,7 +17,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "percpu.h"
+#include "pcs.h"
 
 #define PCS_STRIDE	sizeof(struct slub_percpu_sheaves)
 
@@ -56,12 +56,16 @@ static void *alloc_nolock_from(struct kmem_cache *s, int node)
 		if (cpu >= 0) {
 			struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
-			if (!pcs->main->size)
-				pcs = __pcs_replace_empty_main(s, pcs, 0);
-			if (pcs) {
-				object = pcs->main->objects[--pcs->main->size];
-				locked_inc(&pcs->stat_alloc);
+			if (pcs->main->size) {
+				object = pcs_pop_counted(pcs->main);
 				percpu_unlock(&pcs->lock);
+				return object;
+			}
+			pcs_main_fold(pcs);
+			pcs = __pcs_replace_empty_main(s, pcs, 0);
+			if (pcs) {
+				object = pcs_pop_locked(pcs);
+				pcs_unlock(pcs);
 				return object;
 			}
 		} else {
@@ -152,12 +156,16 @@ void kfree_nolock(const void *p)
 		if (cpu >= 0) {
 			struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
-			if (pcs->main->size == s->sheaf_capacity)
-				pcs = __pcs_replace_full_main(s, pcs, false);
-			if (pcs) {
-				pcs->main->objects[pcs->main->size++] = object;
-				locked_inc(&pcs->stat_free);
+			if (pcs->main->size < s->sheaf_capacity) {
+				pcs_push_counted(pcs->main, object);
 				percpu_unlock(&pcs->lock);
+				return;
+			}
+			pcs_main_fold(pcs);
+			pcs = __pcs_replace_full_main(s, pcs, false);
+			if (pcs) {
+				pcs_push_locked(pcs, object);
+				pcs_unlock(pcs);
 				return;
 			}
 		}

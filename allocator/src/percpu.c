@@ -189,6 +189,40 @@ void percpu_lock_remote(unsigned int *lock, int cpu)
 	pthread_mutex_unlock(&remote_mutex);
 }
 
+/*
+ * percpu_lock_remote() without the waiting: false when the word is held,
+ * another remote locker is busy, or a sequence on that CPU took the lock
+ * while we were asking.  For readers that must never wait for a holder
+ * (which may be the calling thread itself).
+ */
+bool percpu_trylock_remote(unsigned int *lock, int cpu)
+{
+	unsigned int zero = 0;
+	bool locked;
+
+	if (!slab_use_rseq)
+		return __atomic_compare_exchange_n(lock, &zero, PERCPU_REMOTE,
+						   false, __ATOMIC_ACQUIRE,
+						   __ATOMIC_RELAXED);
+	if (pthread_mutex_trylock(&remote_mutex))
+		return false;
+	locked = __atomic_compare_exchange_n(lock, &zero, PERCPU_REMOTE,
+					     false, __ATOMIC_ACQ_REL,
+					     __ATOMIC_RELAXED);
+	if (locked) {
+		if (syscall(SYS_membarrier,
+			    MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+			    MEMBARRIER_CMD_FLAG_CPU, cpu))
+			syscall(SYS_membarrier,
+				MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+		/* not REMOTE: a sequence committed its lock over ours */
+		locked = __atomic_load_n(lock, __ATOMIC_ACQUIRE) ==
+			 PERCPU_REMOTE;
+	}
+	pthread_mutex_unlock(&remote_mutex);
+	return locked;
+}
+
 void percpu_unlock_remote(unsigned int *lock)
 {
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);

@@ -310,6 +310,7 @@ percpu_trylock_ptr(void *base, const unsigned int shift)
  */
 #define PERCPU_REMOTE	2u
 void percpu_lock_remote(unsigned int *lock, int cpu);
+bool percpu_trylock_remote(unsigned int *lock, int cpu);
 void percpu_unlock_remote(unsigned int *lock);
 
 static inline void percpu_unlock(unsigned int *lock)

@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "percpu.h"
+#include "pcs.h"
 
 #define PCS_STRIDE	sizeof(struct slub_percpu_sheaves)
 #define PCS_BATCH_MAX	32
@@ -103,19 +103,25 @@ void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf)
 	sheaf->size = 0;
 }
 
-static inline struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s)
+/* lock this CPU's sheaves and open a bracket (pcs.h) */
+struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s)
 {
+	struct slub_percpu_sheaves *pcs;
 	int cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
 
 	if (unlikely(cpu < 0)) {
 		stat(s, PCS_TRYLOCK_FAIL);
 		return NULL;
 	}
-	return &s->cpu_sheaves[cpu];
+	pcs = &s->cpu_sheaves[cpu];
+	pcs_main_fold(pcs);
+	return pcs;
 }
 
-static inline void pcs_unlock(struct slub_percpu_sheaves *pcs)
+/* close the bracket and unlock */
+void pcs_unlock(struct slub_percpu_sheaves *pcs)
 {
+	pcs_main_rebase(pcs);
 	percpu_unlock(&pcs->lock);
 }
 
@@ -370,11 +376,24 @@ struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu)
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
 	percpu_lock_remote(&pcs->lock, cpu);
+	pcs_main_fold(pcs);
+	return pcs;
+}
+
+/* pcs_lock_cpu() that gives up (NULL) instead of waiting */
+struct slub_percpu_sheaves *pcs_trylock_cpu(struct kmem_cache *s, int cpu)
+{
+	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
+
+	if (!percpu_trylock_remote(&pcs->lock, cpu))
+		return NULL;
+	pcs_main_fold(pcs);
 	return pcs;
 }
 
 void pcs_unlock_cpu(struct slub_percpu_sheaves *pcs)
 {
+	pcs_main_rebase(pcs);
 	percpu_unlock_remote(&pcs->lock);
 }
 
@@ -435,6 +454,9 @@ int sheaves_init(struct kmem_cache *s)
 		if (!pcs->main)
 			return -1;
 	}
+	/* the lockless sequences know neither the atomic mode nor nodes */
+	if (slab_use_rseq && nr_node_ids == 1)
+		s->rseq_sheaves = s->cpu_sheaves;
 	return 0;
 }
 
@@ -442,6 +464,7 @@ void sheaves_exit(struct kmem_cache *s)
 {
 	unsigned int cpu, node;
 
+	s->rseq_sheaves = NULL;
 	if (s->cpu_sheaves) {
 		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 			if (s->cpu_sheaves[cpu].main)

@@ -201,10 +201,23 @@ struct slab_sheaf {
 		unsigned int capacity;		/* prefilled oversize sheaves */
 	};
 	struct kmem_cache *cache;
-	unsigned int size;
+	/*
+	 * size is the low 16 bits of sizeword; while the sheaf is a CPU's
+	 * main sheaf, the bits above count the pops done on it by the
+	 * lockless fast paths since the last fold (pcs.h), so that one
+	 * committing store updates both.  Anywhere else they are zero and
+	 * code simply uses size.
+	 */
+	union {
+		unsigned long sizeword;
+		unsigned short size;
+	};
 	int node;			/* rcu sheaf: node it was filled on */
 	void *objects[];
 };
+#define SHEAF_MAX_OBJECTS	0xffffu	/* what size can hold */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "slab_sheaf.size must be the low bits of sizeword");
 
 struct node_barn {
 	spinlock_t lock;
@@ -225,12 +238,12 @@ struct node_barn {
  */
 struct slub_percpu_sheaves {
 	unsigned int lock;
-	unsigned int pad;
+	unsigned int main_base;		/* main->size at the last fold (pcs.h) */
 	struct slab_sheaf *main;
 	struct slab_sheaf *spare;	/* empty or full, may be NULL */
 	struct slab_sheaf *rcu_free;	/* kfree_rcu batching (next issue) */
 	struct node_barn *barn;
-	unsigned long stat_alloc;	/* fast-path hits, under lock */
+	unsigned long stat_alloc;	/* sheaf hits, folded, under lock */
 	unsigned long stat_free;
 } __cacheline_aligned;
 
@@ -249,6 +262,8 @@ struct slab_cpu_stats {
 struct kmem_cache {
 	/* hot, read by the fast paths */
 	struct slub_percpu_sheaves *cpu_sheaves;	/* NULL: no sheaves */
+	/* cpu_sheaves if the lockless rseq fast paths may use them, or NULL */
+	struct slub_percpu_sheaves *rseq_sheaves;
 	struct kmem_cache_cpu *cpu_slab;
 	unsigned int offset;		/* free pointer offset in the object */
 	unsigned int size;		/* object slot size with metadata */
@@ -373,8 +388,12 @@ extern bool sheaf_alloc_fail;	/* tests: alloc_empty_sheaf() fails */
 int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p);
 size_t sheaf_free_bulk(struct kmem_cache *s, size_t n, void **p);
 void sheaves_flush_all(struct kmem_cache *s);
-/* lock/unlock CPU cpu's sheaves of s from any thread; may wait */
+/* lock this CPU's sheaves (NULL: busy) / unlock; both fold (pcs.h) */
+struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s);
+void pcs_unlock(struct slub_percpu_sheaves *pcs);
+/* lock/unlock CPU cpu's sheaves of s from any thread; may wait; fold */
 struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu);
+struct slub_percpu_sheaves *pcs_trylock_cpu(struct kmem_cache *s, int cpu);
 void pcs_unlock_cpu(struct slub_percpu_sheaves *pcs);
 /* Empty the per-CPU sheaves of one CPU into slabs (rcu_free via RCU). */
 void pcs_flush_cpu(struct kmem_cache *s, int cpu);

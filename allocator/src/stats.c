@@ -6,8 +6,9 @@
  * Counters are per cache and per CPU (s->stats, one cache-line-aligned row
  * per CPU), bumped with a one-instruction add inside an rseq sequence (or
  * a relaxed atomic add in the fallback), and summed on read without
- * stopping anybody.  The sheaf fast paths count into their own locked
- * slub_percpu_sheaves (stat_alloc/stat_free) to stay on one cache line.
+ * stopping anybody.  The sheaf fast paths count into their main sheaf's
+ * size word (pcs.h): a read locks each CPU's sheaves in turn to fold those
+ * counts into stat_alloc/stat_free, so it may wait for a lock holder.
  *
  * Every object allocation counts exactly one of ALLOC_FASTPATH,
  * ALLOC_SLOWPATH, ALLOC_PCS and every free one of FREE_FASTPATH,
@@ -16,7 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "percpu.h"
+#include "pcs.h"
 
 static const char *const stat_names[NR_SLAB_STAT_ITEMS] = {
 	[ALLOC_FASTPATH] = "alloc_fastpath",
@@ -94,6 +95,28 @@ void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
 #define PCS_FREE_ITEM	FREE_FASTPATH
 #endif
 
+/*
+ * One CPU's sheaf hits.  Locking folds the counts still pending in main's
+ * size word; if the sheaves are locked right now (a slow path, or a test
+ * holding them), the counts as of the last fold are reported instead of
+ * waiting: the holder may be the calling thread.  Exact when quiet.
+ */
+static void pcs_stats(struct kmem_cache *s, unsigned int cpu,
+		      unsigned long long *out)
+{
+	struct slub_percpu_sheaves *pcs = pcs_trylock_cpu(s, cpu);
+
+	if (pcs) {
+		out[PCS_ALLOC_ITEM] += pcs->stat_alloc;
+		out[PCS_FREE_ITEM] += pcs->stat_free;
+		pcs_unlock_cpu(pcs);
+		return;
+	}
+	pcs = &s->cpu_sheaves[cpu];
+	out[PCS_ALLOC_ITEM] += READ_ONCE(pcs->stat_alloc);
+	out[PCS_FREE_ITEM] += READ_ONCE(pcs->stat_free);
+}
+
 void kmem_cache_stats(struct kmem_cache *s,
 		      unsigned long long out[NR_SLAB_STAT_ITEMS])
 {
@@ -105,12 +128,8 @@ void kmem_cache_stats(struct kmem_cache *s,
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		for (i = 0; i < NR_SLAB_STAT_ITEMS; i++)
 			out[i] += READ_ONCE(s->stats[cpu].v[i]);
-		if (s->cpu_sheaves) {
-			out[PCS_ALLOC_ITEM] +=
-				READ_ONCE(s->cpu_sheaves[cpu].stat_alloc);
-			out[PCS_FREE_ITEM] +=
-				READ_ONCE(s->cpu_sheaves[cpu].stat_free);
-		}
+		if (s->cpu_sheaves)
+			pcs_stats(s, cpu, out);
 	}
 }
 

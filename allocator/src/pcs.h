@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pcs.h - the lockless half of the per-CPU sheaves: a pop from or a push to
+ * this CPU's main sheaf in one restartable sequence, and the statistics it
+ * keeps without a store of its own.
+ *
+ * The protocol.  Every other user of a CPU's sheaves takes its lock word
+ * (percpu.h): the slow paths, the atomic-mode fast paths, remote flushers.
+ * The lockless sequence never takes it; in one rseq critical section it
+ *
+ *	reads our cpu_id and finds that CPU's slub_percpu_sheaves,
+ *	checks that the lock word is 0 (else: slow path),
+ *	loads main and main->sizeword, checks the size (else: slow path),
+ *	reads the object (pop) or writes it above the top (push),
+ *	and commits by storing the new sizeword.
+ *
+ * Against another thread on the same CPU the sequence is atomic: if either
+ * is preempted, migrated or signalled before the commit, the kernel restarts
+ * the sequence.  A thread that takes the lock does so in its own sequence
+ * on that CPU, so it cannot interleave with ours either, and while it holds
+ * the lock (even after migrating) our check sends us to the slow path.  A
+ * remote locker swaps the word to PERCPU_REMOTE and then aborts every
+ * sequence in flight on the CPU with membarrier(): a sequence either
+ * committed before, and the locker sees its effect, or restarts and sees
+ * the word taken.  A push stores the object above the top before its
+ * commit; if it is aborted the slot is still above the top and nobody
+ * looks at it.  So the main sheaf stays a plain array with a size, which
+ * the locked code keeps using as before.
+ *
+ * Statistics.  ALLOC_PCS/FREE_PCS cannot be a second store in the sequence
+ * (an abort between the two would count twice), so sizeword holds the size
+ * in its low 16 bits and the number of pops since the last fold above them:
+ * a pop adds SHEAF_POP (size - 1, pops + 1), a push adds 1.  The pushes
+ * follow: pushes = pops + (size now - size at the last fold), and the
+ * size at the last fold is pcs->main_base.
+ *
+ * The rule for locked code (all of it runs with the pcs lock held):
+ *  - A single pop or push on main with nothing else changed may be
+ *    "counted": pcs_pop_counted()/pcs_push_counted() update sizeword the
+ *    same way the sequence does (the atomic-mode fast paths, nolock).
+ *  - Anything else (replacing main, flushing or bulk-filling it, reading
+ *    the statistics) is bracketed: pcs_main_fold() first, which moves the
+ *    pending counts into stat_alloc/stat_free and clears them, then plain
+ *    size changes with explicit stat_alloc/stat_free updates, then
+ *    pcs_main_rebase() before unlocking.  No counted operation inside a
+ *    bracket.  Because every change of main happens inside a bracket, a
+ *    sheaf that is not main has no pops bits.
+ * sheaf.c's pcs_trylock()/pcs_unlock() and pcs_lock_cpu()/pcs_unlock_cpu()
+ * fold and rebase for their callers.
+ *
+ * The 48 bits of pops would take days of pops without a single slow path
+ * on one CPU to wrap; the locked code folds at every main replacement and
+ * at every statistics read.
+ */
+#ifndef SLABSCALE_PCS_H
+#define SLABSCALE_PCS_H
+
+#include <stddef.h>
+#include "percpu.h"
+
+#define SHEAF_POPS_SHIFT	16
+#define SHEAF_SIZE_MASK		((1ul << SHEAF_POPS_SHIFT) - 1)
+#define SHEAF_POP		((1ul << SHEAF_POPS_SHIFT) - 1)
+#define SHEAF_PUSH		1ul
+
+/* the lock is held: account main's pending fast-path operations */
+static inline void pcs_main_fold(struct slub_percpu_sheaves *pcs)
+{
+	struct slab_sheaf *main = pcs->main;
+	unsigned long word = main->sizeword;
+	unsigned long pops = word >> SHEAF_POPS_SHIFT;
+	unsigned long size = word & SHEAF_SIZE_MASK;
+
+	if (pops || size != pcs->main_base) {
+		WRITE_ONCE(pcs->stat_alloc, pcs->stat_alloc + pops);
+		WRITE_ONCE(pcs->stat_free,
+			   pcs->stat_free + pops + size - pcs->main_base);
+		main->sizeword = size;
+	}
+	pcs->main_base = size;
+}
+
+/* end of a bracket: main and its size may have changed, uncounted */
+static inline void pcs_main_rebase(struct slub_percpu_sheaves *pcs)
+{
+	pcs->main_base = pcs->main->size;
+}
+
+/* locked, outside a bracket: one counted pop (main not empty) or push */
+static inline void *pcs_pop_counted(struct slab_sheaf *main)
+{
+	main->sizeword += SHEAF_POP;
+	return main->objects[main->size];
+}
+
+static inline void pcs_push_counted(struct slab_sheaf *main, void *object)
+{
+	main->objects[main->size] = object;
+	main->sizeword += SHEAF_PUSH;
+}
+
+/* locked, inside a bracket: one pop (main not empty) or push, counted */
+static inline void *pcs_pop_locked(struct slub_percpu_sheaves *pcs)
+{
+	locked_inc(&pcs->stat_alloc);
+	return pcs->main->objects[--pcs->main->size];
+}
+
+static inline void pcs_push_locked(struct slub_percpu_sheaves *pcs,
+				   void *object)
+{
+	locked_inc(&pcs->stat_free);
+	pcs->main->objects[pcs->main->size++] = object;
+}
+
+#if SLAB_HAVE_RSEQ_ASM
+#define PCS_RSEQ_ASM_OPERANDS						\
+	[off] "r"(__rseq_offset), [base] "r"(base),			\
+	[o_main] "i"(offsetof(struct slub_percpu_sheaves, main)),	\
+	[o_word] "i"(offsetof(struct slab_sheaf, sizeword)),		\
+	[o_objs] "i"(offsetof(struct slab_sheaf, objects)),		\
+	[shift] "i"(PCS_SHIFT), [sig] "i"(RSEQ_SIG)
+
+/*
+ * Pop an object from this CPU's main sheaf of the array at base, or NULL
+ * when the lock is taken, main is empty or rseq has no CPU for us.
+ */
+static __attribute__((always_inline)) inline void *
+rseq_sheaf_pop(struct slub_percpu_sheaves *base)
+{
+	unsigned long pcs, word;
+	void *object;
+
+	__asm__ __volatile__ goto(
+		".pushsection __rseq_cs, \"aw\"\n\t"
+		".balign 32\n\t"
+		"363:\n\t"
+		".long 0, 0\n\t"
+		".quad 361f, 362f - 361f, 364f\n\t"
+		".popsection\n\t"
+		"360:\n\t"
+		"leaq 363b(%%rip), %[pcs]\n\t"
+		"movq %[pcs], %%fs:8(%[off])\n\t"
+		"361:\n\t"
+		"movslq %%fs:4(%[off]), %[pcs]\n\t"
+		"testq %[pcs], %[pcs]\n\t"
+		"js %l[slow]\n\t"
+		"shlq %[shift], %[pcs]\n\t"
+		"addq %[base], %[pcs]\n\t"
+		"cmpl $0, (%[pcs])\n\t"
+		"jne %l[slow]\n\t"
+		"movq %c[o_main](%[pcs]), %[pcs]\n\t"
+		"movq %c[o_word](%[pcs]), %[word]\n\t"
+		"testw %w[word], %w[word]\n\t"
+		"jz %l[slow]\n\t"
+		"addq %[pop], %[word]\n\t"
+		"movzwl %w[word], %k[obj]\n\t"
+		"leaq %c[o_objs](%[pcs], %[obj], 8), %[obj]\n\t"
+		"movq (%[obj]), %[obj]\n\t"
+		"movq %[word], %c[o_word](%[pcs])\n\t"
+		"362:\n\t"
+		".pushsection __rseq_failure, \"ax\"\n\t"
+		/* ud1 with the signature as displacement: never executed */
+		".byte 0x0f, 0xb9, 0x3d\n\t"
+		".long %c[sig]\n\t"
+		"364:\n\t"
+		"jmp 360b\n\t"
+		".popsection\n\t"
+		: [pcs] "=&r"(pcs), [word] "=&r"(word), [obj] "=&r"(object)
+		: PCS_RSEQ_ASM_OPERANDS, [pop] "i"(SHEAF_POP)
+		: "memory", "cc"
+		: slow);
+	if (!object)		/* sheaves hold no NULL */
+		__builtin_unreachable();
+	return object;
+slow:
+	return NULL;
+}
+
+/*
+ * Push object to this CPU's main sheaf of the array at base; false when
+ * the lock is taken, main holds capacity objects or rseq has no CPU.
+ */
+static __attribute__((always_inline)) inline bool
+rseq_sheaf_push(struct slub_percpu_sheaves *base, void *object,
+		unsigned int capacity)
+{
+	unsigned long pcs, word, size;
+
+	__asm__ __volatile__ goto(
+		".pushsection __rseq_cs, \"aw\"\n\t"
+		".balign 32\n\t"
+		"373:\n\t"
+		".long 0, 0\n\t"
+		".quad 371f, 372f - 371f, 374f\n\t"
+		".popsection\n\t"
+		"370:\n\t"
+		"leaq 373b(%%rip), %[pcs]\n\t"
+		"movq %[pcs], %%fs:8(%[off])\n\t"
+		"371:\n\t"
+		"movslq %%fs:4(%[off]), %[pcs]\n\t"
+		"testq %[pcs], %[pcs]\n\t"
+		"js %l[slow]\n\t"
+		"shlq %[shift], %[pcs]\n\t"
+		"addq %[base], %[pcs]\n\t"
+		"cmpl $0, (%[pcs])\n\t"
+		"jne %l[slow]\n\t"
+		"movq %c[o_main](%[pcs]), %[pcs]\n\t"
+		"movq %c[o_word](%[pcs]), %[word]\n\t"
+		"movzwl %w[word], %k[size]\n\t"
+		"cmpl %[cap], %k[size]\n\t"
+		"jae %l[slow]\n\t"
+		"leaq %c[o_objs](%[pcs], %[size], 8), %[size]\n\t"
+		"movq %[object], (%[size])\n\t"
+		"addq $1, %[word]\n\t"
+		"movq %[word], %c[o_word](%[pcs])\n\t"
+		"372:\n\t"
+		".pushsection __rseq_failure, \"ax\"\n\t"
+		".byte 0x0f, 0xb9, 0x3d\n\t"
+		".long %c[sig]\n\t"
+		"374:\n\t"
+		"jmp 370b\n\t"
+		".popsection\n\t"
+		: [pcs] "=&r"(pcs), [word] "=&r"(word), [size] "=&r"(size)
+		: PCS_RSEQ_ASM_OPERANDS, [object] "r"(object),
+		  [cap] "r"(capacity)
+		: "memory", "cc"
+		: slow);
+	return true;
+slow:
+	return false;
+}
+#endif /* SLAB_HAVE_RSEQ_ASM */
+
+#endif
