@@ -182,10 +182,17 @@ alloc_with_pcs(struct kmem_cache *s, gfp_t gfp, struct slub_percpu_sheaves *pcs)
 	return object;
 }
 
-/* atomic mode, no pcs: the thread has no index yet, or the trylock failed */
+/*
+ * No pcs from the atomic-mode fast path: the thread has no index yet, the
+ * trylock failed, or we are in rseq mode after all (a cache whose sheaves
+ * the lockless sequences do not serve: several nodes), where threads never
+ * get an index and the lock must be taken the rseq way.
+ */
 static __attribute__((noinline)) void *
 alloc_atomic_miss(struct kmem_cache *s, gfp_t gfp)
 {
+	if (slab_use_rseq)
+		return alloc_slowpath(s, gfp);
 	if (!slab_thread_cpu_off) {
 		slab_cpu_id_slow();
 		return alloc_with_pcs(s, gfp,
@@ -226,8 +233,6 @@ FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 			return object;
 		return alloc_rseq_miss(s, gfp);
 	}
-	if (slab_use_rseq)	/* several nodes */
-		return alloc_slowpath(s, gfp);
 #endif
 	if (unlikely(!s->cpu_sheaves))
 		return alloc_slowpath(s, gfp);
@@ -319,10 +324,10 @@ free_slowpath(struct kmem_cache *s, void *object)
 }
 
 static __attribute__((noinline)) void
-free_trylock_failed(struct kmem_cache *s, struct slab *slab, void *object)
+free_trylock_failed(struct kmem_cache *s, void *object)
 {
 	stat(s, PCS_TRYLOCK_FAIL);
-	slab_free_slow(s, slab, object);
+	slab_free_slow(s, virt_to_slab(object), object);
 }
 
 /*
@@ -330,85 +335,86 @@ free_trylock_failed(struct kmem_cache *s, struct slab *slab, void *object)
  * slab
  */
 static __attribute__((noinline)) void
-free_main_full(struct kmem_cache *s, struct slab *slab,
-	       struct slub_percpu_sheaves *pcs, void *object)
+free_main_full(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
+	       void *object)
 {
 	pcs_main_fold(pcs);
 	pcs = __pcs_replace_full_main(s, pcs, true);
 	if (!pcs) {
-		slab_free_slow(s, slab, object);
+		slab_free_slow(s, virt_to_slab(object), object);
 		return;
 	}
 	pcs_push_locked(pcs, object);
 	pcs_unlock(pcs);
 }
 
+/* the object is s's and on this node: push it to pcs (NULL: not locked) */
 static __attribute__((always_inline)) inline void
-free_with_pcs(struct kmem_cache *s, struct slab *slab, void *object,
+free_with_pcs(struct kmem_cache *s, void *object,
 	      struct slub_percpu_sheaves *pcs)
 {
 	struct slab_sheaf *main;
 
 	if (unlikely(!pcs))
-		return free_trylock_failed(s, slab, object);
+		return free_trylock_failed(s, object);
 	main = pcs->main;
 	if (unlikely(main->size == s->sheaf_capacity))
-		return free_main_full(s, slab, pcs, object);
+		return free_main_full(s, pcs, object);
 	pcs_push_counted(main, object);
 	percpu_unlock(&pcs->lock);
 }
 
+/* as alloc_atomic_miss() */
 static __attribute__((noinline)) void
-free_atomic_miss(struct kmem_cache *s, struct slab *slab, void *object)
+free_atomic_miss(struct kmem_cache *s, void *object)
 {
+	if (slab_use_rseq)
+		return free_slowpath(s, object);
 	if (!slab_thread_cpu_off) {
 		slab_cpu_id_slow();
-		free_with_pcs(s, slab, object,
+		free_with_pcs(s, object,
 			      percpu_trylock_ptr_atomic(s->cpu_sheaves,
 							PCS_SHIFT));
 		return;
 	}
 	slab_cpu_repick();
-	free_trylock_failed(s, slab, object);
+	free_trylock_failed(s, object);
 }
 
 #if SLAB_HAVE_RSEQ_ASM
 /* the lockless push failed: the lock is taken, main is full, or no CPU */
 static __attribute__((noinline)) void
-free_rseq_miss(struct kmem_cache *s, struct slab *slab, void *object)
+free_rseq_miss(struct kmem_cache *s, void *object)
 {
-	free_with_pcs(s, slab, object,
+	free_with_pcs(s, object,
 		      rseq_trylock_percpu_ptr(s->cpu_sheaves, PCS_SHIFT));
 }
 #endif
 
 FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 {
-	struct slab *slab = virt_to_slab_raw(object);
 	struct slub_percpu_sheaves *pcs;
 
 	/*
-	 * NULL object, foreign pointer, free page or large kmalloc (their
-	 * slab_cache is &slab_no_cache), wrong or NULL cache: slow path
+	 * NULL object, foreign pointer, free page or large kmalloc, wrong or
+	 * NULL cache: the slow path sorts them out
 	 */
-	if (unlikely(slab->slab_cache != s))
+	if (unlikely(!slab_page_owned_by(object, s)))
 		return free_slowpath(s, object);
 #if SLAB_HAVE_RSEQ_ASM
 	pcs = s->rseq_sheaves;
 	if (likely(pcs)) {
 		if (likely(rseq_sheaf_push(pcs, object, s->sheaf_capacity)))
 			return;
-		return free_rseq_miss(s, slab, object);
+		return free_rseq_miss(s, object);
 	}
-	if (slab_use_rseq)	/* several nodes */
-		return free_slowpath(s, object);
 #endif
 	if (unlikely(!s->cpu_sheaves || nr_node_ids != 1))
 		return free_slowpath(s, object);
 	pcs = percpu_trylock_ptr_atomic_nocall(s->cpu_sheaves, PCS_SHIFT);
 	if (unlikely(!pcs))
-		return free_atomic_miss(s, slab, object);
-	free_with_pcs(s, slab, object, pcs);
+		return free_atomic_miss(s, object);
+	free_with_pcs(s, object, pcs);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size,

@@ -26,6 +26,7 @@
 char *slab_arena;
 size_t slab_arena_top;			/* bytes carved so far */
 struct slab *slab_page_desc;
+struct kmem_cache **slab_page_owner;
 struct kmem_cache slab_no_cache = { .name = "(none)" };
 struct slab slab_free_sentinel = {
 	.head = &slab_free_sentinel,
@@ -94,7 +95,11 @@ void page_alloc_init(void)
 	page_desc = mmap(NULL, arena_pages * sizeof(struct slab),
 			 PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (page_desc == MAP_FAILED) {
+	slab_page_owner = mmap(NULL, arena_pages * sizeof(*slab_page_owner),
+			       PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+	if (page_desc == MAP_FAILED || slab_page_owner == MAP_FAILED) {
 		fprintf(stderr, "slab: cannot map page descriptors\n");
 		abort();
 	}
@@ -156,6 +161,8 @@ static bool arena_grow(void)
 		return false;
 	d = &page_desc[arena_top];
 	set_block_head(d, MAX_PAGE_ORDER, &slab_free_sentinel);
+	d->order = MAX_PAGE_ORDER;
+	page_set_owner(d, NULL);
 	arena_top += 1ul << MAX_PAGE_ORDER;
 	__atomic_store_n(&slab_arena_top, arena_top << PAGE_SHIFT,
 			 __ATOMIC_RELEASE);
@@ -230,12 +237,26 @@ static void release_block(struct slab *d)
 	free_area_add(d, MAX_PAGE_ORDER, true);
 }
 
+/* every page of the block at d is owned by s (NULL: by no cache) */
+void page_set_owner(struct slab *d, struct kmem_cache *s)
+{
+	size_t i, idx = desc_index(d), n = 1ul << d->order;
+
+	if (!s)
+		s = &slab_no_cache;
+	for (i = 0; i < n; i++)
+		__atomic_store_n(&slab_page_owner[idx + i], s,
+				 __ATOMIC_RELAXED);
+}
+
 void free_pages_slab(struct slab *d)
 {
 	unsigned int order = d->order;
 	size_t idx = desc_index(d);
 	bool released = false;
 
+	if (d->slab_cache)
+		page_set_owner(d, NULL);
 	d->slab_cache = NULL;
 	set_block_head(d, order, &slab_free_sentinel);
 	spin_lock(&zone_lock);

@@ -8,7 +8,8 @@
  * (percpu.h): the slow paths, the atomic-mode fast paths, remote flushers.
  * The lockless sequence never takes it; in one rseq critical section it
  *
- *	reads our cpu_id and finds that CPU's slub_percpu_sheaves,
+ *	reads our cpu_id and finds that CPU's slub_percpu_sheaves (a
+ *	guard entry, always locked, for the negative "no CPU" ids),
  *	checks that the lock word is 0 (else: slow path),
  *	loads main and main->sizeword, checks the size (else: slow path),
  *	reads the object (pop) or writes it above the top (push),
@@ -57,6 +58,15 @@
 
 #include <stddef.h>
 #include "percpu.h"
+
+/*
+ * Two always-locked slub_percpu_sheaves sit below cpu_sheaves[0], so the
+ * sequences need no sign test of cpu_id: a thread whose rseq area says -1
+ * (not registered yet) or -2 (registration failed) finds a taken lock and
+ * goes to the slow path, which checks properly.
+ */
+#define PCS_GUARDS		2
+#define PCS_GUARD_LOCKED	3u
 
 #define SHEAF_POPS_SHIFT	16
 #define SHEAF_SIZE_MASK		((1ul << SHEAF_POPS_SHIFT) - 1)
@@ -143,8 +153,6 @@ rseq_sheaf_pop(struct slub_percpu_sheaves *base)
 		"movq %[pcs], %%fs:8(%[off])\n\t"
 		"361:\n\t"
 		"movslq %%fs:4(%[off]), %[pcs]\n\t"
-		"testq %[pcs], %[pcs]\n\t"
-		"js %l[slow]\n\t"
 		"shlq %[shift], %[pcs]\n\t"
 		"addq %[base], %[pcs]\n\t"
 		"cmpl $0, (%[pcs])\n\t"
@@ -199,8 +207,6 @@ rseq_sheaf_push(struct slub_percpu_sheaves *base, void *object,
 		"movq %[pcs], %%fs:8(%[off])\n\t"
 		"371:\n\t"
 		"movslq %%fs:4(%[off]), %[pcs]\n\t"
-		"testq %[pcs], %[pcs]\n\t"
-		"js %l[slow]\n\t"
 		"shlq %[shift], %[pcs]\n\t"
 		"addq %[base], %[pcs]\n\t"
 		"cmpl $0, (%[pcs])\n\t"
@@ -223,7 +229,7 @@ rseq_sheaf_push(struct slub_percpu_sheaves *base, void *object,
 		".popsection\n\t"
 		: [pcs] "=&r"(pcs), [word] "=&r"(word), [size] "=&r"(size)
 		: PCS_RSEQ_ASM_OPERANDS, [object] "r"(object),
-		  [cap] "r"(capacity)
+		  [cap] "rm"(capacity)
 		: "memory", "cc"
 		: slow);
 	return true;

@@ -442,10 +442,13 @@ int sheaves_init(struct kmem_cache *s)
 		s->barn[node] = p;
 		barn_init(s->barn[node]);
 	}
-	if (posix_memalign(&p, CACHELINE, nr_cpu_ids * PCS_STRIDE))
+	if (posix_memalign(&p, CACHELINE,
+			   (nr_cpu_ids + PCS_GUARDS) * PCS_STRIDE))
 		return -1;
-	memset(p, 0, nr_cpu_ids * PCS_STRIDE);
-	s->cpu_sheaves = p;
+	memset(p, 0, (nr_cpu_ids + PCS_GUARDS) * PCS_STRIDE);
+	s->cpu_sheaves = (struct slub_percpu_sheaves *)p + PCS_GUARDS;
+	for (cpu = 1; cpu <= PCS_GUARDS; cpu++)
+		s->cpu_sheaves[-(int)cpu].lock = PCS_GUARD_LOCKED;
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
@@ -469,7 +472,7 @@ void sheaves_exit(struct kmem_cache *s)
 		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 			if (s->cpu_sheaves[cpu].main)
 				free_empty_sheaf(s, s->cpu_sheaves[cpu].main);
-		free(s->cpu_sheaves);
+		free(s->cpu_sheaves - PCS_GUARDS);
 		s->cpu_sheaves = NULL;
 	}
 	for (node = 0; node < nr_node_ids; node++) {

@@ -138,6 +138,30 @@ extern size_t slab_arena_top;		/* bytes carved so far */
 extern struct slab *slab_page_desc;
 extern struct slab slab_free_sentinel;
 
+/*
+ * Which cache owns each carved page of the arena: set for every page of a
+ * slab when it is made (page_set_owner()), back to &slab_no_cache (never a
+ * real cache, never NULL) when its pages are freed, and &slab_no_cache for
+ * anything else (free pages, large kmalloc).  One load answers the free
+ * fast path's question "is p an object of s?", for any p and any s, NULL
+ * included.  Written by the slab's creator and by its last free, read
+ * racily: an object being freed keeps its slab, and so its owner, alive.
+ */
+extern struct kmem_cache **slab_page_owner;
+void page_set_owner(struct slab *slab, struct kmem_cache *s);
+
+static inline bool slab_page_owned_by(const void *p,
+				      const struct kmem_cache *s)
+{
+	size_t off = (uintptr_t)p - (uintptr_t)slab_arena;
+
+	if (unlikely(off >= __atomic_load_n(&slab_arena_top,
+					    __ATOMIC_RELAXED)))
+		return false;
+	return likely(__atomic_load_n(&slab_page_owner[off >> PAGE_SHIFT],
+				      __ATOMIC_RELAXED) == s);
+}
+
 /* head descriptor of p; &slab_free_sentinel outside any allocation */
 static inline struct slab *virt_to_slab_raw(const void *p)
 {

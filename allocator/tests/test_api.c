@@ -290,6 +290,59 @@ static void test_sheaves(void)
 	CHECK_NO_REPORT();
 }
 
+/* allocations and frees counted by every path, the lockless one included */
+static unsigned long long tu_allocs(struct kmem_cache *s)
+{
+	return tu_stat(s, ALLOC_PCS) + tu_stat(s, ALLOC_FASTPATH) +
+	       tu_stat(s, ALLOC_SLOWPATH);
+}
+
+static unsigned long long tu_frees(struct kmem_cache *s)
+{
+	return tu_stat(s, FREE_PCS) + tu_stat(s, FREE_FASTPATH) +
+	       tu_stat(s, FREE_SLOWPATH);
+}
+
+/*
+ * The sheaf fast path keeps its counts in main's size word (pcs.h): every
+ * read folds them, exactly, whatever mix of pops, pushes, replacements
+ * and reads came before.
+ */
+static void test_fast_path_stats(void)
+{
+	struct kmem_cache_args args = { .sheaf_capacity = 16 };
+	struct kmem_cache *s = kmem_cache_create("t-fast", 64, &args, 0);
+	static void *p[200];
+	unsigned long long allocs = 0, frees = 0;
+	int round, i, n;
+
+	CHECK(s);
+	for (round = 0; round < 40; round++) {
+		n = 1 + (round * 37) % 200;
+		for (i = 0; i < n; i++)
+			CHECK((p[i] = kmem_cache_alloc(s, GFP_KERNEL)));
+		allocs += n;
+		CHECK_EQ(tu_allocs(s), allocs);
+		CHECK_EQ(slab_cache_active(s), n);
+		for (i = n - 1; i >= n / 3; i--)
+			kmem_cache_free(s, p[i]);
+		frees += n - n / 3;
+		CHECK_EQ(tu_frees(s), frees);
+		for (i = 0; i < n / 3; i++)
+			kmem_cache_free(s, p[i]);
+		frees += n / 3;
+		CHECK_EQ(tu_frees(s), frees);
+		CHECK_EQ(slab_cache_active(s), 0);
+	}
+	/* a pair that never leaves main is counted too */
+	for (i = 0; i < 1000; i++)
+		kmem_cache_free(s, kmem_cache_alloc(s, GFP_KERNEL));
+	CHECK_EQ(tu_allocs(s), allocs + 1000);
+	CHECK_EQ(tu_frees(s), frees + 1000);
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+}
+
 static void test_trylock_fail(void)
 {
 	struct kmem_cache_args args = { .sheaf_capacity = 8 };
@@ -444,6 +497,18 @@ static void test_bad_input(void)
 	kmem_cache_free(a, o);
 	kmem_cache_free(a, &local);		/* not from a slab */
 	CHECK_REPORT("was not allocated from a slab cache");
+	o = kmem_cache_alloc(a, GFP_KERNEL);
+	kmem_cache_free(NULL, o);		/* no cache */
+	CHECK_REPORT("NULL cache");
+	CHECK_EQ(slab_cache_active(a), 1);
+	kmem_cache_free(a, o);
+	o = kmalloc(100000, GFP_KERNEL);	/* pages, not a slab */
+	kmem_cache_free(a, o);
+	CHECK_REPORT("was not allocated from a slab cache");
+	kmem_cache_free(NULL, o);
+	CHECK_REPORT("NULL cache");
+	kfree(o);
+	CHECK_EQ(slab_cache_active(a), 0);
 	kfree(&local);
 	CHECK_REPORT("was not allocated here");
 	CHECK_EQ(ksize(&local), 0);
@@ -524,6 +589,7 @@ int main(void)
 	test_kmalloc();
 	test_bulk();
 	test_sheaves();
+	test_fast_path_stats();
 	test_trylock_fail();
 	test_prefill();
 	test_nolock();
