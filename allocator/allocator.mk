@@ -16,7 +16,8 @@ ALLOC_TESTS	:= $(sort $(wildcard $(ALLOC_DIR)/tests/test_*.c \
 			$(ALLOC_DIR)/tests/*/test_*.c))
 ALLOC_TEST_NAMES := $(notdir $(basename $(ALLOC_TESTS)))
 ALLOC_TEST_HDRS	:= $(wildcard $(ALLOC_DIR)/tests/*.h $(ALLOC_DIR)/tests/*/*.h)
-ALLOC_CPPFLAGS	:= -I$(ALLOC_DIR)/include -I$(ALLOC_DIR)/src
+ALLOC_GEN	:= $(BUILD)/allocator-gen
+ALLOC_CPPFLAGS	:= -I$(ALLOC_DIR)/include -I$(ALLOC_DIR)/src -I$(ALLOC_GEN)
 ALLOC_CFLAGS	:= $(CFLAGS_COMMON) -mcx16 $(ALLOC_CPPFLAGS)
 ALLOC_LDLIBS	:= $(URCU_LIBS) -latomic
 
@@ -39,9 +40,16 @@ $(foreach v,$(VARIANTS),$(if $(wildcard $(ALLOC_DIR)/variants/$(v).mk),,\
   $(error allocator/variants/$(v).mk is missing for variant $(v))))
 include $(foreach v,$(VARIANTS),$(ALLOC_DIR)/variants/$(v).mk)
 
+# where glibc keeps struct rseq (see the tool): probed once per build
+$(ALLOC_GEN)/rseq_offset.h: $(ALLOC_DIR)/tools/rseq_offset.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $< -o $(ALLOC_GEN)/rseq_offset
+	$(ALLOC_GEN)/rseq_offset > $@.tmp
+	mv $@.tmp $@
+
 # $(1) variant, $(2) output dir, $(3) extra cflags
 define ALLOC_LIB_template
-$(2)/allocator/obj/%.o: $(ALLOC_DIR)/src/%.c $(ALLOC_HDRS) $(ALLOC_DIR)/variants/$(1).mk
+$(2)/allocator/obj/%.o: $(ALLOC_DIR)/src/%.c $(ALLOC_HDRS) $(ALLOC_GEN)/rseq_offset.h $(ALLOC_DIR)/variants/$(1).mk
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALLOC_CFLAGS) $$(VARIANT_CONFIG_$(1)) \
 		-DSLAB_VARIANT_NAME='"$(1)"' $(3) -c $$< -o $$@

@@ -399,7 +399,7 @@ FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 	 * NULL object, foreign pointer, free page or large kmalloc, wrong or
 	 * NULL cache: the slow path sorts them out
 	 */
-	if (unlikely(!slab_page_owned_by(object, s)))
+	if (unlikely(!s || !slab_page_owned_by(object, s)))
 		return free_slowpath(s, object);
 #if SLAB_HAVE_RSEQ_ASM
 	pcs = s->rseq_sheaves;

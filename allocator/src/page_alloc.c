@@ -68,38 +68,44 @@ void page_alloc_init(void)
 {
 	size_t block = PAGE_SIZE << MAX_PAGE_ORDER;
 	size_t mb = env_mb("SLABSCALE_ARENA_MB", 4096);
-	size_t bytes = (mb << 20) & ~(block - 1);
+	size_t bytes, size;
 	uintptr_t base;
 	char *p;
 	int i;
 
+	if (mb > ARENA_MAX_MB) {
+		fprintf(stderr, "slab: SLABSCALE_ARENA_MB=%zu is more than %d, "
+			"using %d\n", mb, ARENA_MAX_MB, ARENA_MAX_MB);
+		mb = ARENA_MAX_MB;
+	}
+	bytes = (mb << 20) & ~(block - 1);
 	if (bytes < block)
 		bytes = block;
 	release_threshold = env_mb("SLABSCALE_RELEASE_MB", 16) << 20 >>
 			    PAGE_SHIFT;
 	for (i = 0; i <= MAX_PAGE_ORDER; i++)
 		INIT_LIST_HEAD(&free_area[i]);
-	p = mmap(NULL, bytes + block, PROT_READ | PROT_WRITE,
+	/* the owner map, then the max-order aligned arena right above it */
+	size = OWNER_MAP_BYTES + bytes + block;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		fprintf(stderr, "slab: cannot reserve a %zu MiB arena: %s\n",
 			bytes >> 20, strerror(errno));
 		abort();
 	}
-	base = ((uintptr_t)p + block - 1) & ~(uintptr_t)(block - 1);
-	if (base > (uintptr_t)p)
-		munmap(p, base - (uintptr_t)p);
-	munmap((char *)base + bytes, (uintptr_t)p + block - base);
+	base = ((uintptr_t)p + OWNER_MAP_BYTES + block - 1) &
+	       ~(uintptr_t)(block - 1);
+	if (base - OWNER_MAP_BYTES > (uintptr_t)p)
+		munmap(p, base - OWNER_MAP_BYTES - (uintptr_t)p);
+	munmap((char *)base + bytes, (uintptr_t)p + size - base - bytes);
 	arena = (char *)base;
 	arena_pages = bytes >> PAGE_SHIFT;
+	slab_page_owner = (struct kmem_cache **)(base - OWNER_MAP_BYTES);
 	page_desc = mmap(NULL, arena_pages * sizeof(struct slab),
 			 PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	slab_page_owner = mmap(NULL, arena_pages * sizeof(*slab_page_owner),
-			       PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			       -1, 0);
-	if (page_desc == MAP_FAILED || slab_page_owner == MAP_FAILED) {
+	if (page_desc == MAP_FAILED) {
 		fprintf(stderr, "slab: cannot map page descriptors\n");
 		abort();
 	}

@@ -58,6 +58,7 @@
 
 #include <stddef.h>
 #include "percpu.h"
+#include "rseq_offset.h"	/* generated: SLAB_RSEQ_OFFSET */
 
 /*
  * Two always-locked slub_percpu_sheaves sit below cpu_sheaves[0], so the
@@ -124,8 +125,16 @@ static inline void pcs_push_locked(struct slub_percpu_sheaves *pcs,
 }
 
 #if SLAB_HAVE_RSEQ_ASM
+/*
+ * glibc's struct rseq is at a fixed offset from the thread pointer, probed
+ * at build time (allocator/tools/rseq_offset.c) so that the sequences take
+ * it as an immediate rather than load __rseq_offset every time.
+ * s->rseq_sheaves is NULL unless percpu_init() found the same offset.
+ */
 #define PCS_RSEQ_ASM_OPERANDS						\
-	[off] "r"(__rseq_offset), [base] "r"(base),			\
+	[cs] "i"(SLAB_RSEQ_OFFSET + offsetof(struct rseq, rseq_cs)),	\
+	[cpu] "i"(SLAB_RSEQ_OFFSET + offsetof(struct rseq, cpu_id)),	\
+	[base] "r"(base),						\
 	[o_main] "i"(offsetof(struct slub_percpu_sheaves, main)),	\
 	[o_word] "i"(offsetof(struct slab_sheaf, sizeword)),		\
 	[o_objs] "i"(offsetof(struct slab_sheaf, objects)),		\
@@ -150,9 +159,9 @@ rseq_sheaf_pop(struct slub_percpu_sheaves *base)
 		".popsection\n\t"
 		"360:\n\t"
 		"leaq 363b(%%rip), %[pcs]\n\t"
-		"movq %[pcs], %%fs:8(%[off])\n\t"
+		"movq %[pcs], %%fs:%c[cs]\n\t"
 		"361:\n\t"
-		"movslq %%fs:4(%[off]), %[pcs]\n\t"
+		"movslq %%fs:%c[cpu], %[pcs]\n\t"
 		"shlq %[shift], %[pcs]\n\t"
 		"addq %[base], %[pcs]\n\t"
 		"cmpl $0, (%[pcs])\n\t"
@@ -204,9 +213,9 @@ rseq_sheaf_push(struct slub_percpu_sheaves *base, void *object,
 		".popsection\n\t"
 		"370:\n\t"
 		"leaq 373b(%%rip), %[pcs]\n\t"
-		"movq %[pcs], %%fs:8(%[off])\n\t"
+		"movq %[pcs], %%fs:%c[cs]\n\t"
 		"371:\n\t"
-		"movslq %%fs:4(%[off]), %[pcs]\n\t"
+		"movslq %%fs:%c[cpu], %[pcs]\n\t"
 		"shlq %[shift], %[pcs]\n\t"
 		"addq %[base], %[pcs]\n\t"
 		"cmpl $0, (%[pcs])\n\t"

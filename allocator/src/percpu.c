@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
-#include "percpu.h"
+#include "pcs.h"
 
 unsigned int nr_cpu_ids = 1;
 unsigned int nr_node_ids = 1;
@@ -137,10 +137,17 @@ static bool rseq_usable(void)
 	return true;
 }
 
+/* the build-time copy of __rseq_offset that pcs.h's sequences use */
+bool slab_rseq_offset_ok;
+
 void percpu_init(void)
 {
 	topology_init();
 	slab_use_rseq = rseq_usable();
+#if SLAB_HAVE_RSEQ_ASM
+	slab_rseq_offset_ok = slab_use_rseq &&
+			      __rseq_offset == SLAB_RSEQ_OFFSET;
+#endif
 }
 
 static pthread_mutex_t remote_mutex = PTHREAD_MUTEX_INITIALIZER;

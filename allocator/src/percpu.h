@@ -56,6 +56,8 @@ static inline struct rseq *rseq_area(void)
  */
 #define PERCPU_OFF_SHIFT	6
 extern __thread unsigned long slab_thread_cpu_off;
+/* rseq mode and glibc's rseq area where pcs.h's sequences expect it */
+extern bool slab_rseq_offset_ok;
 int slab_cpu_id_slow(void);
 void slab_cpu_repick(void);
 

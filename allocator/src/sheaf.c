@@ -458,7 +458,7 @@ int sheaves_init(struct kmem_cache *s)
 			return -1;
 	}
 	/* the lockless sequences know neither the atomic mode nor nodes */
-	if (slab_use_rseq && nr_node_ids == 1)
+	if (slab_rseq_offset_ok && nr_node_ids == 1)
 		s->rseq_sheaves = s->cpu_sheaves;
 	return 0;
 }

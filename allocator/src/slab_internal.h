@@ -141,25 +141,38 @@ extern struct slab slab_free_sentinel;
 /*
  * Which cache owns each carved page of the arena: set for every page of a
  * slab when it is made (page_set_owner()), back to &slab_no_cache (never a
- * real cache, never NULL) when its pages are freed, and &slab_no_cache for
- * anything else (free pages, large kmalloc).  One load answers the free
- * fast path's question "is p an object of s?", for any p and any s, NULL
- * included.  Written by the slab's creator and by its last free, read
- * racily: an object being freed keeps its slab, and so its owner, alive.
+ * real cache) when its pages are freed, &slab_no_cache for the other
+ * carved pages (free, large kmalloc), NULL beyond.  One load answers the
+ * free fast path's question "is p an object of s?" for any p and any
+ * non-NULL s.  The map sits right below the arena, sized for the largest
+ * arena, so that the fast path needs neither its address nor a bound
+ * from memory: p - arena is checked against a constant and indexes the
+ * map at a constant distance.  Written by the slab's creator and by its
+ * last free (atomic stores), read racily: an object being freed keeps its
+ * slab, and so its owner, alive.
  */
-extern struct kmem_cache **slab_page_owner;
+#define ARENA_MAX_MB		65536	/* SLABSCALE_ARENA_MB at most */
+#define ARENA_MAX_PAGES		((size_t)ARENA_MAX_MB << (20 - PAGE_SHIFT))
+#define OWNER_MAP_BYTES		(ARENA_MAX_PAGES * sizeof(void *))
+extern struct kmem_cache **slab_page_owner;	/* slab_arena - the map */
 void page_set_owner(struct slab *slab, struct kmem_cache *s);
 
 static inline bool slab_page_owned_by(const void *p,
 				      const struct kmem_cache *s)
 {
-	size_t off = (uintptr_t)p - (uintptr_t)slab_arena;
+	const char *arena = slab_arena;
+	size_t idx = ((uintptr_t)p - (uintptr_t)arena) >> PAGE_SHIFT;
+	struct kmem_cache *const *owner =
+		(struct kmem_cache *const *)(arena - OWNER_MAP_BYTES);
 
-	if (unlikely(off >= __atomic_load_n(&slab_arena_top,
-					    __ATOMIC_RELAXED)))
+	if (unlikely(idx >= ARENA_MAX_PAGES))
 		return false;
-	return likely(__atomic_load_n(&slab_page_owner[off >> PAGE_SHIFT],
-				      __ATOMIC_RELAXED) == s);
+#ifdef __SANITIZE_THREAD__
+	return __atomic_load_n(&owner[idx], __ATOMIC_RELAXED) == s;
+#else
+	/* a plain load, which the compiler folds into the compare */
+	return likely(owner[idx] == s);
+#endif
 }
 
 /* head descriptor of p; &slab_free_sentinel outside any allocation */

@@ -317,6 +317,13 @@ static void test_fast_path_stats(void)
 	int round, i, n;
 
 	CHECK(s);
+	/* with rseq, the lockless sequences serve sheaf caches (pcs.h) */
+	if (expect_sheaves() && slab_use_rseq && nr_node_ids == 1) {
+		CHECK(slab_rseq_offset_ok);
+		CHECK(s->rseq_sheaves && s->rseq_sheaves == s->cpu_sheaves);
+	} else {
+		CHECK(!s->rseq_sheaves);
+	}
 	for (round = 0; round < 40; round++) {
 		n = 1 + (round * 37) % 200;
 		for (i = 0; i < n; i++)
