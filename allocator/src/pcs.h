@@ -151,16 +151,8 @@ rseq_sheaf_pop(struct slub_percpu_sheaves *base)
 	void *object;
 
 	__asm__ __volatile__ goto(
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n\t"
-		"363:\n\t"
-		".long 0, 0\n\t"
-		".quad 361f, 362f - 361f, 364f\n\t"
-		".popsection\n\t"
-		"360:\n\t"
-		"leaq 363b(%%rip), %[pcs]\n\t"
-		"movq %[pcs], %%fs:%c[cs]\n\t"
-		"361:\n\t"
+		RSEQ_ASM_DEFINE(36)
+		RSEQ_ASM_ENTER(36, pcs, "%%fs:%c[cs]")
 		"movslq %%fs:%c[cpu], %[pcs]\n\t"
 		"shlq %[shift], %[pcs]\n\t"
 		"addq %[base], %[pcs]\n\t"
@@ -176,13 +168,7 @@ rseq_sheaf_pop(struct slub_percpu_sheaves *base)
 		"movq (%[obj]), %[obj]\n\t"
 		"movq %[word], %c[o_word](%[pcs])\n\t"
 		"362:\n\t"
-		".pushsection __rseq_failure, \"ax\"\n\t"
-		/* ud1 with the signature as displacement: never executed */
-		".byte 0x0f, 0xb9, 0x3d\n\t"
-		".long %c[sig]\n\t"
-		"364:\n\t"
-		"jmp 360b\n\t"
-		".popsection\n\t"
+		RSEQ_ASM_ABORT(36)
 		: [pcs] "=&r"(pcs), [word] "=&r"(word), [obj] "=&r"(object)
 		: PCS_RSEQ_ASM_OPERANDS, [pop] "i"(SHEAF_POP)
 		: "memory", "cc"
@@ -205,16 +191,8 @@ rseq_sheaf_push(struct slub_percpu_sheaves *base, void *object,
 	unsigned long pcs, word, size;
 
 	__asm__ __volatile__ goto(
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n\t"
-		"373:\n\t"
-		".long 0, 0\n\t"
-		".quad 371f, 372f - 371f, 374f\n\t"
-		".popsection\n\t"
-		"370:\n\t"
-		"leaq 373b(%%rip), %[pcs]\n\t"
-		"movq %[pcs], %%fs:%c[cs]\n\t"
-		"371:\n\t"
+		RSEQ_ASM_DEFINE(37)
+		RSEQ_ASM_ENTER(37, pcs, "%%fs:%c[cs]")
 		"movslq %%fs:%c[cpu], %[pcs]\n\t"
 		"shlq %[shift], %[pcs]\n\t"
 		"addq %[base], %[pcs]\n\t"
@@ -230,12 +208,7 @@ rseq_sheaf_push(struct slub_percpu_sheaves *base, void *object,
 		"addq $1, %[word]\n\t"
 		"movq %[word], %c[o_word](%[pcs])\n\t"
 		"372:\n\t"
-		".pushsection __rseq_failure, \"ax\"\n\t"
-		".byte 0x0f, 0xb9, 0x3d\n\t"
-		".long %c[sig]\n\t"
-		"374:\n\t"
-		"jmp 370b\n\t"
-		".popsection\n\t"
+		RSEQ_ASM_ABORT(37)
 		: [pcs] "=&r"(pcs), [word] "=&r"(word), [size] "=&r"(size)
 		: PCS_RSEQ_ASM_OPERANDS, [object] "r"(object),
 		  [cap] "rm"(capacity)

@@ -40,6 +40,44 @@
 #define SLAB_HAVE_RSEQ_ASM 0
 #endif
 
+/*
+ * The parts every restartable sequence here repeats.  A sequence numbered
+ * n uses the local labels n0 (start over), n1 (first instruction of the
+ * critical section), n2 (just after its committing instruction), n3 (its
+ * descriptor) and n4 (abort handler); the asm needs a [sig] "i"(RSEQ_SIG)
+ * operand.
+ *
+ * RSEQ_ASM_DEFINE(n): the descriptor (version, flags, start, length,
+ * abort) in section __rseq_cs.
+ * RSEQ_ASM_ENTER(n, tmp, where): point the thread's rseq_cs at it (tmp is
+ * an operand name, where the rseq_cs field as an asm memory operand), and
+ * open the critical section.
+ * RSEQ_ASM_ABORT(n): in section __rseq_failure, the signature the kernel
+ * checks (as the displacement of a ud1, never executed), then the abort
+ * handler, which simply starts over.
+ */
+#define RSEQ_ASM_DEFINE(n)						\
+	".pushsection __rseq_cs, \"aw\"\n\t"				\
+	".balign 32\n\t"							\
+	#n "3:\n\t"							\
+	".long 0, 0\n\t"							\
+	".quad " #n "1f, " #n "2f - " #n "1f, " #n "4f\n\t"			\
+	".popsection\n\t"
+
+#define RSEQ_ASM_ENTER(n, tmp, where)					\
+	#n "0:\n\t"							\
+	"leaq " #n "3b(%%rip), %[" #tmp "]\n\t"				\
+	"movq %[" #tmp "], " where "\n\t"					\
+	#n "1:\n\t"
+
+#define RSEQ_ASM_ABORT(n)						\
+	".pushsection __rseq_failure, \"ax\"\n\t"			\
+	".byte 0x0f, 0xb9, 0x3d\n\t"					\
+	".long %c[sig]\n\t"						\
+	#n "4:\n\t"							\
+	"jmp " #n "0b\n\t"						\
+	".popsection\n\t"
+
 static inline struct rseq *rseq_area(void)
 {
 	return (struct rseq *)((char *)__builtin_thread_pointer() +
@@ -91,16 +129,8 @@ static inline int rseq_trylock_percpu(void *base, unsigned long stride)
 	unsigned long tmp;
 
 	__asm__ __volatile__(
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n\t"
-		"333:\n\t"
-		".long 0, 0\n\t"
-		".quad 331f, 332f - 331f, 334f\n\t"
-		".popsection\n\t"
-		"330:\n\t"
-		"leaq 333b(%%rip), %[tmp]\n\t"
-		"movq %[tmp], %%fs:8(%[off])\n\t"
-		"331:\n\t"
+		RSEQ_ASM_DEFINE(33)
+		RSEQ_ASM_ENTER(33, tmp, "%%fs:8(%[off])")
 		"movslq %%fs:4(%[off]), %[cpu]\n\t"
 		"testq %[cpu], %[cpu]\n\t"
 		"js 335f\n\t"
@@ -115,13 +145,7 @@ static inline int rseq_trylock_percpu(void *base, unsigned long stride)
 		"335:\n\t"
 		"movq $-1, %[cpu]\n\t"
 		"jmp 336f\n\t"
-		".pushsection __rseq_failure, \"ax\"\n\t"
-		/* ud1 with the signature as displacement: never executed */
-		".byte 0x0f, 0xb9, 0x3d\n\t"
-		".long %c[sig]\n\t"
-		"334:\n\t"
-		"jmp 330b\n\t"
-		".popsection\n\t"
+		RSEQ_ASM_ABORT(33)
 		"336:\n\t"
 		: [cpu] "=&r"(cpu), [tmp] "=&r"(tmp)
 		: [off] "r"(__rseq_offset), [base] "r"(base),
@@ -142,16 +166,8 @@ rseq_trylock_percpu_ptr(void *base, unsigned int shift)
 	void *ptr;
 
 	__asm__ __volatile__ goto(
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n\t"
-		"353:\n\t"
-		".long 0, 0\n\t"
-		".quad 351f, 352f - 351f, 354f\n\t"
-		".popsection\n\t"
-		"350:\n\t"
-		"leaq 353b(%%rip), %[tmp]\n\t"
-		"movq %[tmp], %%fs:8(%[off])\n\t"
-		"351:\n\t"
+		RSEQ_ASM_DEFINE(35)
+		RSEQ_ASM_ENTER(35, tmp, "%%fs:8(%[off])")
 		"movslq %%fs:4(%[off]), %[ptr]\n\t"
 		"testq %[ptr], %[ptr]\n\t"
 		"js %l[busy]\n\t"
@@ -161,12 +177,7 @@ rseq_trylock_percpu_ptr(void *base, unsigned int shift)
 		"jne %l[busy]\n\t"
 		"movl $1, (%[ptr])\n\t"
 		"352:\n\t"
-		".pushsection __rseq_failure, \"ax\"\n\t"
-		".byte 0x0f, 0xb9, 0x3d\n\t"
-		".long %c[sig]\n\t"
-		"354:\n\t"
-		"jmp 350b\n\t"
-		".popsection\n\t"
+		RSEQ_ASM_ABORT(35)
 		: [ptr] "=&r"(ptr), [tmp] "=&r"(tmp)
 		: [off] "r"(__rseq_offset), [base] "r"(base),
 		  [shift] "i"(shift), [sig] "i"(RSEQ_SIG)
@@ -186,16 +197,8 @@ static inline void rseq_inc_percpu(void *base, unsigned long stride,
 	unsigned long tmp;
 
 	__asm__ __volatile__(
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n\t"
-		"343:\n\t"
-		".long 0, 0\n\t"
-		".quad 341f, 342f - 341f, 344f\n\t"
-		".popsection\n\t"
-		"340:\n\t"
-		"leaq 343b(%%rip), %[tmp]\n\t"
-		"movq %[tmp], %%fs:8(%[off])\n\t"
-		"341:\n\t"
+		RSEQ_ASM_DEFINE(34)
+		RSEQ_ASM_ENTER(34, tmp, "%%fs:8(%[off])")
 		"movslq %%fs:4(%[off]), %[tmp]\n\t"
 		"testq %[tmp], %[tmp]\n\t"
 		"js 345f\n\t"
@@ -207,12 +210,7 @@ static inline void rseq_inc_percpu(void *base, unsigned long stride,
 		"345:\n\t"
 		"lock addq %[v], (%[base])\n\t"
 		"jmp 346f\n\t"
-		".pushsection __rseq_failure, \"ax\"\n\t"
-		".byte 0x0f, 0xb9, 0x3d\n\t"
-		".long %c[sig]\n\t"
-		"344:\n\t"
-		"jmp 340b\n\t"
-		".popsection\n\t"
+		RSEQ_ASM_ABORT(34)
 		"346:\n\t"
 		: [tmp] "=&r"(tmp)
 		: [off] "r"(__rseq_offset), [base] "r"(base),

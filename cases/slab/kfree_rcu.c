@@ -25,41 +25,18 @@ struct rcu_obj {
 
 #define SAMPLE_EVERY	16384
 
-static struct slab_case_acct baseline;
-static struct kmem_cache *cache;
-static unsigned long obj_size;
-static bool use_kmalloc;
+static struct slab_case_source src;
 static int peak_metric;
 
 void testcase_prepare(unsigned long nr_tasks)
 {
-	struct kmem_cache_args args = { 0 };
-	const char *api;
+	unsigned long size;
 
 	(void)nr_tasks;
-	obj_size = slab_case_param_range("size", 64, sizeof(struct rcu_obj) + 8,
-					 SLAB_MAX_OBJECT_SIZE);
-	api = harness_param("api", "cache");
-	args.sheaf_capacity = slab_case_param_range("sheaf_capacity", 32, 0, 4096);
-	if (!strcmp(api, "kmalloc"))
-		use_kmalloc = true;
-	else if (strcmp(api, "cache"))
-		harness_fail("--param api=%s: expected cache or kmalloc", api);
+	size = slab_case_param_range("size", 64, sizeof(struct rcu_obj) + 8,
+				     SLAB_MAX_OBJECT_SIZE);
 	peak_metric = harness_metric("peak_live_objects", HARNESS_MAX, "objects");
-
-	slab_case_acct_begin(&baseline);
-	if (!use_kmalloc) {
-		cache = kmem_cache_create("kfree_rcu", obj_size, &args, 0);
-		if (!cache)
-			harness_fail("kmem_cache_create(size %lu) failed", obj_size);
-	}
-}
-
-static void teardown(const char *where)
-{
-	kmem_cache_destroy(cache);
-	cache = NULL;
-	slab_case_acct_check(&baseline, where);
+	slab_case_source_init(&src, "kfree_rcu", size, 0, "cache");
 }
 
 void testcase(unsigned long long *iterations, unsigned long nr)
@@ -70,12 +47,7 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 	(void)nr;
 	while (!harness_should_stop()) {
 		for (i = 0; i < SAMPLE_EVERY; i++) {
-			if (use_kmalloc)
-				o = kmalloc(obj_size, GFP_KERNEL);
-			else
-				o = kmem_cache_alloc(cache, GFP_KERNEL);
-			if (!o)
-				harness_fail("allocation failed");
+			o = slab_case_alloc(&src);
 			o->payload[0] = i;
 			kfree_rcu(o, rcu);
 			(*iterations)++;
@@ -85,10 +57,10 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 		harness_record(peak_metric, (unsigned long long)slab_live_objects());
 	}
 	if (harness_processes_mode())
-		teardown("task teardown");
+		slab_case_source_exit(&src, "task teardown");
 }
 
 void testcase_cleanup(void)
 {
-	teardown("cleanup");
+	slab_case_source_exit(&src, "cleanup");
 }

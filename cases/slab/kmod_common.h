@@ -131,6 +131,23 @@ static inline bool kmod_destroy_is_global(void)
 	return (f & SLAB_FEAT_RCU_SHEAF) && !(f & SLAB_FEAT_BARRIER_ON_CACHE);
 }
 
+/*
+ * testcase_cleanup() of the kmod cases: destroy the background caches
+ * unless that is the global barrier's quadratic cost (above), then check
+ * the accounting against the baseline that matches what is still alive.
+ */
+static inline void kmod_cleanup(struct kmod_world *w,
+				const struct slab_case_acct *baseline,
+				const struct slab_case_acct *with_bg)
+{
+	if (kmod_destroy_is_global()) {
+		slab_case_acct_check(with_bg, "cleanup");
+		return;
+	}
+	kmod_destroy_bg(w);
+	slab_case_acct_check(baseline, "cleanup");
+}
+
 /* One feeder round: one kfree_rcu() into every background cache per CPU. */
 static inline unsigned long kmod_feed_round(struct kmod_feeder *f)
 {

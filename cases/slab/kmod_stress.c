@@ -103,10 +103,5 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 
 void testcase_cleanup(void)
 {
-	if (kmod_destroy_is_global()) {
-		slab_case_acct_check(&with_bg, "cleanup");
-		return;
-	}
-	kmod_destroy_bg(&world);
-	slab_case_acct_check(&baseline, "cleanup");
+	kmod_cleanup(&world, &baseline, &with_bg);
 }

@@ -45,38 +45,23 @@ static struct rcu_head probe_head;
 static unsigned long probe_count;
 static int probe_stop, probe_armed;
 
-static struct slab_case_acct baseline;
-static struct kmem_cache *cache;
-static unsigned long obj_size, period_ms;
-static bool use_kmalloc;
+static struct slab_case_source src;
+static unsigned long period_ms;
 static int lat_metric, gp_metric, live_metric, rss_metric;
 
 void testcase_prepare(unsigned long nr_tasks)
 {
-	struct kmem_cache_args args = { 0 };
-	const char *api;
+	unsigned long size;
 
 	(void)nr_tasks;
-	obj_size = slab_case_param_range("size", 24, sizeof(struct rcu_obj) + 8,
-					 SLAB_MAX_OBJECT_SIZE);
+	size = slab_case_param_range("size", 24, sizeof(struct rcu_obj) + 8,
+				     SLAB_MAX_OBJECT_SIZE);
 	period_ms = slab_case_param_range("period_ms", 50, 1, 3600 * 1000);
-	api = harness_param("api", "kmalloc");
-	args.sheaf_capacity = slab_case_param_range("sheaf_capacity", 32, 0, 4096);
-	if (!strcmp(api, "kmalloc"))
-		use_kmalloc = true;
-	else if (strcmp(api, "cache"))
-		harness_fail("--param api=%s: expected kmalloc or cache", api);
 	lat_metric = harness_metric("barrier_latency", HARNESS_LATENCY, "ns");
 	gp_metric = harness_metric("grace_periods", HARNESS_COUNTER, "gps");
 	live_metric = harness_metric("peak_live_objects", HARNESS_MAX, "objects");
 	rss_metric = harness_metric("peak_rss_kb", HARNESS_MAX, "KiB");
-
-	slab_case_acct_begin(&baseline);
-	if (!use_kmalloc) {
-		cache = kmem_cache_create("kvfree_rcu_barrier", obj_size, &args, 0);
-		if (!cache)
-			harness_fail("kmem_cache_create(size %lu) failed", obj_size);
-	}
+	slab_case_source_init(&src, "kvfree_rcu_barrier", size, 0, "kmalloc");
 }
 
 static void probe_cb(struct rcu_head *head)
@@ -149,13 +134,6 @@ static void *barrier_main(void *arg)
 	return NULL;
 }
 
-static void teardown(const char *where)
-{
-	kmem_cache_destroy(cache);
-	cache = NULL;
-	slab_case_acct_check(&baseline, where);
-}
-
 void testcase(unsigned long long *iterations, unsigned long nr)
 {
 	bool owner = nr == 0 || harness_processes_mode();
@@ -172,12 +150,7 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 	}
 	while (!harness_should_stop()) {
 		for (i = 0; i < 4096; i++) {
-			if (use_kmalloc)
-				o = kmalloc(obj_size, GFP_KERNEL);
-			else
-				o = kmem_cache_alloc(cache, GFP_KERNEL);
-			if (!o)
-				harness_fail("allocation failed");
+			o = slab_case_alloc(&src);
 			o->payload[0] = i;
 			kfree_rcu(o, rcu);
 		}
@@ -194,10 +167,10 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 		free(b);
 	}
 	if (harness_processes_mode())
-		teardown("task teardown");
+		slab_case_source_exit(&src, "task teardown");
 }
 
 void testcase_cleanup(void)
 {
-	teardown("cleanup");
+	slab_case_source_exit(&src, "cleanup");
 }

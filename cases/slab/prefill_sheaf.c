@@ -29,9 +29,8 @@ struct node {
 	unsigned long slots[];
 };
 
-static struct slab_case_acct baseline;
-static struct kmem_cache *cache;
-static unsigned long worst, obj_size;
+static struct slab_case_source src;
+static unsigned long worst;
 static bool free_rcu;
 static int used_metric;
 
@@ -44,27 +43,15 @@ const char *testcase_unsupported(void)
 
 void testcase_prepare(unsigned long nr_tasks)
 {
-	struct kmem_cache_args args = { 0 };
+	unsigned long size;
 
 	(void)nr_tasks;
 	worst = slab_case_param_range("worst", 10, 1, 4096);
-	obj_size = slab_case_param_range("size", 256, sizeof(struct node) + 8,
-					 SLAB_MAX_OBJECT_SIZE);
-	args.sheaf_capacity = slab_case_param_range("sheaf_capacity", 32, 1, 4096);
+	size = slab_case_param_range("size", 256, sizeof(struct node) + 8,
+				     SLAB_MAX_OBJECT_SIZE);
 	free_rcu = slab_case_param_range("rcu", 0, 0, 1);
 	used_metric = harness_metric("nodes_used", HARNESS_COUNTER, "objects");
-
-	slab_case_acct_begin(&baseline);
-	cache = kmem_cache_create("prefill_sheaf", obj_size, &args, 0);
-	if (!cache)
-		harness_fail("kmem_cache_create(size %lu) failed", obj_size);
-}
-
-static void teardown(const char *where)
-{
-	kmem_cache_destroy(cache);
-	cache = NULL;
-	slab_case_acct_check(&baseline, where);
+	slab_case_source_init(&src, "prefill_sheaf", size, 1, SLAB_CASE_CACHE_ONLY);
 }
 
 static void free_node(struct node *n)
@@ -72,7 +59,7 @@ static void free_node(struct node *n)
 	if (free_rcu)
 		kfree_rcu(n, rcu);
 	else
-		kmem_cache_free(cache, n);
+		kmem_cache_free(src.cache, n);
 }
 
 void testcase(unsigned long long *iterations, unsigned long nr)
@@ -85,7 +72,7 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 	if (!nodes)
 		harness_fail("out of memory");
 	while (!harness_should_stop()) {
-		sheaf = kmem_cache_prefill_sheaf(cache, GFP_KERNEL, worst);
+		sheaf = kmem_cache_prefill_sheaf(src.cache, GFP_KERNEL, worst);
 		if (!sheaf)
 			harness_fail("kmem_cache_prefill_sheaf(%lu) failed", worst);
 		if (kmem_cache_sheaf_size(sheaf) < worst)
@@ -93,14 +80,15 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 				     kmem_cache_sheaf_size(sheaf), worst);
 		used = slab_case_rand(&seed) % (worst + 1);
 		for (i = 0; i < used; i++) {
-			nodes[i] = kmem_cache_alloc_from_sheaf(cache, GFP_KERNEL,
+			nodes[i] = kmem_cache_alloc_from_sheaf(src.cache,
+							       GFP_KERNEL,
 							       sheaf);
 			if (!nodes[i])
 				harness_fail("alloc_from_sheaf failed after %lu of %lu",
 					     i, worst);
 			nodes[i]->slots[0] = i;
 		}
-		kmem_cache_return_sheaf(cache, GFP_KERNEL, sheaf);
+		kmem_cache_return_sheaf(src.cache, GFP_KERNEL, sheaf);
 		for (i = 0; i < used; i++)
 			free_node(nodes[i]);
 		(*iterations)++;
@@ -113,12 +101,12 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 	harness_record(used_metric, total);
 	free(nodes);
 	if (harness_processes_mode())
-		teardown("task teardown");
+		slab_case_source_exit(&src, "task teardown");
 }
 
 void testcase_cleanup(void)
 {
-	teardown("cleanup");
+	slab_case_source_exit(&src, "cleanup");
 }
 
 #endif /* SLAB_CASE_MISSING */

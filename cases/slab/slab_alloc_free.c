@@ -15,62 +15,26 @@
 
 char *testcase_description = "Slab alloc+free pair (kmem_cache or kmalloc)";
 
-static struct slab_case_acct baseline;
-static struct kmem_cache *cache;
-static unsigned long obj_size, batch, leak;
-static bool use_kmalloc;
+static struct slab_case_source src;
+static unsigned long batch, leak;
 
 void testcase_prepare(unsigned long nr_tasks)
 {
-	const char *api;
-	struct kmem_cache_args args = { 0 };
+	unsigned long size;
 
 	(void)nr_tasks;
-	obj_size = slab_case_param_range("size", 64, 1, SLAB_MAX_OBJECT_SIZE);
+	size = slab_case_param_range("size", 64, 1, SLAB_MAX_OBJECT_SIZE);
 	batch = slab_case_param_range("batch", 1, 1, 1 << 20);
 	leak = slab_case_param_range("leak", 0, 0, 1 << 20);
-	api = harness_param("api", "cache");
-	args.sheaf_capacity = slab_case_param_range("sheaf_capacity", 32, 0, 4096);
-	if (!strcmp(api, "kmalloc"))
-		use_kmalloc = true;
-	else if (strcmp(api, "cache"))
-		harness_fail("--param api=%s: expected cache or kmalloc", api);
-
-	slab_case_acct_begin(&baseline);
-	if (!use_kmalloc) {
-		cache = kmem_cache_create("slab_alloc_free", obj_size, &args, 0);
-		if (!cache)
-			harness_fail("kmem_cache_create(size %lu) failed", obj_size);
-	}
-}
-
-static void teardown(const char *where)
-{
-	kmem_cache_destroy(cache);
-	cache = NULL;
-	slab_case_acct_check(&baseline, where);
+	slab_case_source_init(&src, "slab_alloc_free", size, 0, "cache");
 }
 
 static inline void *alloc_one(void)
 {
-	void *p;
+	void *p = slab_case_alloc(&src);
 
-	if (use_kmalloc)
-		p = kmalloc(obj_size, GFP_KERNEL);
-	else
-		p = kmem_cache_alloc(cache, GFP_KERNEL);
-	if (!p)
-		harness_fail("allocation of %lu bytes failed", obj_size);
 	*(volatile char *)p = 1;
 	return p;
-}
-
-static inline void free_one(void *p)
-{
-	if (use_kmalloc)
-		kfree(p);
-	else
-		kmem_cache_free(cache, p);
 }
 
 void testcase(unsigned long long *iterations, unsigned long nr)
@@ -88,7 +52,7 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 			for (i = 0; i < batch; i++)
 				objs[i] = alloc_one();
 			for (i = batch; i-- > 0;)
-				free_one(objs[i]);
+				slab_case_free(&src, objs[i]);
 			*iterations += batch;
 		}
 	}
@@ -96,10 +60,10 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 	for (i = 0; i < leak; i++)
 		alloc_one();
 	if (harness_processes_mode())
-		teardown("task teardown");
+		slab_case_source_exit(&src, "task teardown");
 }
 
 void testcase_cleanup(void)
 {
-	teardown("cleanup");
+	slab_case_source_exit(&src, "cleanup");
 }

@@ -299,4 +299,79 @@ static inline unsigned long slab_case_param_range(const char *name,
 	return v;
 }
 
+/* ---- the objects a case allocates ------------------------------------------ */
+/*
+ * Most allocator cases work on a cache of their own, or on kmalloc:
+ * slab_case_source_init() reads --param api (cache or kmalloc, default
+ * default_api; a case that needs a cache passes SLAB_CASE_CACHE_ONLY) and
+ * --param sheaf_capacity (default 32, min_capacity to 4096), takes the
+ * accounting baseline and creates the cache;
+ * slab_case_alloc()/slab_case_free() allocate from whichever it is, and
+ * slab_case_source_exit() destroys the cache and checks the accounting.
+ * Call init from testcase_prepare(), after the case's own parameters.
+ */
+struct slab_case_source {
+	struct kmem_cache *cache;	/* NULL: kmalloc */
+	unsigned long size;		/* object size */
+	struct slab_case_acct baseline;
+};
+
+#define SLAB_CASE_CACHE_ONLY	NULL	/* no --param api */
+
+static inline void slab_case_source_init(struct slab_case_source *src,
+					 const char *name, unsigned long size,
+					 unsigned long min_capacity,
+					 const char *default_api)
+{
+	struct kmem_cache_args args = { 0 };
+	const char *api = "cache";
+
+	src->size = size;
+	if (default_api)
+		api = harness_param("api", default_api);
+	if (strcmp(api, "cache") && strcmp(api, "kmalloc"))
+		harness_fail("--param api=%s: expected cache or kmalloc", api);
+	args.sheaf_capacity = slab_case_param_range("sheaf_capacity", 32,
+						    min_capacity, 4096);
+	slab_case_acct_begin(&src->baseline);
+	src->cache = NULL;
+	if (!strcmp(api, "kmalloc"))
+		return;
+	src->cache = kmem_cache_create(name, size, &args, 0);
+	if (!src->cache)
+		harness_fail("kmem_cache_create(%s, size %lu) failed", name,
+			     size);
+}
+
+static inline void *slab_case_alloc(const struct slab_case_source *src)
+{
+	void *p;
+
+	if (src->cache)
+		p = kmem_cache_alloc(src->cache, GFP_KERNEL);
+	else
+		p = kmalloc(src->size, GFP_KERNEL);
+	if (!p)
+		harness_fail("allocation of %lu bytes failed", src->size);
+	return p;
+}
+
+static inline void slab_case_free(const struct slab_case_source *src,
+				  void *p)
+{
+	if (src->cache)
+		kmem_cache_free(src->cache, p);
+	else
+		kfree(p);
+}
+
+/* everything allocated is freed: destroy the cache, check the counts */
+static inline void slab_case_source_exit(struct slab_case_source *src,
+					 const char *where)
+{
+	kmem_cache_destroy(src->cache);
+	src->cache = NULL;
+	slab_case_acct_check(&src->baseline, where);
+}
+
 #endif /* SLABSCALE_SLAB_CASE_H */

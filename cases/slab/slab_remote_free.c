@@ -34,35 +34,23 @@ struct remote_ring {
 	void **slots;					/* ring x batch */
 };
 
-static struct slab_case_acct baseline;
+static struct slab_case_source src;
 static struct slab_case_cpus cpus;
-static struct kmem_cache *cache;
-static unsigned long obj_size, batch, ring_slots;
+static unsigned long batch, ring_slots;
 static int waits_metric;
 
 void testcase_prepare(unsigned long nr_tasks)
 {
-	struct kmem_cache_args args = { 0 };
+	unsigned long size;
 
 	(void)nr_tasks;
-	obj_size = slab_case_param_range("size", 64, 1, SLAB_MAX_OBJECT_SIZE);
+	size = slab_case_param_range("size", 64, 1, SLAB_MAX_OBJECT_SIZE);
 	batch = slab_case_param_range("batch", 64, 1, 1 << 16);
 	ring_slots = slab_case_param_range("ring", 16, 1, 1 << 16);
-	args.sheaf_capacity = slab_case_param_range("sheaf_capacity", 32, 0, 4096);
 	waits_metric = harness_metric("producer_waits", HARNESS_COUNTER, "waits");
 	slab_case_cpus_init(&cpus);
-
-	slab_case_acct_begin(&baseline);
-	cache = kmem_cache_create("slab_remote_free", obj_size, &args, 0);
-	if (!cache)
-		harness_fail("kmem_cache_create(size %lu) failed", obj_size);
-}
-
-static void teardown(const char *where)
-{
-	kmem_cache_destroy(cache);
-	cache = NULL;
-	slab_case_acct_check(&baseline, where);
+	slab_case_source_init(&src, "slab_remote_free", size, 0,
+			      SLAB_CASE_CACHE_ONLY);
 }
 
 static void *consumer(void *arg)
@@ -84,7 +72,7 @@ static void *consumer(void *arg)
 		}
 		slot = r->slots + (tail % ring_slots) * batch;
 		for (i = 0; i < batch; i++)
-			kmem_cache_free(cache, slot[i]);
+			kmem_cache_free(src.cache, slot[i]);
 		__atomic_store_n(&r->tail, ++tail, __ATOMIC_RELEASE);
 	}
 	return NULL;
@@ -139,7 +127,7 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 			break;
 		slot = r->slots + (head % ring_slots) * batch;
 		for (i = 0; i < batch; i++) {
-			slot[i] = kmem_cache_alloc(cache, GFP_KERNEL);
+			slot[i] = kmem_cache_alloc(src.cache, GFP_KERNEL);
 			if (!slot[i])
 				harness_fail("kmem_cache_alloc failed");
 			*(volatile char *)slot[i] = 1;
@@ -153,10 +141,10 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 	free(r->slots);
 	free(r);
 	if (harness_processes_mode())
-		teardown("task teardown");
+		slab_case_source_exit(&src, "task teardown");
 }
 
 void testcase_cleanup(void)
 {
-	teardown("cleanup");
+	slab_case_source_exit(&src, "cleanup");
 }
