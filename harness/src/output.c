@@ -46,11 +46,17 @@ void output_footer(const struct run *r)
 	if (r->status != RUN_OK || !st->intervals)
 		return;
 	printf("average:%llu\n", round_rate(st->ops_per_sec));
-	if (!r->o->wis)
-		printf("%s: %.0f \u00b1%.1f%% (median %.0f, %d intervals, "
-		       "tasks %.0f..%.0f)\n",
-		       r->o->processes ? "per_process_ops" : "per_thread_ops",
-		       st->per_task_ops, st->cv * 100, st->median,
-		       st->intervals, st->task_min, st->task_max);
+	if (r->o->wis)
+		goto out;
+	printf("%s: %.0f ", r->o->processes ? "per_process_ops" :
+	       "per_thread_ops", st->per_task_ops);
+	/* no spread of a zero mean (a case that counted nothing) */
+	if (isfinite(st->cv))
+		printf("\u00b1%.1f%%", st->cv * 100);
+	else
+		printf("\u00b1n/a");
+	printf(" (median %.0f, %d intervals, tasks %.0f..%.0f)\n",
+	       st->median, st->intervals, st->task_min, st->task_max);
+out:
 	fflush(stdout);
 }

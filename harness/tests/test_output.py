@@ -122,3 +122,15 @@ def test_wis_names_refuse_slabscale_options(build_dir):
                         "--json", "x"], capture_output=True, text=True)
     assert p.returncode == 2
     assert "Usage:" in p.stderr and "-t tasks" in p.stderr
+
+
+def test_zero_mean_has_no_spread(run_test, out):
+    """A case that counts nothing prints '±n/a', not '±-nan%', and its JSON
+    cv is null (a spread of a zero mean is undefined)."""
+    p = run_test("test_idle", "-t", 1, "-s", 1, "--warmup", 0,
+                 "--interval", 0.5, "--json", out, check=0)
+    r = parse(p.stdout)
+    assert r["summary"][1] == "0" and r["summary"][2] == "n/a"
+    assert "nan" not in p.stdout
+    st = load_json(out)["stats"]
+    assert st["per_task_ops"] == 0 and st["cv"] is None

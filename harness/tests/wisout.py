@@ -5,7 +5,7 @@ import re
 
 LINE = re.compile(r"^min:(\d+) max:(\d+) total:(\d+)$")
 SUMMARY = re.compile(
-    r"^(per_thread_ops|per_process_ops): (\d+) \u00b1(\d+\.\d)% "
+    r"^(per_thread_ops|per_process_ops): (\d+) \u00b1(\d+\.\d%|n/a) "
     r"\(median (\d+), (\d+) intervals, tasks (\d+)\.\.(\d+)\)$")
 
 
