@@ -74,6 +74,7 @@ struct options {
 	bool wis;		/* invoked as <case>_threads/_processes */
 	const char *json;
 	double until_ci;	/* percent, < 0 = off */
+	double cleanup_timeout;	/* seconds testcase_cleanup() may take */
 	const char *events[MAX_EVENTS];
 	int nr_events;
 	bool events_default;

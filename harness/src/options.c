@@ -46,6 +46,8 @@ void usage(FILE *f, const char *prog, bool wis)
 "      --param NAME=VALUE case parameter (repeatable)\n"
 "      --until-ci PCT     stop once the 95%% CI half-width < PCT%% of the mean\n"
 "                         (at least 3 intervals, at most -s)\n"
+"      --cleanup-timeout S  fail the run if testcase_cleanup() takes longer\n"
+"                         (default 60)\n"
 "      --list             list the cases of this runner\n"
 "  -h, --help             this text\n"
 "Exit: 0 ok, 1 failed, 2 usage, 3 case unsupported, 130 interrupted.\n",
@@ -161,6 +163,7 @@ static void defaults(struct options *o, char **argv)
 	o->warmup = 5;
 	o->interval = 1;
 	o->until_ci = -1;
+	o->cleanup_timeout = 60;
 	o->affinity = AFF_CORES;
 	o->events_default = true;
 	o->nr_events = 4;
@@ -169,7 +172,8 @@ static void defaults(struct options *o, char **argv)
 }
 
 enum { OPT_WARMUP = 256, OPT_MODE, OPT_JSON, OPT_EVENTS, OPT_PARAM,
-       OPT_UNTIL_CI, OPT_LIST, OPT_INTERVAL, OPT_NO_EVENTS };
+       OPT_UNTIL_CI, OPT_LIST, OPT_INTERVAL, OPT_NO_EVENTS,
+       OPT_CLEANUP_TIMEOUT };
 
 static const struct option long_opts[] = {
 	{ "tasks", required_argument, NULL, 't' },
@@ -182,6 +186,7 @@ static const struct option long_opts[] = {
 	{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
 	{ "param", required_argument, NULL, OPT_PARAM },
 	{ "until-ci", required_argument, NULL, OPT_UNTIL_CI },
+	{ "cleanup-timeout", required_argument, NULL, OPT_CLEANUP_TIMEOUT },
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -220,6 +225,13 @@ static int parse_one(struct options *o, int c, char *arg, char *err,
 	case OPT_UNTIL_CI:
 		if (parse_seconds(arg, &o->until_ci, 0) || o->until_ci <= 0) {
 			snprintf(err, len, "bad --until-ci '%s' (percent > 0)",
+				 arg);
+			return -1;
+		}
+		return 0;
+	case OPT_CLEANUP_TIMEOUT:
+		if (parse_seconds(arg, &o->cleanup_timeout, 1)) {
+			snprintf(err, len, "bad --cleanup-timeout '%s' (>= 1)",
 				 arg);
 			return -1;
 		}

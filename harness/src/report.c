@@ -117,6 +117,8 @@ static void w_options(struct json *j, const struct run *r)
 		json_num(j, o->until_ci);
 	else
 		json_null(j);
+	json_key(j, "cleanup_timeout");
+	json_num(j, o->cleanup_timeout);
 	json_key(j, "events");
 	json_arr_begin(j);
 	for (int i = 0; i < o->nr_events; i++)

@@ -31,7 +31,6 @@
 
 #define SNAPSHOT_TIMEOUT_NS	5000000000ULL
 #define RETURN_GRACE_NS		5000000000ULL
-#define CLEANUP_TIMEOUT_NS	60000000000ULL
 
 enum ev { EV_TIMEOUT, EV_INTERRUPT, EV_FAIL, EV_HOST_EXIT };
 
@@ -391,13 +390,14 @@ static void finish(struct run *r)
 	futex_wake_all(&sh.ctl->stop);
 	if (sh.ctl->processes)
 		stop_task_processes(r);
-	dl = now_ns() + CLEANUP_TIMEOUT_NS;
+	dl = now_ns() + (unsigned long long)(r->o->cleanup_timeout * 1e9);
 	while (!host_reaped) {
 		enum ev e = wait_event(dl);
 
 		if (e == EV_TIMEOUT) {
 			set_failed(r, "testcase_cleanup() did not finish in "
-				   "%llu s", CLEANUP_TIMEOUT_NS / 1000000000ULL);
+				   "%g s (--cleanup-timeout)",
+				   r->o->cleanup_timeout);
 			break;
 		}
 		if (e == EV_INTERRUPT && interrupts > 1)

@@ -152,3 +152,22 @@ def test_no_files_left_in_tmp(run_none):
             run_none(case, "-t", 2, "-s", 0.2, "--warmup", 0, "--interval",
                      0.1, "--mode", mode, check=0)
     assert ours() == before
+
+
+def test_cleanup_timeout_fails_the_run(run_test, out):
+    """testcase_cleanup() that overruns --cleanup-timeout fails the run and
+    says so; within it, the run is fine and the JSON carries the limit."""
+    p = run_test("test_idle", "-s", 1, "--warmup", 0, "--param",
+                 "cleanup_ms=4000", "--cleanup-timeout", 1, "--json", out,
+                 timeout=60)
+    assert p.returncode == 1
+    assert "testcase_cleanup() did not finish in 1 s" in p.stderr
+    d = load_json(out)
+    assert d["status"] == "failed" and d["options"]["cleanup_timeout"] == 1
+    p = run_test("test_idle", "-s", 1, "--warmup", 0, "--param",
+                 "cleanup_ms=300", "--cleanup-timeout", 5, "--json", out,
+                 timeout=60)
+    assert p.returncode == 0
+    assert load_json(out)["options"]["cleanup_timeout"] == 5
+    p = run_test("test_idle", "--cleanup-timeout", 0, timeout=60)
+    assert p.returncode == 2 and "bad --cleanup-timeout" in p.stderr

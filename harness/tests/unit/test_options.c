@@ -42,6 +42,7 @@ void test_options(void)
 	CHECK(!parse(&o, false, ARGS("page_fault3", "-t", "1,2", "-s", "5")));
 	CHECK(!strcmp(o.case_name, "page_fault3"));
 	CHECK(o.nr_task_list == 2 && o.seconds == 5 && o.warmup == 5);
+	CHECK(o.cleanup_timeout == 60);
 	CHECK(!o.processes && o.affinity == AFF_CORES && o.events_default);
 	CHECK(o.nr_events == 4 && !strcmp(o.events[0], "cycles"));
 
@@ -49,8 +50,10 @@ void test_options(void)
 				     "--warmup", "0", "--param", "a=1",
 				     "--param", "b=x=y", "--events",
 				     "task-clock,page-faults", "--until-ci",
-				     "2.5", "--json", "o.json", "-v")));
+				     "2.5", "--json", "o.json", "-v",
+				     "--cleanup-timeout", "600")));
 	CHECK(o.processes && o.affinity == AFF_SMT && o.verbose);
+	CHECK(o.cleanup_timeout == 600);
 	CHECK(o.warmup == 0 && o.until_ci == 2.5 && !strcmp(o.json, "o.json"));
 	CHECK(o.nr_params == 2 && !strcmp(o.param_name[1], "b") &&
 	      !strcmp(o.param_value[1], "x=y"));
@@ -60,6 +63,8 @@ void test_options(void)
 	CHECK(o.affinity == AFF_NONE && o.nr_events == 0);
 
 	CHECK(parse(&o, false, ARGS("x", "--mode", "fibers")) == -1);
+	CHECK(parse(&o, false, ARGS("x", "--cleanup-timeout", "0")) == -1);
+	CHECK(parse(&o, false, ARGS("x", "--cleanup-timeout", "x")) == -1);
 	CHECK(parse(&o, false, ARGS("x", "-t", "0")) == -1);
 	CHECK(parse(&o, false, ARGS("x", "-s", "abc")) == -1);
 	CHECK(parse(&o, false, ARGS("x", "--bogus")) == -1);
