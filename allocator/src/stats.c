@@ -14,6 +14,7 @@
  * ALLOC_SLOWPATH, ALLOC_PCS and every free one of FREE_FASTPATH,
  * FREE_SLOWPATH, FREE_PCS, so active objects = allocations - frees.
  */
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,15 +98,24 @@ void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
 
 /*
  * One CPU's sheaf hits.  Locking folds the counts still pending in main's
- * size word; if the sheaves are locked right now (a slow path, or a test
- * holding them), the counts as of the last fold are reported instead of
- * waiting: the holder may be the calling thread.  Exact when quiet.
+ * size word.  A slow path holds the lock only briefly, so a busy lock is
+ * tried again a bounded number of times; if it stays taken (a preempted
+ * holder, or the calling thread itself, as in a test), the counts as of
+ * the last fold are reported rather than waiting.  Exact when quiet.
  */
+#define PCS_STATS_TRIES	64
+
 static void pcs_stats(struct kmem_cache *s, unsigned int cpu,
 		      unsigned long long *out)
 {
-	struct slub_percpu_sheaves *pcs = pcs_trylock_cpu(s, cpu);
+	struct slub_percpu_sheaves *pcs = NULL;
+	int tries;
 
+	for (tries = 0; !pcs && tries < PCS_STATS_TRIES; tries++) {
+		pcs = pcs_trylock_cpu(s, cpu);
+		if (!pcs)
+			sched_yield();
+	}
 	if (pcs) {
 		out[PCS_ALLOC_ITEM] += pcs->stat_alloc;
 		out[PCS_FREE_ITEM] += pcs->stat_free;
