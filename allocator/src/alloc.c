@@ -13,7 +13,7 @@
 #include <string.h>
 #include "pcs.h"
 
-#define FAST_PATH __attribute__((optimize("omit-frame-pointer")))
+#define FAST_PATH __attribute__((optimize("omit-frame-pointer"), aligned(64)))
 
 static __attribute__((always_inline)) inline void *
 alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
