@@ -257,6 +257,17 @@ static void json_cache(struct jbuf *j, struct kmem_cache *s)
 	jprintf(j, "}}");
 }
 
+/*
+ * "lockless": sheaf hits are rseq sequences without the per-CPU lock
+ * (pcs.h); "locked": they take it (atomic mode, several nodes, or glibc's
+ * rseq area not where the build expected it).
+ */
+static const char *sheaf_fast_path(void)
+{
+	return slab_rseq_offset_ok && nr_node_ids == 1 ? "lockless" :
+							  "locked";
+}
+
 int slab_stats_json(char *buf, size_t len)
 {
 	struct jbuf j = { .buf = buf, .len = len };
@@ -276,12 +287,13 @@ int slab_stats_json(char *buf, size_t len)
 				feature_names[i]);
 			first = false;
 		}
-	jprintf(&j, "],\"percpu\":\"%s\",\"nr_cpus\":%u,\"nr_nodes\":%u,"
+	jprintf(&j, "],\"percpu\":\"%s\",\"sheaf_fast_path\":\"%s\","
+		"\"nr_cpus\":%u,\"nr_nodes\":%u,"
 		"\"live_objects\":%ld,\"leaked_objects\":%lu,"
 		"\"pages\":{\"total\":%lu,\"free\":%lu,\"released\":%lu,"
 		"\"used\":%lu},\"caches\":[",
-		slab_use_rseq ? "rseq" : "atomic", nr_cpu_ids, nr_node_ids,
-		slab_live_objects(), slab_leaked_objects(), pa.total_pages,
+		slab_use_rseq ? "rseq" : "atomic", sheaf_fast_path(),
+		nr_cpu_ids, nr_node_ids, slab_live_objects(), slab_leaked_objects(), pa.total_pages,
 		pa.free_pages, pa.released_pages, pa.slab_pages);
 	first = true;
 	pthread_mutex_lock(&slab_mutex);
@@ -306,8 +318,9 @@ void slab_dump_slabinfo(FILE *f)
 	if (!f)
 		return;
 	slab_init_once();
-	fprintf(f, "slabinfo - slabscale %s (%s per-CPU)\n", slab_variant(),
-		slab_use_rseq ? "rseq" : "atomic");
+	fprintf(f, "slabinfo - slabscale %s (%s per-CPU, %s sheaf fast "
+		"path)\n", slab_variant(), slab_use_rseq ? "rseq" : "atomic",
+		sheaf_fast_path());
 	fprintf(f, "# %-18s %10s %10s %7s %6s %5s %6s : %12s %12s %10s %10s "
 		"%10s : %8s\n", "name", "active_objs", "num_objs", "objsize",
 		"objper", "order", "sheaf", "sheaf_hits", "slab_hits",

@@ -461,6 +461,9 @@ static void test_stats_dump(void)
 	CHECK(strstr(buf, "\"name\":\"t-\\\"json\\\"\""));
 	CHECK(strstr(buf, "\"kmalloc-16\""));
 	CHECK(strstr(buf, "\"alloc_slowpath\":"));
+	CHECK(strstr(buf, slab_rseq_offset_ok && nr_node_ids == 1 ?
+			  "\"sheaf_fast_path\":\"lockless\"" :
+			  "\"sheaf_fast_path\":\"locked\""));
 	CHECK(buf[n - 1] == '}');
 	CHECK_EQ(slab_stats_json(small, sizeof(small)), -1);
 	f = tmpfile();
