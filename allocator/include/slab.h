@@ -134,6 +134,10 @@ void slab_rcu_read_unlock(void);
 void slab_synchronize_rcu(void);
 
 /* ---- prefilled sheaves -------------------------------------------------- */
+/*
+ * A prefilled sheaf holds at least size objects; sizes above the cache's
+ * sheaf_capacity get an oversize sheaf, sizes above 65535 are refused.
+ */
 struct slab_sheaf *kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp,
 					    unsigned int size);
 int kmem_cache_refill_sheaf(struct kmem_cache *s, gfp_t gfp,

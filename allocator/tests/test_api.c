@@ -390,6 +390,10 @@ static void test_prefill(void)
 
 	CHECK(s);
 	CHECK(!kmem_cache_prefill_sheaf(s, GFP_KERNEL, 0));
+	/* more than a sheaf's 16-bit size can count: refused, nothing lost */
+	CHECK(!kmem_cache_prefill_sheaf(s, GFP_KERNEL, 70000));
+	CHECK_REPORT("more than a sheaf holds");
+	CHECK_EQ(slab_cache_active(s), 0);
 	sheaf = kmem_cache_prefill_sheaf(s, GFP_KERNEL, 10);
 	CHECK(sheaf);
 	CHECK(kmem_cache_sheaf_size(sheaf) >= 10);
