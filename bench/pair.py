@@ -20,6 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchcommon as bc  # noqa: E402
+import hitpath  # noqa: E402
 
 BATCHES = (1, 32)
 
@@ -249,6 +250,7 @@ def print_report(res, headline, mode_name, mode, cpu, out=sys.stdout):
             print("note: %s ran without rseq (rseq=%s)" %
                   (d["name"], d["rseq"]), file=out)
     goal(res, headline, out)
+    static_path(res, headline, out)
     profile(res, headline, out)
 
 
@@ -275,6 +277,48 @@ def goal(res, headline, out):
               (b, headline, bc.fmt(r), fp[1] if fp else "-",
                "met" if r is not None and r <= 1 else "MISSED", irv),
               file=out)
+
+
+def static_hit_path(res, bench_dir, headline):
+    """The headline variant's sheaf hit path counted from its binary
+    (callgrind only sees the no-rseq fallback), plus the loop's
+    instructions per pair as callgrind measured them: res['static_hit_path']
+    = {'functions': {...}, 'pair': {1: n, 32: n}} or None."""
+    binary = os.path.join(bench_dir, "pair-" + headline)
+    try:
+        funcs = hitpath.hit_paths(binary)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    if None in funcs.values():
+        return {"functions": funcs, "pair": {}}
+    row = next((d for d in res["rows"]
+                if d["name"] == headline + " kmem_cache"), None)
+    pair_ir = {}
+    for b in BATCHES:
+        f = (row or {}).get("b%d" % b, {}).get("functions") or {}
+        loop = f.get("run_cache_%d" % b)
+        if loop is not None:
+            pair_ir[b] = sum(funcs.values()) + loop
+    return {"functions": funcs, "pair": pair_ir}
+
+
+def static_path(res, headline, out):
+    sp = res.get("static_hit_path")
+    if not sp:
+        return
+    funcs = sp["functions"]
+    if None in funcs.values():
+        print("rseq hit path (objdump): not a straight line in this build "
+              "(%s)" % funcs, file=out)
+        return
+    text = " + ".join("%s %d" % kv for kv in funcs.items())
+    pair = ", ".join("%.1f at batch %d" % (sp["pair"][b], b)
+                     for b in BATCHES if b in sp["pair"])
+    print("rseq hit path of %s (counted from the binary: the lockless "
+          "sequence callgrind cannot run): %s = %d instructions%s" %
+          (headline, text, sum(funcs.values()),
+           "; with the loop, %s per pair" % pair if pair else ""),
+          file=out)
 
 
 def profile(res, headline, out):
@@ -330,6 +374,8 @@ def main():
     res = summarise(rows)
     res.update(machine=m, mode=args.mode, params=mode, cpu=cpu,
                capacity=args.capacity)
+    res["static_hit_path"] = static_hit_path(res, args.bench_dir,
+                                             args.headline)
     print_report(res, args.headline, args.mode, mode, cpu)
     if args.json:
         bc.write_json(args.json, res)

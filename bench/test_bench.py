@@ -19,6 +19,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import benchcommon as bc  # noqa: E402
+import hitpath  # noqa: E402
 import pair  # noqa: E402
 import rcu  # noqa: E402
 
@@ -125,6 +126,10 @@ def test_pair_driver_smoke(tmp_path):
             assert r["b1"]["functions"]
         else:
             assert r["b1"]["ir"] is None
+    # the headline's lockless hit path, counted from its binary
+    sp = res["static_hit_path"]
+    assert sp and all(n > 0 for n in sp["functions"].values())
+    assert "rseq hit path of sheaves" in p.stdout
     # nothing of callgrind's is left behind
     assert os.listdir(tmp) == []
 
@@ -171,3 +176,37 @@ def test_pair_driver_marks_a_crashing_row(tmp_path):
     assert rows["fake kmem_cache"]["b1"]["ns"] is None
     assert rows["fake kmem_cache"]["b1"]["samples"] == []
     assert rows["glibc"]["error"] is None and rows["glibc"]["b1"]["ns"] > 0
+
+
+DISASM = """
+0000000000004dc0 <kmem_cache_alloc>:
+    4dc0:	test   %rdi,%rdi
+    4dc3:	je     4e28 <kmem_cache_alloc+0x68>
+    4dc5:	mov    0x8(%rdi),%rdx
+    4dc9:	cmpl   $0x0,(%rdx)
+    4dcc:	jne    4e20 <kmem_cache_alloc+0x60>
+    4dce:	ret
+    4dcf:	nop
+    4e20:	jmp    4450 <alloc_rseq_miss>
+"""
+
+
+def test_hit_path_length():
+    """Entry to the first ret, conditional jumps not taken."""
+    assert hitpath.hit_path_length(DISASM) == 6
+    # a jump or call before the ret: not a straight-line hit path
+    assert hitpath.hit_path_length(DISASM.replace("jne ", "jmp ")) is None
+    assert hitpath.hit_path_length(DISASM.replace("mov    0x8",
+                                                  "call   0x8")) is None
+    assert hitpath.hit_path_length(DISASM.replace("ret", "nop")) is None
+    assert hitpath.hit_path_length("") is None
+
+
+def test_hit_paths_of_the_sheaves_binary():
+    """The built fast paths are straight lines to their ret, and short."""
+    assert "sheaves" in SLAB, "make check builds build/bench/pair-sheaves"
+    f = hitpath.hit_paths(os.path.join(BENCH, "pair-sheaves"))
+    assert set(f) == {"kmem_cache_alloc", "kmem_cache_free"}
+    for name, n in f.items():
+        assert n is not None and 8 < n < 60, (name, n)
+
