@@ -20,3 +20,20 @@ def write_doc(path, doc):
 @pytest.fixture
 def write():
     return write_doc
+
+
+def fake_build(tmp_path, variants, **extra):
+    """A build tree whose <variant>/slabscale-run is fake_runner.py, and the
+    environment that points ./slabscale at it (results and the runner's
+    log under tmp_path too)."""
+    build = tmp_path / "build"
+    for v in variants:
+        d = build / v
+        d.mkdir(parents=True)
+        r = d / "slabscale-run"
+        r.write_text("#!/bin/sh\nexec %s %s %s \"$@\"\n" % (
+            sys.executable, os.path.join(HERE, "fake_runner.py"), v))
+        r.chmod(0o755)
+    return dict(os.environ, SLABSCALE_BUILD=str(build),
+                SLABSCALE_RESULTS=str(tmp_path / "results"),
+                FAKE_LOG=str(tmp_path / "log"), **extra)

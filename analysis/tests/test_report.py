@@ -4,10 +4,9 @@ import glob
 import os
 import re
 import subprocess
-import sys
 import tempfile
 
-from conftest import HERE, REPO
+from conftest import REPO, fake_build
 from slabscale_analysis import report
 
 SLABSCALE = os.path.join(REPO, "slabscale")
@@ -36,17 +35,7 @@ def chromium_dump(path):
 
 
 def test_report_from_fake_sweep_in_chromium(tmp_path):
-    build = tmp_path / "build"
-    for v in ("old", "new"):
-        d = build / v
-        d.mkdir(parents=True)
-        r = d / "slabscale-run"
-        r.write_text("#!/bin/sh\nexec %s %s %s \"$@\"\n" % (
-            sys.executable, os.path.join(HERE, "fake_runner.py"), v))
-        r.chmod(0o755)
-    env = dict(os.environ, SLABSCALE_BUILD=str(build),
-               SLABSCALE_RESULTS=str(tmp_path / "results"),
-               FAKE_LOG=str(tmp_path / "log"), FAKE_HOSTNAME=EVIL)
+    env = fake_build(tmp_path, ("old", "new"), FAKE_HOSTNAME=EVIL)
     p = subprocess.run([SLABSCALE, "sweep", "--variants", "old,new",
                         "--cases", "page_fault3,cache_destroy", "-t", "1,2",
                         "--repeats", "3", "-s", "1", "--warmup", "0"],

@@ -4,11 +4,10 @@ import glob
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
-from conftest import HERE, REPO
+from conftest import REPO, fake_build
 from slabscale_analysis import plan as planmod
 
 SLABSCALE = os.path.join(REPO, "slabscale")
@@ -16,18 +15,7 @@ SLABSCALE = os.path.join(REPO, "slabscale")
 
 @pytest.fixture
 def env(tmp_path):
-    build = tmp_path / "build"
-    for v in ("old", "mid", "new"):
-        d = build / v
-        d.mkdir(parents=True)
-        r = d / "slabscale-run"
-        r.write_text("#!/bin/sh\nexec %s %s %s \"$@\"\n" % (
-            sys.executable, os.path.join(HERE, "fake_runner.py"), v))
-        r.chmod(0o755)
-    e = dict(os.environ, SLABSCALE_BUILD=str(build),
-             SLABSCALE_RESULTS=str(tmp_path / "results"),
-             FAKE_LOG=str(tmp_path / "log"))
-    return tmp_path, e
+    return tmp_path, fake_build(tmp_path, ("old", "mid", "new"))
 
 
 def sweep(e, *args, **extra):
