@@ -137,16 +137,22 @@ def test_interrupt_keeps_runs_and_resume_finishes(env):
     assert len(kept) == 1
 
 
+def bisect_cli(tmp, e, variants_list, *args):
+    """./slabscale bisect old..new on page_fault3 over a variants list."""
+    vl = tmp / "variants.list"
+    vl.write_text(variants_list)
+    return subprocess.run([SLABSCALE, "bisect", "--good", "old", "--bad",
+                           "new", "--case", "page_fault3", "-s", "1",
+                           "--warmup", "0", "--variants-list", str(vl)]
+                          + list(args),
+                          capture_output=True, text=True, timeout=300, env=e)
+
+
 def test_bisect_cli_with_fake_runner(env):
     tmp, e = env
-    vl = tmp / "variants.list"
-    vl.write_text("# oldest first\nold\nmid  # the culprit\nnew\n")
-    p = subprocess.run([SLABSCALE, "bisect", "--good", "old", "--bad", "new",
-                        "--case", "page_fault3", "-s", "1", "--warmup", "0",
-                        "--variants-list", str(vl)],
-                       capture_output=True, text=True, timeout=300,
-                       env=dict(e, FAKE_OPS=json.dumps({"mid": 0.8e6,
-                                                        "new": 0.8e6})))
+    p = bisect_cli(tmp, dict(e, FAKE_OPS=json.dumps({"mid": 0.8e6,
+                                                     "new": 0.8e6})),
+                   "# oldest first\nold\nmid  # the culprit\nnew\n")
     assert p.returncode == 0, p.stdout + p.stderr
     assert "first bad variant: mid (last good: old)" in p.stdout
     assert glob.glob(str(tmp / "results" / "*" / "*" / "bisect-*"
@@ -155,12 +161,7 @@ def test_bisect_cli_with_fake_runner(env):
 
 def test_bisect_cli_not_bisectable_exit_3(env):
     tmp, e = env
-    vl = tmp / "variants.list"
-    vl.write_text("old\nmid\nnew\n")
-    p = subprocess.run([SLABSCALE, "bisect", "--good", "old", "--bad", "new",
-                        "--case", "page_fault3", "-s", "1", "--warmup", "0",
-                        "--variants-list", str(vl), "--max-repeats", "5"],
-                       capture_output=True, text=True, timeout=300, env=e)
+    p = bisect_cli(tmp, e, "old\nmid\nnew\n", "--max-repeats", "5")
     assert p.returncode == 3, p.stdout + p.stderr
     assert "not bisectable" in p.stdout
 
