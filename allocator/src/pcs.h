@@ -141,6 +141,20 @@ static inline void pcs_push_locked(struct slub_percpu_sheaves *pcs,
 	[shift] "i"(PCS_SHIFT), [sig] "i"(RSEQ_SIG)
 
 /*
+ * The start of both sequences: this CPU's slub_percpu_sheaves (base +
+ * cpu_id << PCS_SHIFT), to the slow path if its lock is taken, then its
+ * main sheaf into %[pcs] and main's size word into %[word].
+ */
+#define PCS_ASM_LOAD_MAIN						\
+	"movslq %%fs:%c[cpu], %[pcs]\n\t"				\
+	"shlq %[shift], %[pcs]\n\t"					\
+	"addq %[base], %[pcs]\n\t"					\
+	"cmpl $0, (%[pcs])\n\t"						\
+	"jne %l[slow]\n\t"						\
+	"movq %c[o_main](%[pcs]), %[pcs]\n\t"				\
+	"movq %c[o_word](%[pcs]), %[word]\n\t"
+
+/*
  * Pop an object from this CPU's main sheaf of the array at base, or NULL
  * when the lock is taken, main is empty or rseq has no CPU for us.
  *
@@ -159,13 +173,7 @@ rseq_sheaf_pop(struct slub_percpu_sheaves *base)
 	__asm__ __volatile__ goto(
 		RSEQ_ASM_DEFINE(36)
 		RSEQ_ASM_ENTER(36, pcs, "%%fs:%c[cs]")
-		"movslq %%fs:%c[cpu], %[pcs]\n\t"
-		"shlq %[shift], %[pcs]\n\t"
-		"addq %[base], %[pcs]\n\t"
-		"cmpl $0, (%[pcs])\n\t"
-		"jne %l[slow]\n\t"
-		"movq %c[o_main](%[pcs]), %[pcs]\n\t"
-		"movq %c[o_word](%[pcs]), %[word]\n\t"
+		PCS_ASM_LOAD_MAIN
 		"testw %w[word], %w[word]\n\t"
 		"jz %l[slow]\n\t"
 		"addq %[pop], %[word]\n\t"
@@ -199,13 +207,7 @@ rseq_sheaf_push(struct slub_percpu_sheaves *base, void *object,
 	__asm__ __volatile__ goto(
 		RSEQ_ASM_DEFINE(37)
 		RSEQ_ASM_ENTER(37, pcs, "%%fs:%c[cs]")
-		"movslq %%fs:%c[cpu], %[pcs]\n\t"
-		"shlq %[shift], %[pcs]\n\t"
-		"addq %[base], %[pcs]\n\t"
-		"cmpl $0, (%[pcs])\n\t"
-		"jne %l[slow]\n\t"
-		"movq %c[o_main](%[pcs]), %[pcs]\n\t"
-		"movq %c[o_word](%[pcs]), %[word]\n\t"
+		PCS_ASM_LOAD_MAIN
 		"movzwl %w[word], %k[size]\n\t"
 		"cmpl %[cap], %k[size]\n\t"
 		"jae %l[slow]\n\t"
