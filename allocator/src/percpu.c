@@ -160,40 +160,39 @@ static void wait_a_little(unsigned int *spins)
 		cpu_relax();
 }
 
+/*
+ * One attempt at taking a CPU's lock word from outside: compare-and-swap
+ * 0 -> REMOTE; in rseq mode then abort the sequences in flight on that CPU
+ * and make sure none committed its own lock over ours (the word must still
+ * read REMOTE).  rseq mode: call with remote_mutex held.
+ */
+static bool remote_claim(unsigned int *lock, int cpu)
+{
+	unsigned int zero = 0;
+
+	if (!__atomic_compare_exchange_n(lock, &zero, PERCPU_REMOTE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return false;
+	if (!slab_use_rseq)
+		return true;
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+		    MEMBARRIER_CMD_FLAG_CPU, cpu))
+		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+			0, 0);
+	/* not REMOTE: a sequence committed its lock over ours, it owns it */
+	return __atomic_load_n(lock, __ATOMIC_ACQUIRE) == PERCPU_REMOTE;
+}
+
 void percpu_lock_remote(unsigned int *lock, int cpu)
 {
-	unsigned int zero, spins = 0;
+	unsigned int spins = 0;
 
-	if (!slab_use_rseq) {
-		for (;;) {
-			zero = 0;
-			if (__atomic_compare_exchange_n(lock, &zero,
-							PERCPU_REMOTE, false,
-							__ATOMIC_ACQUIRE,
-							__ATOMIC_RELAXED))
-				return;
-			wait_a_little(&spins);
-		}
-	}
-	pthread_mutex_lock(&remote_mutex);
-	for (;;) {
-		zero = 0;
-		if (__atomic_compare_exchange_n(lock, &zero, PERCPU_REMOTE,
-						false, __ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED)) {
-			if (syscall(SYS_membarrier,
-				    MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
-				    MEMBARRIER_CMD_FLAG_CPU, cpu))
-				syscall(SYS_membarrier,
-					MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
-					0, 0);
-			if (__atomic_load_n(lock, __ATOMIC_ACQUIRE) ==
-			    PERCPU_REMOTE)
-				break;
-		}
+	if (slab_use_rseq)
+		pthread_mutex_lock(&remote_mutex);
+	while (!remote_claim(lock, cpu))
 		wait_a_little(&spins);
-	}
-	pthread_mutex_unlock(&remote_mutex);
+	if (slab_use_rseq)
+		pthread_mutex_unlock(&remote_mutex);
 }
 
 /*
@@ -204,28 +203,13 @@ void percpu_lock_remote(unsigned int *lock, int cpu)
  */
 bool percpu_trylock_remote(unsigned int *lock, int cpu)
 {
-	unsigned int zero = 0;
 	bool locked;
 
 	if (!slab_use_rseq)
-		return __atomic_compare_exchange_n(lock, &zero, PERCPU_REMOTE,
-						   false, __ATOMIC_ACQUIRE,
-						   __ATOMIC_RELAXED);
+		return remote_claim(lock, cpu);
 	if (pthread_mutex_trylock(&remote_mutex))
 		return false;
-	locked = __atomic_compare_exchange_n(lock, &zero, PERCPU_REMOTE,
-					     false, __ATOMIC_ACQ_REL,
-					     __ATOMIC_RELAXED);
-	if (locked) {
-		if (syscall(SYS_membarrier,
-			    MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
-			    MEMBARRIER_CMD_FLAG_CPU, cpu))
-			syscall(SYS_membarrier,
-				MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
-		/* not REMOTE: a sequence committed its lock over ours */
-		locked = __atomic_load_n(lock, __ATOMIC_ACQUIRE) ==
-			 PERCPU_REMOTE;
-	}
+	locked = remote_claim(lock, cpu);
 	pthread_mutex_unlock(&remote_mutex);
 	return locked;
 }
