@@ -127,10 +127,10 @@ void free_pages_slab(struct slab *slab);
 void *slab_address(const struct slab *slab);
 /*
  * Every carved page's descriptor has a compound head: the slab's or large
- * block's head descriptor, or for a free page slab_free_sentinel.  Heads
- * that are not slabs (free pages, large kmalloc) have slab_cache =
- * &slab_no_cache, never NULL and never a real cache, so the free fast path
- * needs neither a NULL test of the head nor one of the cache argument.
+ * block's head descriptor, or for a free page slab_free_sentinel, so a
+ * head read racily is never NULL.  Large kmalloc heads and the sentinel
+ * have slab_cache = &slab_no_cache, never a real cache.  (The free fast
+ * path asks the page owner map below instead.)
  */
 extern struct kmem_cache slab_no_cache;
 extern char *slab_arena;
@@ -175,23 +175,17 @@ static inline bool slab_page_owned_by(const void *p,
 #endif
 }
 
-/* head descriptor of p; &slab_free_sentinel outside any allocation */
-static inline struct slab *virt_to_slab_raw(const void *p)
+/* head descriptor of p; NULL outside the arena or inside a free block */
+static inline struct slab *virt_to_slab(const void *p)
 {
 	size_t off = (uintptr_t)p - (uintptr_t)slab_arena;
+	struct slab *slab;
 
 	if (unlikely(off >= __atomic_load_n(&slab_arena_top,
 					    __ATOMIC_RELAXED)))
-		return &slab_free_sentinel;
-	return __atomic_load_n(&slab_page_desc[off >> PAGE_SHIFT].head,
+		return NULL;
+	slab = __atomic_load_n(&slab_page_desc[off >> PAGE_SHIFT].head,
 			       __ATOMIC_RELAXED);
-}
-
-/* NULL when p is not inside the arena or is inside a free block */
-static inline struct slab *virt_to_slab(const void *p)
-{
-	struct slab *slab = virt_to_slab_raw(p);
-
 	return slab == &slab_free_sentinel ? NULL : slab;
 }
 bool slab_arena_contains(const void *p);
