@@ -69,6 +69,16 @@
 #define PCS_GUARDS		2
 #define PCS_GUARD_LOCKED	3u
 
+/*
+ * Whether the lockless sequences serve sheaf caches in this process: rseq
+ * mode, glibc's rseq area where the build expects it, one node (they do
+ * not know nodes).
+ */
+static inline bool pcs_lockless(void)
+{
+	return slab_rseq_offset_ok && nr_node_ids == 1;
+}
+
 #define SHEAF_POPS_SHIFT	16
 #define SHEAF_SIZE_MASK		((1ul << SHEAF_POPS_SHIFT) - 1)
 #define SHEAF_POP		((1ul << SHEAF_POPS_SHIFT) - 1)

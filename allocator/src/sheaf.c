@@ -457,8 +457,7 @@ int sheaves_init(struct kmem_cache *s)
 		if (!pcs->main)
 			return -1;
 	}
-	/* the lockless sequences know neither the atomic mode nor nodes */
-	if (slab_rseq_offset_ok && nr_node_ids == 1)
+	if (pcs_lockless())
 		s->rseq_sheaves = s->cpu_sheaves;
 	return 0;
 }

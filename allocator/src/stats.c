@@ -264,8 +264,7 @@ static void json_cache(struct jbuf *j, struct kmem_cache *s)
  */
 static const char *sheaf_fast_path(void)
 {
-	return slab_rseq_offset_ok && nr_node_ids == 1 ? "lockless" :
-							  "locked";
+	return pcs_lockless() ? "lockless" : "locked";
 }
 
 int slab_stats_json(char *buf, size_t len)

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include "testutil.h"
-#include "percpu.h"
+#include "pcs.h"
 
 static bool debug_all;
 
@@ -465,7 +465,7 @@ static void test_stats_dump(void)
 	CHECK(strstr(buf, "\"name\":\"t-\\\"json\\\"\""));
 	CHECK(strstr(buf, "\"kmalloc-16\""));
 	CHECK(strstr(buf, "\"alloc_slowpath\":"));
-	CHECK(strstr(buf, slab_rseq_offset_ok && nr_node_ids == 1 ?
+	CHECK(strstr(buf, pcs_lockless() ?
 			  "\"sheaf_fast_path\":\"lockless\"" :
 			  "\"sheaf_fast_path\":\"locked\""));
 	CHECK(buf[n - 1] == '}');
