@@ -15,59 +15,6 @@
 
 #define FAST_PATH __attribute__((optimize("omit-frame-pointer"), aligned(64)))
 
-static __attribute__((always_inline)) inline void *
-alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
-{
-	struct slub_percpu_sheaves *pcs;
-	struct slab_sheaf *main;
-	void *object;
-
-	pcs = percpu_trylock_ptr(s->cpu_sheaves, PCS_SHIFT);
-	if (unlikely(!pcs)) {
-		stat(s, PCS_TRYLOCK_FAIL);
-		return NULL;
-	}
-	main = pcs->main;
-	if (unlikely(!main->size)) {
-		pcs_main_fold(pcs);
-		pcs = __pcs_replace_empty_main(s, pcs, gfp);
-		if (!pcs)
-			return NULL;
-		object = pcs_pop_locked(pcs);
-		pcs_unlock(pcs);
-		return object;
-	}
-	object = pcs_pop_counted(main);
-	percpu_unlock(&pcs->lock);
-	return object;
-}
-
-static __attribute__((always_inline)) inline bool
-free_to_pcs(struct kmem_cache *s, void *object)
-{
-	struct slub_percpu_sheaves *pcs;
-	struct slab_sheaf *main;
-
-	pcs = percpu_trylock_ptr(s->cpu_sheaves, PCS_SHIFT);
-	if (unlikely(!pcs)) {
-		stat(s, PCS_TRYLOCK_FAIL);
-		return false;
-	}
-	main = pcs->main;
-	if (unlikely(main->size == s->sheaf_capacity)) {
-		pcs_main_fold(pcs);
-		pcs = __pcs_replace_full_main(s, pcs, true);
-		if (!pcs)
-			return false;
-		pcs_push_locked(pcs, object);
-		pcs_unlock(pcs);
-		return true;
-	}
-	pcs_push_counted(main, object);
-	percpu_unlock(&pcs->lock);
-	return true;
-}
-
 static void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node)
 {
 	if (unlikely(READ_ONCE(nolock_deferred_pending)) &&
@@ -300,7 +247,7 @@ __slab_free_object(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	if (likely(s->cpu_sheaves) &&
 	    (nr_node_ids == 1 || slab->node == numa_node_id()) &&
-	    likely(free_to_pcs(s, object)))
+	    likely(free_to_pcs(s, object, true)))
 		return;
 	slab_free_slow(s, slab, object);
 }

@@ -19,8 +19,6 @@
 #include <string.h>
 #include "pcs.h"
 
-#define PCS_STRIDE	sizeof(struct slub_percpu_sheaves)
-
 struct deferred_head {
 	void *head;
 } __cacheline_aligned;
@@ -51,26 +49,9 @@ static void *alloc_nolock_from(struct kmem_cache *s, int node)
 
 #ifdef CONFIG_SLUB_NOLOCK_SHEAVES
 	if (s->cpu_sheaves && (node < 0 || node == numa_node_id())) {
-		int cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
-
-		if (cpu >= 0) {
-			struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
-
-			if (pcs->main->size) {
-				object = pcs_pop_counted(pcs->main);
-				percpu_unlock(&pcs->lock);
-				return object;
-			}
-			pcs_main_fold(pcs);
-			pcs = __pcs_replace_empty_main(s, pcs, 0);
-			if (pcs) {
-				object = pcs_pop_locked(pcs);
-				pcs_unlock(pcs);
-				return object;
-			}
-		} else {
-			stat(s, PCS_TRYLOCK_FAIL);
-		}
+		object = alloc_from_pcs(s, 0);
+		if (object)
+			return object;
 	}
 #endif
 	if (!kmem_cache_debug(s))
@@ -150,26 +131,9 @@ void kfree_nolock(const void *p)
 	s = slab->slab_cache;
 #ifdef CONFIG_SLUB_NOLOCK_SHEAVES
 	if (s->cpu_sheaves &&
-	    (nr_node_ids == 1 || slab->node == numa_node_id())) {
-		int cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
-
-		if (cpu >= 0) {
-			struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
-
-			if (pcs->main->size < s->sheaf_capacity) {
-				pcs_push_counted(pcs->main, object);
-				percpu_unlock(&pcs->lock);
-				return;
-			}
-			pcs_main_fold(pcs);
-			pcs = __pcs_replace_full_main(s, pcs, false);
-			if (pcs) {
-				pcs_push_locked(pcs, object);
-				pcs_unlock(pcs);
-				return;
-			}
-		}
-	}
+	    (nr_node_ids == 1 || slab->node == numa_node_id()) &&
+	    free_to_pcs(s, object, false))
+		return;
 #endif
 	if (!kmem_cache_debug(s) && cpu_slab_free_nolock(s, slab, object))
 		return;

@@ -134,6 +134,68 @@ static inline void pcs_push_locked(struct slub_percpu_sheaves *pcs,
 	pcs->main->objects[pcs->main->size++] = object;
 }
 
+/*
+ * The locked sheaf paths: trylock this CPU's sheaves (a failure is counted
+ * as PCS_TRYLOCK_FAIL), then pop from main or push to it, replacing main
+ * when it is empty or full.  NULL or false: the trylock failed or nothing
+ * could replace main, and the caller goes to the slabs.  kmem_cache_alloc
+ * and kmem_cache_free come here when their fast path missed, with gfp and
+ * allow_spin from their caller; kmalloc_nolock and kfree_nolock come here
+ * with gfp 0 and allow_spin false, so a replacement only trylocks the barn.
+ */
+static __attribute__((always_inline)) inline void *
+alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
+{
+	struct slub_percpu_sheaves *pcs;
+	struct slab_sheaf *main;
+	void *object;
+
+	pcs = percpu_trylock_ptr(s->cpu_sheaves, PCS_SHIFT);
+	if (unlikely(!pcs)) {
+		stat(s, PCS_TRYLOCK_FAIL);
+		return NULL;
+	}
+	main = pcs->main;
+	if (unlikely(!main->size)) {
+		pcs_main_fold(pcs);
+		pcs = __pcs_replace_empty_main(s, pcs, gfp);
+		if (!pcs)
+			return NULL;
+		object = pcs_pop_locked(pcs);
+		pcs_unlock(pcs);
+		return object;
+	}
+	object = pcs_pop_counted(main);
+	percpu_unlock(&pcs->lock);
+	return object;
+}
+
+static __attribute__((always_inline)) inline bool
+free_to_pcs(struct kmem_cache *s, void *object, bool allow_spin)
+{
+	struct slub_percpu_sheaves *pcs;
+	struct slab_sheaf *main;
+
+	pcs = percpu_trylock_ptr(s->cpu_sheaves, PCS_SHIFT);
+	if (unlikely(!pcs)) {
+		stat(s, PCS_TRYLOCK_FAIL);
+		return false;
+	}
+	main = pcs->main;
+	if (unlikely(main->size == s->sheaf_capacity)) {
+		pcs_main_fold(pcs);
+		pcs = __pcs_replace_full_main(s, pcs, allow_spin);
+		if (!pcs)
+			return false;
+		pcs_push_locked(pcs, object);
+		pcs_unlock(pcs);
+		return true;
+	}
+	pcs_push_counted(main, object);
+	percpu_unlock(&pcs->lock);
+	return true;
+}
+
 #if SLAB_HAVE_RSEQ_ASM
 /*
  * glibc's struct rseq is at a fixed offset from the thread pointer, probed

@@ -240,11 +240,6 @@ static inline int percpu_trylock(void *base, unsigned long stride)
 	return -1;
 }
 
-/*
- * Fast-path form of percpu_trylock() for arrays of structures of size
- * 1 << shift whose lock word starts the structure: the address of the
- * locked structure, or NULL.
- */
 /* the fallback half of percpu_trylock_ptr(): rseq is known to be off */
 static __attribute__((always_inline)) inline void *
 percpu_trylock_ptr_atomic(void *base, unsigned int shift)
@@ -286,6 +281,11 @@ percpu_trylock_ptr_atomic_nocall(void *base, unsigned int shift)
 	return NULL;
 }
 
+/*
+ * Fast-path form of percpu_trylock() for arrays of structures of size
+ * 1 << shift whose lock word starts the structure: the address of the
+ * locked structure, or NULL.
+ */
 static __attribute__((always_inline)) inline void *
 percpu_trylock_ptr(void *base, const unsigned int shift)
 {

@@ -371,10 +371,19 @@ static void test_trylock_fail(void)
 	CHECK(o);
 	kmem_cache_free(s, o);
 	CHECK(tu_stat(s, PCS_TRYLOCK_FAIL) >= before + 2);
+#ifdef CONFIG_SLUB_NOLOCK_SHEAVES
+	/* the nolock paths share the sheaf paths, and count alike */
+	before = tu_stat(s, PCS_TRYLOCK_FAIL);
+	o = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(o);
+	kfree_nolock(o);	/* to the cpu freelist, or deferred */
+	CHECK(tu_stat(s, PCS_TRYLOCK_FAIL) >= before + 2);
+#endif
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 		pcs_unlock_cpu(pcs[cpu]);
 	o = kmem_cache_alloc(s, GFP_KERNEL);
 	kmem_cache_free(s, o);
+	(void)slab_live_objects();	/* drains a deferred nolock free */
 	CHECK_EQ(slab_cache_active(s), 0);
 	kmem_cache_destroy(s);
 	CHECK_NO_REPORT();
