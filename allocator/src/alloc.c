@@ -7,8 +7,9 @@
  * one restartable sequence that pops from or pushes to this CPU's main
  * sheaf without taking the per-CPU lock, its statistics riding in the
  * committing store (pcs.h).  Without rseq (valgrind, TSan, other
- * architectures) it is a compare-and-swap trylock of this CPU's sheaves,
- * the same counted pop or push, and a plain store to unlock.
+ * architectures) it is an atomic trylock of this thread's per-CPU sheaves
+ * (one lock bts), the same counted pop or push, and a plain store to
+ * unlock.  Neither looks at the object's slab: see kmem_cache_free().
  */
 #include <string.h>
 #include "pcs.h"
@@ -130,16 +131,12 @@ alloc_with_pcs(struct kmem_cache *s, gfp_t gfp, struct slub_percpu_sheaves *pcs)
 }
 
 /*
- * No pcs from the atomic-mode fast path: the thread has no index yet, the
- * trylock failed, or we are in rseq mode after all (a cache whose sheaves
- * the lockless sequences do not serve: several nodes), where threads never
- * get an index and the lock must be taken the rseq way.
+ * No pcs from the atomic-mode fast path: the thread has no index yet (it
+ * hit the guard entry), or the trylock failed.
  */
 static __attribute__((noinline)) void *
 alloc_atomic_miss(struct kmem_cache *s, gfp_t gfp)
 {
-	if (slab_use_rseq)
-		return alloc_slowpath(s, gfp);
 	if (!slab_thread_cpu_off) {
 		slab_cpu_id_slow();
 		return alloc_with_pcs(s, gfp,
@@ -161,9 +158,12 @@ alloc_rseq_miss(struct kmem_cache *s, gfp_t gfp)
 #endif
 
 /*
- * The fast path proper: a sheaf hit takes no call, no lock and no atomic
- * instruction; everything else is a tail call, so the hit needs no stack
- * frame either.
+ * The fast path proper.  A sheaf hit is a straight line to the ret: in
+ * atomic mode a fetch-or trylock, a counted pop and an unlocking store;
+ * in rseq mode one restartable sequence with no lock and no atomic
+ * instruction.  Everything else is a tail call, so the hit needs no stack
+ * frame.  Atomic mode is tested first, as it is what valgrind counts, but
+ * laid out of line: rseq mode pays one load and a branch not taken.
  */
 FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
@@ -171,6 +171,13 @@ FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 
 	if (unlikely(!s || (gfp & __GFP_ZERO)))
 		return alloc_slowpath(s, gfp);
+	pcs = s->atomic_sheaves;
+	if (unlikely(pcs)) {
+		pcs = pcs_trylock_atomic(pcs);
+		if (unlikely(!pcs))
+			return alloc_atomic_miss(s, gfp);
+		return alloc_with_pcs(s, gfp, pcs);
+	}
 #if SLAB_HAVE_RSEQ_ASM
 	pcs = s->rseq_sheaves;
 	if (likely(pcs)) {
@@ -181,12 +188,7 @@ FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 		return alloc_rseq_miss(s, gfp);
 	}
 #endif
-	if (unlikely(!s->cpu_sheaves))
-		return alloc_slowpath(s, gfp);
-	pcs = percpu_trylock_ptr_atomic_nocall(s->cpu_sheaves, PCS_SHIFT);
-	if (unlikely(!pcs))
-		return alloc_atomic_miss(s, gfp);
-	return alloc_with_pcs(s, gfp, pcs);
+	return alloc_slowpath(s, gfp);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
@@ -315,8 +317,6 @@ free_with_pcs(struct kmem_cache *s, void *object,
 static __attribute__((noinline)) void
 free_atomic_miss(struct kmem_cache *s, void *object)
 {
-	if (slab_use_rseq)
-		return free_slowpath(s, object);
 	if (!slab_thread_cpu_off) {
 		slab_cpu_id_slow();
 		free_with_pcs(s, object,
@@ -338,16 +338,26 @@ free_rseq_miss(struct kmem_cache *s, void *object)
 }
 #endif
 
+/*
+ * Like the kernel's, the sheaf fast path trusts its caller to free an
+ * object of s: it never looks at the object's slab (SLUB checks the cache
+ * only with CONFIG_SLAB_FREELIST_HARDENED or consistency checks).  Caches
+ * with debug flags, SLABSCALE_DEBUG among them, have no sheaves and check
+ * every free on the slow path, as do the cpu slab and the slabs.
+ */
 FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 {
 	struct slub_percpu_sheaves *pcs;
 
-	/*
-	 * NULL object, foreign pointer, free page or large kmalloc, wrong or
-	 * NULL cache: the slow path sorts them out
-	 */
-	if (unlikely(!s || !slab_page_owned_by(object, s)))
+	if (unlikely(!s || !object))
 		return free_slowpath(s, object);
+	pcs = s->atomic_sheaves;
+	if (unlikely(pcs)) {
+		pcs = pcs_trylock_atomic(pcs);
+		if (unlikely(!pcs))
+			return free_atomic_miss(s, object);
+		return free_with_pcs(s, object, pcs);
+	}
 #if SLAB_HAVE_RSEQ_ASM
 	pcs = s->rseq_sheaves;
 	if (likely(pcs)) {
@@ -356,12 +366,7 @@ FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 		return free_rseq_miss(s, object);
 	}
 #endif
-	if (unlikely(!s->cpu_sheaves || nr_node_ids != 1))
-		return free_slowpath(s, object);
-	pcs = percpu_trylock_ptr_atomic_nocall(s->cpu_sheaves, PCS_SHIFT);
-	if (unlikely(!pcs))
-		return free_atomic_miss(s, object);
-	free_with_pcs(s, object, pcs);
+	return free_slowpath(s, object);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size,

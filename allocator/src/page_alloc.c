@@ -26,7 +26,6 @@
 char *slab_arena;
 size_t slab_arena_top;			/* bytes carved so far */
 struct slab *slab_page_desc;
-struct kmem_cache **slab_page_owner;
 struct kmem_cache slab_no_cache = { .name = "(none)" };
 struct slab slab_free_sentinel = {
 	.head = &slab_free_sentinel,
@@ -68,40 +67,30 @@ void page_alloc_init(void)
 {
 	size_t block = PAGE_SIZE << MAX_PAGE_ORDER;
 	size_t mb = env_mb("SLABSCALE_ARENA_MB", 4096);
-	size_t bytes, size;
+	size_t bytes = (mb << 20) & ~(block - 1);
 	uintptr_t base;
 	char *p;
 	int i;
 
-	if (mb > ARENA_MAX_MB) {
-		fprintf(stderr, "slab: SLABSCALE_ARENA_MB=%zu is more than %d, "
-			"using %d\n", mb, ARENA_MAX_MB, ARENA_MAX_MB);
-		mb = ARENA_MAX_MB;
-	}
-	bytes = (mb << 20) & ~(block - 1);
 	if (bytes < block)
 		bytes = block;
 	release_threshold = env_mb("SLABSCALE_RELEASE_MB", 16) << 20 >>
 			    PAGE_SHIFT;
 	for (i = 0; i <= MAX_PAGE_ORDER; i++)
 		INIT_LIST_HEAD(&free_area[i]);
-	/* the owner map, then the max-order aligned arena right above it */
-	size = OWNER_MAP_BYTES + bytes + block;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, bytes + block, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		fprintf(stderr, "slab: cannot reserve a %zu MiB arena: %s\n",
 			bytes >> 20, strerror(errno));
 		abort();
 	}
-	base = ((uintptr_t)p + OWNER_MAP_BYTES + block - 1) &
-	       ~(uintptr_t)(block - 1);
-	if (base - OWNER_MAP_BYTES > (uintptr_t)p)
-		munmap(p, base - OWNER_MAP_BYTES - (uintptr_t)p);
-	munmap((char *)base + bytes, (uintptr_t)p + size - base - bytes);
+	base = ((uintptr_t)p + block - 1) & ~(uintptr_t)(block - 1);
+	if (base > (uintptr_t)p)
+		munmap(p, base - (uintptr_t)p);
+	munmap((char *)base + bytes, (uintptr_t)p + block - base);
 	arena = (char *)base;
 	arena_pages = bytes >> PAGE_SHIFT;
-	slab_page_owner = (struct kmem_cache **)(base - OWNER_MAP_BYTES);
 	page_desc = mmap(NULL, arena_pages * sizeof(struct slab),
 			 PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -167,8 +156,6 @@ static bool arena_grow(void)
 		return false;
 	d = &page_desc[arena_top];
 	set_block_head(d, MAX_PAGE_ORDER, &slab_free_sentinel);
-	d->order = MAX_PAGE_ORDER;
-	page_set_owner(d, NULL);
 	arena_top += 1ul << MAX_PAGE_ORDER;
 	__atomic_store_n(&slab_arena_top, arena_top << PAGE_SHIFT,
 			 __ATOMIC_RELEASE);
@@ -243,26 +230,12 @@ static void release_block(struct slab *d)
 	free_area_add(d, MAX_PAGE_ORDER, true);
 }
 
-/* every page of the block at d is owned by s (NULL: by no cache) */
-void page_set_owner(struct slab *d, struct kmem_cache *s)
-{
-	size_t i, idx = desc_index(d), n = 1ul << d->order;
-
-	if (!s)
-		s = &slab_no_cache;
-	for (i = 0; i < n; i++)
-		__atomic_store_n(&slab_page_owner[idx + i], s,
-				 __ATOMIC_RELAXED);
-}
-
 void free_pages_slab(struct slab *d)
 {
 	unsigned int order = d->order;
 	size_t idx = desc_index(d);
 	bool released = false;
 
-	if (d->slab_cache)
-		page_set_owner(d, NULL);
 	d->slab_cache = NULL;
 	set_block_head(d, order, &slab_free_sentinel);
 	spin_lock(&zone_lock);

@@ -79,6 +79,41 @@ static inline bool pcs_lockless(void)
 	return slab_rseq_offset_ok && nr_node_ids == 1;
 }
 
+/*
+ * Whether atomic mode's fast paths serve sheaf caches: no rseq (valgrind,
+ * TSan, SLABSCALE_NO_RSEQ=1, other architectures), one node.
+ */
+static inline bool pcs_atomic(void)
+{
+	return !slab_use_rseq && nr_node_ids == 1;
+}
+
+/*
+ * Atomic mode's fast-path trylock: the sheaves of this thread's per-CPU
+ * index in the array at base, locked with a compare-and-swap, or NULL.
+ * slab_thread_cpu_off is (index + 1) << PERCPU_OFF_SHIFT, so before the
+ * thread has chosen an index (0) it lands on the guard entry below
+ * cpu_sheaves[0], always locked: no test of its own, and the caller's
+ * miss handler tells the two failures apart by slab_thread_cpu_off.
+ * The lock is a fetch-or of bit 0 rather than a compare-and-swap: one
+ * instruction fewer on the path that valgrind counts.
+ */
+_Static_assert(PCS_SHIFT == PERCPU_OFF_SHIFT && PCS_GUARDS >= 1,
+	       "slab_thread_cpu_off indexes the sheaves and their guard");
+
+static __attribute__((always_inline)) inline struct slub_percpu_sheaves *
+pcs_trylock_atomic(struct slub_percpu_sheaves *base)
+{
+	unsigned int *lock;
+
+	lock = (unsigned int *)((char *)base + slab_thread_cpu_off -
+				(1ul << PERCPU_OFF_SHIFT));
+	/* a taken word has bit 0 set (percpu.h) and keeps its value */
+	if (__atomic_fetch_or(lock, 1u, __ATOMIC_ACQUIRE) & 1u)
+		return NULL;
+	return (struct slub_percpu_sheaves *)lock;
+}
+
 #define SHEAF_POPS_SHIFT	16
 #define SHEAF_SIZE_MASK		((1ul << SHEAF_POPS_SHIFT) - 1)
 #define SHEAF_POP		((1ul << SHEAF_POPS_SHIFT) - 1)

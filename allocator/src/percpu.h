@@ -19,7 +19,8 @@
  *    instruction is needed (~1 ns instead of ~6 ns).  The holder may then
  *    migrate; it still owns the lock and releases it with a plain store.
  *  - Without rseq (valgrind, other architectures, SLABSCALE_NO_RSEQ=1,
- *    TSan builds) the lock is a compare-and-swap on the same word.  The
+ *    TSan builds) the lock is a compare-and-swap on the same word (or,
+ *    on the sheaf fast paths, a fetch-or of bit 0: pcs.h).  The
  *    mode is chosen once, before the first cache exists, and never changes:
  *    mixing the two on one lock word would not be safe.
  *
@@ -93,7 +94,8 @@ static inline struct rseq *rseq_area(void)
  * per operation.
  */
 #define PERCPU_OFF_SHIFT	6
-extern __thread unsigned long slab_thread_cpu_off;
+extern __thread unsigned long slab_thread_cpu_off
+	__attribute__((tls_model("local-exec")));	/* one %fs: load */
 /* rseq mode and glibc's rseq area where pcs.h's sequences expect it */
 extern bool slab_rseq_offset_ok;
 int slab_cpu_id_slow(void);
@@ -257,31 +259,6 @@ percpu_trylock_ptr_atomic(void *base, unsigned int shift)
 }
 
 /*
- * The fast paths' form of percpu_trylock_ptr_atomic(): no call inside, so
- * the caller needs no stack frame.  NULL when the thread has no index yet
- * or the trylock failed; the caller's out-of-line handler tells them apart
- * by slab_thread_cpu_off and calls slab_cpu_id_slow() or slab_cpu_repick().
- * Only for structures of 1 << PERCPU_OFF_SHIFT bytes.
- */
-static __attribute__((always_inline)) inline void *
-percpu_trylock_ptr_atomic_nocall(void *base, unsigned int shift)
-{
-	unsigned int *lock, zero = 0;
-	unsigned long off = slab_thread_cpu_off;
-
-	(void)shift;
-	if (unlikely(!off))
-		return NULL;
-	lock = (unsigned int *)((char *)base + off -
-				(1ul << PERCPU_OFF_SHIFT));
-	if (likely(__atomic_compare_exchange_n(lock, &zero, 1, false,
-					       __ATOMIC_ACQUIRE,
-					       __ATOMIC_RELAXED)))
-		return lock;
-	return NULL;
-}
-
-/*
  * Fast-path form of percpu_trylock() for arrays of structures of size
  * 1 << shift whose lock word starts the structure: the address of the
  * locked structure, or NULL.
@@ -307,8 +284,12 @@ percpu_trylock_ptr(void *base, const unsigned int shift)
  * the lock, and we wait and retry.  Remote lockers are serialized among
  * themselves, so REMOTE always means "the current remote locker".  May
  * wait: never call it with spinlocks held.
+ *
+ * Every value of a taken lock word has bit 0 set (1: a local holder,
+ * REMOTE, pcs.h's guard entries), so atomic mode's fast paths may trylock
+ * with a fetch-or of 1 (one lock bts) instead of a compare-and-swap.
  */
-#define PERCPU_REMOTE	2u
+#define PERCPU_REMOTE	3u
 void percpu_lock_remote(unsigned int *lock, int cpu);
 bool percpu_trylock_remote(unsigned int *lock, int cpu);
 void percpu_unlock_remote(unsigned int *lock);

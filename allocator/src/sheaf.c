@@ -459,6 +459,8 @@ int sheaves_init(struct kmem_cache *s)
 	}
 	if (pcs_lockless())
 		s->rseq_sheaves = s->cpu_sheaves;
+	else if (pcs_atomic())
+		s->atomic_sheaves = s->cpu_sheaves;
 	return 0;
 }
 
@@ -467,6 +469,7 @@ void sheaves_exit(struct kmem_cache *s)
 	unsigned int cpu, node;
 
 	s->rseq_sheaves = NULL;
+	s->atomic_sheaves = NULL;
 	if (s->cpu_sheaves) {
 		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 			if (s->cpu_sheaves[cpu].main)

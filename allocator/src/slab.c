@@ -96,7 +96,6 @@ struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	objects = slab_order_objects(s, order);
 	WRITE_ONCE(slab->type, PT_SLAB);
 	slab->slab_cache = s;
-	page_set_owner(slab, s);
 	start = slab_address(slab);
 	if (kmem_cache_debug(s))
 		debug_init_slab(s, slab);

@@ -129,51 +129,13 @@ void *slab_address(const struct slab *slab);
  * Every carved page's descriptor has a compound head: the slab's or large
  * block's head descriptor, or for a free page slab_free_sentinel, so a
  * head read racily is never NULL.  Large kmalloc heads and the sentinel
- * have slab_cache = &slab_no_cache, never a real cache.  (The free fast
- * path asks the page owner map below instead.)
+ * have slab_cache = &slab_no_cache, never a real cache.
  */
 extern struct kmem_cache slab_no_cache;
 extern char *slab_arena;
 extern size_t slab_arena_top;		/* bytes carved so far */
 extern struct slab *slab_page_desc;
 extern struct slab slab_free_sentinel;
-
-/*
- * Which cache owns each carved page of the arena: set for every page of a
- * slab when it is made (page_set_owner()), back to &slab_no_cache (never a
- * real cache) when its pages are freed, &slab_no_cache for the other
- * carved pages (free, large kmalloc), NULL beyond.  One load answers the
- * free fast path's question "is p an object of s?" for any p and any
- * non-NULL s.  The map sits right below the arena, sized for the largest
- * arena, so that the fast path needs neither its address nor a bound
- * from memory: p - arena is checked against a constant and indexes the
- * map at a constant distance.  Written by the slab's creator and by its
- * last free (atomic stores), read racily: an object being freed keeps its
- * slab, and so its owner, alive.
- */
-#define ARENA_MAX_MB		65536	/* SLABSCALE_ARENA_MB at most */
-#define ARENA_MAX_PAGES		((size_t)ARENA_MAX_MB << (20 - PAGE_SHIFT))
-#define OWNER_MAP_BYTES		(ARENA_MAX_PAGES * sizeof(void *))
-extern struct kmem_cache **slab_page_owner;	/* slab_arena - the map */
-void page_set_owner(struct slab *slab, struct kmem_cache *s);
-
-static inline bool slab_page_owned_by(const void *p,
-				      const struct kmem_cache *s)
-{
-	const char *arena = slab_arena;
-	size_t idx = ((uintptr_t)p - (uintptr_t)arena) >> PAGE_SHIFT;
-	struct kmem_cache *const *owner =
-		(struct kmem_cache *const *)(arena - OWNER_MAP_BYTES);
-
-	if (unlikely(idx >= ARENA_MAX_PAGES))
-		return false;
-#ifdef __SANITIZE_THREAD__
-	return __atomic_load_n(&owner[idx], __ATOMIC_RELAXED) == s;
-#else
-	/* a plain load, which the compiler folds into the compare */
-	return likely(owner[idx] == s);
-#endif
-}
 
 /* head descriptor of p; NULL outside the arena or inside a free block */
 static inline struct slab *virt_to_slab(const void *p)
@@ -283,7 +245,7 @@ struct slub_percpu_sheaves {
 _Static_assert(sizeof(struct slub_percpu_sheaves) == 1u << PCS_SHIFT,
 	       "the rseq fast path indexes per-CPU sheaves by a shift");
 _Static_assert(PCS_SHIFT == 6 && sizeof(struct kmem_cache_cpu) == 64,
-	       "percpu_trylock_ptr_atomic_nocall() assumes 64-byte structures");
+	       "slab_thread_cpu_off counts 64-byte per-CPU structures");
 
 /* stats: one row of counters a CPU, padded to cache lines */
 struct slab_cpu_stats {
@@ -293,7 +255,12 @@ struct slab_cpu_stats {
 struct kmem_cache {
 	/* hot, read by the fast paths */
 	struct slub_percpu_sheaves *cpu_sheaves;	/* NULL: no sheaves */
-	/* cpu_sheaves if the lockless rseq fast paths may use them, or NULL */
+	/*
+	 * cpu_sheaves again, or NULL, for the one fast path that serves this
+	 * cache (pcs.h): atomic_sheaves in atomic mode, rseq_sheaves when the
+	 * lockless rseq sequences may run; both NULL with several nodes.
+	 */
+	struct slub_percpu_sheaves *atomic_sheaves;
 	struct slub_percpu_sheaves *rseq_sheaves;
 	struct kmem_cache_cpu *cpu_slab;
 	unsigned int offset;		/* free pointer offset in the object */

@@ -492,6 +492,32 @@ static void test_stats_dump(void)
 	CHECK_NO_REPORT();
 }
 
+/* what the sheaf fast paths check themselves: NULL cache, NULL object */
+static void test_bad_input_fast_path(void)
+{
+	struct kmem_cache_args args = { .sheaf_capacity = 8 };
+	struct kmem_cache *s = kmem_cache_create("t-fast", 32, &args, 0);
+	void *o, *p;
+
+	CHECK(s);
+	o = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(o);
+	kmem_cache_free(s, NULL);		/* a no-op */
+	CHECK_NO_REPORT();
+	kmem_cache_free(NULL, o);
+	CHECK_REPORT("NULL cache");
+	CHECK_EQ(slab_cache_active(s), 1);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(p && p != o);			/* o was not freed */
+	CHECK(!kmem_cache_alloc(NULL, GFP_KERNEL));
+	CHECK_REPORT("NULL cache");
+	kmem_cache_free(s, p);
+	kmem_cache_free(s, o);
+	CHECK_EQ(slab_cache_active(s), 0);
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+}
+
 static void test_bad_input(void)
 {
 	struct kmem_cache_args args = { .align = 24 };
@@ -509,9 +535,13 @@ static void test_bad_input(void)
 	CHECK_REPORT("not a power of two");
 	kmem_cache_destroy(NULL);
 	CHECK_NO_REPORT();
-	/* duplicate names are allowed: two separate caches */
-	a = kmem_cache_create("t-dup", 32, NULL, 0);
-	b = kmem_cache_create("t-dup", 32, NULL, 0);
+	/*
+	 * duplicate names are allowed: two separate caches.  Frees to the
+	 * wrong cache are checked, as in the kernel, on caches with
+	 * consistency checks (a sheaf cache's fast path trusts its caller).
+	 */
+	a = kmem_cache_create("t-dup", 32, NULL, SLAB_CONSISTENCY_CHECKS);
+	b = kmem_cache_create("t-dup", 32, NULL, SLAB_CONSISTENCY_CHECKS);
 	CHECK(a && b && a != b);
 	o = kmem_cache_alloc(a, GFP_KERNEL);
 	kmem_cache_free(b, o);			/* wrong cache: refused */
@@ -549,6 +579,7 @@ static void test_bad_input(void)
 	kmem_cache_destroy(a);
 	kmem_cache_destroy(b);
 	CHECK_NO_REPORT();
+	test_bad_input_fast_path();
 }
 
 static void test_destroy_leak(void)
