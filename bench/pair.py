@@ -280,45 +280,51 @@ def goal(res, headline, out):
 
 
 def static_hit_path(res, bench_dir, headline):
-    """The headline variant's sheaf hit path counted from its binary
-    (callgrind only sees the no-rseq fallback), plus the loop's
-    instructions per pair as callgrind measured them: res['static_hit_path']
-    = {'functions': {...}, 'pair': {1: n, 32: n}} or None."""
+    """The headline variant's two sheaf hit paths counted from its binary:
+    res['static_hit_path'] = {path: {'functions': {...}, 'pair': {1: n,
+    32: n}}} for path 'rseq' (the lockless sequence callgrind cannot run)
+    and 'atomic' (the fallback callgrind counts), 'pair' adding the loop's
+    instructions per pair as callgrind measured them; None without the
+    binary."""
     binary = os.path.join(bench_dir, "pair-" + headline)
-    try:
-        funcs = hitpath.hit_paths(binary)
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    if None in funcs.values():
-        return {"functions": funcs, "pair": {}}
     row = next((d for d in res["rows"]
                 if d["name"] == headline + " kmem_cache"), None)
-    pair_ir = {}
-    for b in BATCHES:
-        f = (row or {}).get("b%d" % b, {}).get("functions") or {}
-        loop = f.get("run_cache_%d" % b)
-        if loop is not None:
-            pair_ir[b] = sum(funcs.values()) + loop
-    return {"functions": funcs, "pair": pair_ir}
+    out = {}
+    for path in ("rseq", "atomic"):
+        try:
+            funcs = hitpath.hit_paths(binary, path)
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        pair_ir = {}
+        for b in BATCHES:
+            f = (row or {}).get("b%d" % b, {}).get("functions") or {}
+            loop = f.get("run_cache_%d" % b)
+            if loop is not None and None not in funcs.values():
+                pair_ir[b] = sum(funcs.values()) + loop
+        out[path] = {"functions": funcs, "pair": pair_ir}
+    return out
 
 
 def static_path(res, headline, out):
     sp = res.get("static_hit_path")
     if not sp:
         return
-    funcs = sp["functions"]
-    if None in funcs.values():
-        print("rseq hit path (objdump): not a straight line in this build "
-              "(%s)" % funcs, file=out)
-        return
-    text = " + ".join("%s %d" % kv for kv in funcs.items())
-    pair = ", ".join("%.1f at batch %d" % (sp["pair"][b], b)
-                     for b in BATCHES if b in sp["pair"])
-    print("rseq hit path of %s (counted from the binary: the lockless "
-          "sequence callgrind cannot run): %s = %d instructions%s" %
-          (headline, text, sum(funcs.values()),
-           "; with the loop, %s per pair" % pair if pair else ""),
-          file=out)
+    what = {"rseq": "the lockless sequence callgrind cannot run",
+            "atomic": "the fallback callgrind runs"}
+    for path in ("rseq", "atomic"):
+        funcs = sp[path]["functions"]
+        if None in funcs.values():
+            print("%s hit path (objdump): none found in this build (%s)" %
+                  (path, funcs), file=out)
+            continue
+        text = " + ".join("%s %d" % kv for kv in funcs.items())
+        pair = ", ".join("%.1f at batch %d" % (sp[path]["pair"][b], b)
+                         for b in BATCHES if b in sp[path]["pair"])
+        print("%s hit path of %s (counted from the binary: %s): %s = %d "
+              "instructions%s" %
+              (path, headline, what[path], text, sum(funcs.values()),
+               "; with the loop, %s per pair" % pair if pair else ""),
+              file=out)
 
 
 def profile(res, headline, out):

@@ -103,7 +103,9 @@ def test_parse_lines_refuses_garbage():
 
 def test_pair_driver_smoke(tmp_path):
     out = tmp_path / "pair.json"
-    only = ["glibc"] + [v + " kmem_cache" for v in SLAB[-1:]]
+    # glibc, and the headline, whose hit paths are checked below
+    assert "sheaves" in SLAB, "make check builds build/bench/pair-sheaves"
+    only = ["glibc", "sheaves kmem_cache"]
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     p = run([PY, os.path.join(HERE, "pair.py"), "--build", BUILD,
@@ -126,10 +128,15 @@ def test_pair_driver_smoke(tmp_path):
             assert r["b1"]["functions"]
         else:
             assert r["b1"]["ir"] is None
-    # the headline's lockless hit path, counted from its binary
+    # the headline's two hit paths, counted from its binary
     sp = res["static_hit_path"]
-    assert sp and all(n > 0 for n in sp["functions"].values())
-    assert "rseq hit path of sheaves" in p.stdout
+    for path in ("rseq", "atomic"):
+        assert all(n > 0 for n in sp[path]["functions"].values()), path
+        assert "%s hit path of sheaves" % path in p.stdout
+    # the atomic one is what callgrind ran: the same count per call
+    measured = rows["sheaves kmem_cache"]["b32"]["functions"]
+    for fn, n in sp["atomic"]["functions"].items():
+        assert abs(measured[fn] - n) < 0.5, (fn, measured[fn], n)
     # nothing of callgrind's is left behind
     assert os.listdir(tmp) == []
 
@@ -190,11 +197,36 @@ DISASM = """
     4e20:	jmp    4450 <alloc_rseq_miss>
 """
 
+# atomic mode first, then (jump at 4dd8) the rseq sequence
+TWO_PATHS = """
+0000000000004dc0 <kmem_cache_alloc>:
+    4dc0:	test   %rdi,%rdi
+    4dc3:	je     4e88 <kmem_cache_alloc+0xc8>
+    4dd4:	mov    0x8(%rdi),%rdx
+    4dd6:	test   %rdx,%rdx
+    4dd8:	je     4e30 <kmem_cache_alloc+0x70>
+    4ddd:	mov    %fs:0xfffffffffffffff8,%rcx
+    4dea:	lock btsl $0x0,(%rdx)
+    4def:	jb     4e90 <kmem_cache_alloc+0xd0>
+    4df5:	mov    0x8(%rdx),%rcx
+    4e1a:	movl   $0x0,(%rdx)
+    4e20:	ret
+    4e30:	mov    0x10(%rdi),%rdx
+    4e39:	lea    0xf5c0(%rip),%rcx
+    4e40:	mov    %rcx,%fs:0x928
+    4e49:	movslq %fs:0x924,%rcx
+    4e4f:	shl    $0x6,%rcx
+    4e5c:	jne    4e90 <kmem_cache_alloc+0xd0>
+    4e83:	ret
+    4e88:	jmp    4b20 <alloc_slowpath>
+    4e90:	jmp    4760 <alloc_rseq_miss>
+"""
+
 
 def test_hit_path_length():
-    """Entry to the first ret, conditional jumps not taken."""
+    """Entry to a ret, the fewest instructions, never through a jmp."""
     assert hitpath.hit_path_length(DISASM) == 6
-    # a jump or call before the ret: not a straight-line hit path
+    # a jump or call before the ret: no hit path
     assert hitpath.hit_path_length(DISASM.replace("jne ", "jmp ")) is None
     assert hitpath.hit_path_length(DISASM.replace("mov    0x8",
                                                   "call   0x8")) is None
@@ -202,11 +234,27 @@ def test_hit_path_length():
     assert hitpath.hit_path_length("") is None
 
 
+def test_hit_path_through_a_marker():
+    """Each fast path is found by what marks it, branches taken or not."""
+    rseq, atomic = hitpath.PATHS["rseq"], hitpath.PATHS["atomic"]
+    assert hitpath.hit_path_length(TWO_PATHS) == 11
+    assert hitpath.hit_path_length(TWO_PATHS, atomic) == 11
+    # the rseq path takes the branch at 4dd8: 5 + 7 instructions
+    assert hitpath.hit_path_length(TWO_PATHS, rseq) == 12
+    assert hitpath.hit_path_length(TWO_PATHS.replace("lock btsl", "btsl"),
+                                   atomic) is None
+    # the TLS load of atomic mode is not a store to %fs:
+    assert hitpath.hit_path_length(
+        TWO_PATHS.replace("mov    %rcx,%fs:0x928", "nop"), rseq) is None
+    assert hitpath.hit_path_length(DISASM, rseq) is None
+
+
 def test_hit_paths_of_the_sheaves_binary():
     """The built fast paths are straight lines to their ret, and short."""
     assert "sheaves" in SLAB, "make check builds build/bench/pair-sheaves"
-    f = hitpath.hit_paths(os.path.join(BENCH, "pair-sheaves"))
-    assert set(f) == {"kmem_cache_alloc", "kmem_cache_free"}
-    for name, n in f.items():
-        assert n is not None and 8 < n < 60, (name, n)
+    for path in hitpath.PATHS:
+        f = hitpath.hit_paths(os.path.join(BENCH, "pair-sheaves"), path)
+        assert set(f) == {"kmem_cache_alloc", "kmem_cache_free"}
+        for name, n in f.items():
+            assert n is not None and 8 < n < 60, (path, name, n)
 
