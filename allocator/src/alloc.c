@@ -114,20 +114,29 @@ alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
 	return object;
 }
 
+/* pcs is locked: a counted pop from main, or refill it */
 static __attribute__((always_inline)) inline void *
-alloc_with_pcs(struct kmem_cache *s, gfp_t gfp, struct slub_percpu_sheaves *pcs)
+alloc_locked_pcs(struct kmem_cache *s, gfp_t gfp,
+		 struct slub_percpu_sheaves *pcs)
 {
 	struct slab_sheaf *main;
 	void *object;
 
-	if (unlikely(!pcs))
-		return alloc_trylock_failed(s, gfp);
 	main = pcs->main;
 	if (unlikely(!main->size))
 		return alloc_refill_main(s, gfp, pcs);
 	object = pcs_pop_counted(main);
 	percpu_unlock(&pcs->lock);
 	return object;
+}
+
+/* pcs from a trylock: NULL if it failed */
+static __attribute__((always_inline)) inline void *
+alloc_with_pcs(struct kmem_cache *s, gfp_t gfp, struct slub_percpu_sheaves *pcs)
+{
+	if (unlikely(!pcs))
+		return alloc_trylock_failed(s, gfp);
+	return alloc_locked_pcs(s, gfp, pcs);
 }
 
 /*
@@ -163,25 +172,25 @@ alloc_rseq_miss(struct kmem_cache *s, gfp_t gfp)
  * in rseq mode one restartable sequence with no lock and no atomic
  * instruction.  Everything else is a tail call, so the hit needs no stack
  * frame.  Atomic mode is tested first, as it is what valgrind counts, but
- * laid out of line: rseq mode pays one load and a branch not taken.
+ * laid out of line: rseq mode pays a bit test and a branch not taken.
  */
 FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	struct slub_percpu_sheaves *pcs;
+	unsigned long fast;
 
 	if (unlikely(!s || (gfp & __GFP_ZERO)))
 		return alloc_slowpath(s, gfp);
-	pcs = s->atomic_sheaves;
-	if (unlikely(pcs)) {
-		pcs = pcs_trylock_atomic(pcs);
-		if (unlikely(!pcs))
+	fast = s->fast_sheaves;
+	if (unlikely(fast & PCS_FAST_ATOMIC)) {
+		pcs = pcs_atomic_this_cpu(fast);
+		if (unlikely(!pcs_trylock_atomic(pcs)))
 			return alloc_atomic_miss(s, gfp);
-		return alloc_with_pcs(s, gfp, pcs);
+		return alloc_locked_pcs(s, gfp, pcs);
 	}
 #if SLAB_HAVE_RSEQ_ASM
-	pcs = s->rseq_sheaves;
-	if (likely(pcs)) {
-		void *object = rseq_sheaf_pop(pcs);
+	if (likely(fast)) {
+		void *object = rseq_sheaf_pop((void *)fast);
 
 		if (likely(object))
 			return object;
@@ -297,20 +306,27 @@ free_main_full(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	pcs_unlock(pcs);
 }
 
-/* the object is s's and on this node: push it to pcs (NULL: not locked) */
+/* the object is s's and on this node, pcs is locked: push it */
 static __attribute__((always_inline)) inline void
-free_with_pcs(struct kmem_cache *s, void *object,
-	      struct slub_percpu_sheaves *pcs)
+free_locked_pcs(struct kmem_cache *s, void *object,
+		struct slub_percpu_sheaves *pcs)
 {
-	struct slab_sheaf *main;
+	struct slab_sheaf *main = pcs->main;
 
-	if (unlikely(!pcs))
-		return free_trylock_failed(s, object);
-	main = pcs->main;
 	if (unlikely(main->size == s->sheaf_capacity))
 		return free_main_full(s, pcs, object);
 	pcs_push_counted(main, object);
 	percpu_unlock(&pcs->lock);
+}
+
+/* the same with pcs from a trylock: NULL if it failed */
+static __attribute__((always_inline)) inline void
+free_with_pcs(struct kmem_cache *s, void *object,
+	      struct slub_percpu_sheaves *pcs)
+{
+	if (unlikely(!pcs))
+		return free_trylock_failed(s, object);
+	free_locked_pcs(s, object, pcs);
 }
 
 /* as alloc_atomic_miss() */
@@ -348,20 +364,21 @@ free_rseq_miss(struct kmem_cache *s, void *object)
 FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 {
 	struct slub_percpu_sheaves *pcs;
+	unsigned long fast;
 
 	if (unlikely(!s || !object))
 		return free_slowpath(s, object);
-	pcs = s->atomic_sheaves;
-	if (unlikely(pcs)) {
-		pcs = pcs_trylock_atomic(pcs);
-		if (unlikely(!pcs))
+	fast = s->fast_sheaves;
+	if (unlikely(fast & PCS_FAST_ATOMIC)) {
+		pcs = pcs_atomic_this_cpu(fast);
+		if (unlikely(!pcs_trylock_atomic(pcs)))
 			return free_atomic_miss(s, object);
-		return free_with_pcs(s, object, pcs);
+		return free_locked_pcs(s, object, pcs);
 	}
 #if SLAB_HAVE_RSEQ_ASM
-	pcs = s->rseq_sheaves;
-	if (likely(pcs)) {
-		if (likely(rseq_sheaf_push(pcs, object, s->sheaf_capacity)))
+	if (likely(fast)) {
+		if (likely(rseq_sheaf_push((void *)fast, object,
+					   s->sheaf_capacity)))
 			return;
 		return free_rseq_miss(s, object);
 	}

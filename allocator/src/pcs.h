@@ -89,29 +89,40 @@ static inline bool pcs_atomic(void)
 }
 
 /*
- * Atomic mode's fast-path trylock: the sheaves of this thread's per-CPU
- * index in the array at base, locked with a compare-and-swap, or NULL.
+ * s->fast_sheaves: the sheaves array, tagged with PCS_FAST_ATOMIC when
+ * atomic mode's fast path serves it (the array is cache-line aligned).
+ */
+#define PCS_FAST_ATOMIC		1ul
+
+/*
+ * Atomic mode's fast path, first half: the sheaves of this thread's
+ * per-CPU index in the array that fast (tagged) names.
  * slab_thread_cpu_off is (index + 1) << PERCPU_OFF_SHIFT, so before the
- * thread has chosen an index (0) it lands on the guard entry below
- * cpu_sheaves[0], always locked: no test of its own, and the caller's
- * miss handler tells the two failures apart by slab_thread_cpu_off.
- * The lock is a fetch-or of bit 0 rather than a compare-and-swap: one
- * instruction fewer on the path that valgrind counts.
+ * thread has chosen an index (0) this is the guard entry below
+ * cpu_sheaves[0], always locked: no test of its own, and the caller's miss
+ * handler tells the two failures apart by slab_thread_cpu_off.
  */
 _Static_assert(PCS_SHIFT == PERCPU_OFF_SHIFT && PCS_GUARDS >= 1,
 	       "slab_thread_cpu_off indexes the sheaves and their guard");
 
 static __attribute__((always_inline)) inline struct slub_percpu_sheaves *
-pcs_trylock_atomic(struct slub_percpu_sheaves *base)
+pcs_atomic_this_cpu(unsigned long fast)
 {
-	unsigned int *lock;
+	return (struct slub_percpu_sheaves *)(fast - PCS_FAST_ATOMIC +
+					      slab_thread_cpu_off -
+					      (1ul << PERCPU_OFF_SHIFT));
+}
 
-	lock = (unsigned int *)((char *)base + slab_thread_cpu_off -
-				(1ul << PERCPU_OFF_SHIFT));
-	/* a taken word has bit 0 set (percpu.h) and keeps its value */
-	if (__atomic_fetch_or(lock, 1u, __ATOMIC_ACQUIRE) & 1u)
-		return NULL;
-	return (struct slub_percpu_sheaves *)lock;
+/*
+ * Second half: trylock it.  A fetch-or of bit 0 rather than a
+ * compare-and-swap (a taken word has bit 0 set and keeps its value,
+ * percpu.h): one lock bts, one instruction fewer on the path that valgrind
+ * counts.
+ */
+static __attribute__((always_inline)) inline bool
+pcs_trylock_atomic(struct slub_percpu_sheaves *pcs)
+{
+	return !(__atomic_fetch_or(&pcs->lock, 1u, __ATOMIC_ACQUIRE) & 1u);
 }
 
 #define SHEAF_POPS_SHIFT	16
@@ -236,7 +247,8 @@ free_to_pcs(struct kmem_cache *s, void *object, bool allow_spin)
  * glibc's struct rseq is at a fixed offset from the thread pointer, probed
  * at build time (allocator/tools/rseq_offset.c) so that the sequences take
  * it as an immediate rather than load __rseq_offset every time.
- * s->rseq_sheaves is NULL unless percpu_init() found the same offset.
+ * s->fast_sheaves names no array for them unless percpu_init() found
+ * the same offset.
  */
 #define PCS_RSEQ_ASM_OPERANDS						\
 	[cs] "i"(SLAB_RSEQ_OFFSET + offsetof(struct rseq, rseq_cs)),	\

@@ -458,9 +458,9 @@ int sheaves_init(struct kmem_cache *s)
 			return -1;
 	}
 	if (pcs_lockless())
-		s->rseq_sheaves = s->cpu_sheaves;
+		s->fast_sheaves = (unsigned long)s->cpu_sheaves;
 	else if (pcs_atomic())
-		s->atomic_sheaves = s->cpu_sheaves;
+		s->fast_sheaves = (unsigned long)s->cpu_sheaves | PCS_FAST_ATOMIC;
 	return 0;
 }
 
@@ -468,8 +468,7 @@ void sheaves_exit(struct kmem_cache *s)
 {
 	unsigned int cpu, node;
 
-	s->rseq_sheaves = NULL;
-	s->atomic_sheaves = NULL;
+	s->fast_sheaves = 0;
 	if (s->cpu_sheaves) {
 		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 			if (s->cpu_sheaves[cpu].main)

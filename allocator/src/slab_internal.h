@@ -256,12 +256,12 @@ struct kmem_cache {
 	/* hot, read by the fast paths */
 	struct slub_percpu_sheaves *cpu_sheaves;	/* NULL: no sheaves */
 	/*
-	 * cpu_sheaves again, or NULL, for the one fast path that serves this
-	 * cache (pcs.h): atomic_sheaves in atomic mode, rseq_sheaves when the
-	 * lockless rseq sequences may run; both NULL with several nodes.
+	 * Which fast path serves the sheaves (pcs.h): cpu_sheaves for the
+	 * lockless rseq sequences, cpu_sheaves | PCS_FAST_ATOMIC for atomic
+	 * mode, 0 for neither (no sheaves, several nodes, rseq offset
+	 * mismatch), so that one load and one bit test choose.
 	 */
-	struct slub_percpu_sheaves *atomic_sheaves;
-	struct slub_percpu_sheaves *rseq_sheaves;
+	unsigned long fast_sheaves;
 	struct kmem_cache_cpu *cpu_slab;
 	unsigned int offset;		/* free pointer offset in the object */
 	unsigned int size;		/* object slot size with metadata */

@@ -320,9 +320,13 @@ static void test_fast_path_stats(void)
 	/* with rseq, the lockless sequences serve sheaf caches (pcs.h) */
 	if (expect_sheaves() && slab_use_rseq && nr_node_ids == 1) {
 		CHECK(slab_rseq_offset_ok);
-		CHECK(s->rseq_sheaves && s->rseq_sheaves == s->cpu_sheaves);
+		CHECK(s->fast_sheaves == (unsigned long)s->cpu_sheaves);
+	} else if (expect_sheaves() && nr_node_ids == 1) {
+		/* atomic mode's fast path (pcs.h) */
+		CHECK(s->fast_sheaves ==
+		      ((unsigned long)s->cpu_sheaves | PCS_FAST_ATOMIC));
 	} else {
-		CHECK(!s->rseq_sheaves);
+		CHECK(!s->fast_sheaves);
 	}
 	for (round = 0; round < 40; round++) {
 		n = 1 + (round * 37) % 200;
