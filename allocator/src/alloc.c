@@ -99,18 +99,13 @@ static __attribute__((noinline)) void *
 alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
 		  struct slub_percpu_sheaves *pcs)
 {
-	void *object;
+	void *object = pcs_refill_pop(s, pcs, gfp);
 
-	pcs_main_fold(pcs);
-	pcs = __pcs_replace_empty_main(s, pcs, gfp);
-	if (!pcs) {
-		object = slab_alloc_finish(s, gfp, NUMA_NO_NODE, NULL);
-		if (unlikely(!object))
-			alloc_failed(s, gfp);
+	if (object)
 		return object;
-	}
-	object = pcs_pop_locked(pcs);
-	pcs_unlock(pcs);
+	object = slab_alloc_finish(s, gfp, NUMA_NO_NODE, NULL);
+	if (unlikely(!object))
+		alloc_failed(s, gfp);
 	return object;
 }
 
@@ -296,14 +291,8 @@ static __attribute__((noinline)) void
 free_main_full(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	       void *object)
 {
-	pcs_main_fold(pcs);
-	pcs = __pcs_replace_full_main(s, pcs, true);
-	if (!pcs) {
+	if (!pcs_replace_push(s, pcs, object, true))
 		slab_free_slow(s, virt_to_slab(object), object);
-		return;
-	}
-	pcs_push_locked(pcs, object);
-	pcs_unlock(pcs);
 }
 
 /* the object is s's and on this node, pcs is locked: push it */

@@ -181,6 +181,39 @@ static inline void pcs_push_locked(struct slub_percpu_sheaves *pcs,
 }
 
 /*
+ * pcs is locked with no bracket open and main is empty: replace main and
+ * pop from the new one.  NULL when nothing could replace it; pcs is
+ * unlocked either way.
+ */
+static inline void *pcs_refill_pop(struct kmem_cache *s,
+				   struct slub_percpu_sheaves *pcs, gfp_t gfp)
+{
+	void *object;
+
+	pcs_main_fold(pcs);
+	pcs = __pcs_replace_empty_main(s, pcs, gfp);
+	if (!pcs)
+		return NULL;
+	object = pcs_pop_locked(pcs);
+	pcs_unlock(pcs);
+	return object;
+}
+
+/* the same for a push to a full main; false when nothing could replace it */
+static inline bool pcs_replace_push(struct kmem_cache *s,
+				    struct slub_percpu_sheaves *pcs,
+				    void *object, bool allow_spin)
+{
+	pcs_main_fold(pcs);
+	pcs = __pcs_replace_full_main(s, pcs, allow_spin);
+	if (!pcs)
+		return false;
+	pcs_push_locked(pcs, object);
+	pcs_unlock(pcs);
+	return true;
+}
+
+/*
  * The locked sheaf paths: trylock this CPU's sheaves (a failure is counted
  * as PCS_TRYLOCK_FAIL), then pop from main or push to it, replacing main
  * when it is empty or full.  NULL or false: the trylock failed or nothing
@@ -202,15 +235,8 @@ alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
 		return NULL;
 	}
 	main = pcs->main;
-	if (unlikely(!main->size)) {
-		pcs_main_fold(pcs);
-		pcs = __pcs_replace_empty_main(s, pcs, gfp);
-		if (!pcs)
-			return NULL;
-		object = pcs_pop_locked(pcs);
-		pcs_unlock(pcs);
-		return object;
-	}
+	if (unlikely(!main->size))
+		return pcs_refill_pop(s, pcs, gfp);
 	object = pcs_pop_counted(main);
 	percpu_unlock(&pcs->lock);
 	return object;
@@ -228,15 +254,8 @@ free_to_pcs(struct kmem_cache *s, void *object, bool allow_spin)
 		return false;
 	}
 	main = pcs->main;
-	if (unlikely(main->size == s->sheaf_capacity)) {
-		pcs_main_fold(pcs);
-		pcs = __pcs_replace_full_main(s, pcs, allow_spin);
-		if (!pcs)
-			return false;
-		pcs_push_locked(pcs, object);
-		pcs_unlock(pcs);
-		return true;
-	}
+	if (unlikely(main->size == s->sheaf_capacity))
+		return pcs_replace_push(s, pcs, object, allow_spin);
 	pcs_push_counted(main, object);
 	percpu_unlock(&pcs->lock);
 	return true;

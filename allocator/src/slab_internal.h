@@ -244,8 +244,9 @@ struct slub_percpu_sheaves {
 #define CPU_SLAB_SHIFT	6	/* log2(sizeof(struct kmem_cache_cpu)) */
 _Static_assert(sizeof(struct slub_percpu_sheaves) == 1u << PCS_SHIFT,
 	       "the rseq fast path indexes per-CPU sheaves by a shift");
-_Static_assert(PCS_SHIFT == 6 && sizeof(struct kmem_cache_cpu) == 64,
-	       "slab_thread_cpu_off counts 64-byte per-CPU structures");
+_Static_assert(PCS_SHIFT == 6 &&
+	       sizeof(struct kmem_cache_cpu) == 1u << CPU_SLAB_SHIFT,
+	       "PCS_SHIFT and CPU_SLAB_SHIFT are the structures' log2 sizes");
 
 /* stats: one row of counters a CPU, padded to cache lines */
 struct slab_cpu_stats {
