@@ -289,18 +289,20 @@ def static_hit_path(res, bench_dir, headline):
     binary = os.path.join(bench_dir, "pair-" + headline)
     row = next((d for d in res["rows"]
                 if d["name"] == headline + " kmem_cache"), None)
+    loops = {}
+    for b in BATCHES:
+        f = (row or {}).get("b%d" % b, {}).get("functions") or {}
+        if f.get("run_cache_%d" % b) is not None:
+            loops[b] = f["run_cache_%d" % b]
     out = {}
-    for path in ("rseq", "atomic"):
+    for path in hitpath.PATHS:
         try:
             funcs = hitpath.hit_paths(binary, path)
         except (OSError, subprocess.CalledProcessError):
             return None
         pair_ir = {}
-        for b in BATCHES:
-            f = (row or {}).get("b%d" % b, {}).get("functions") or {}
-            loop = f.get("run_cache_%d" % b)
-            if loop is not None and None not in funcs.values():
-                pair_ir[b] = sum(funcs.values()) + loop
+        if None not in funcs.values():
+            pair_ir = {b: sum(funcs.values()) + n for b, n in loops.items()}
         out[path] = {"functions": funcs, "pair": pair_ir}
     return out
 
@@ -311,7 +313,7 @@ def static_path(res, headline, out):
         return
     what = {"rseq": "the lockless sequence callgrind cannot run",
             "atomic": "the fallback callgrind runs"}
-    for path in ("rseq", "atomic"):
+    for path in hitpath.PATHS:
         funcs = sp[path]["functions"]
         if None in funcs.values():
             print("%s hit path (objdump): none found in this build (%s)" %
