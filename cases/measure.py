@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Measurements of the allocator cases for docs/measurements-cases.md.
+"""Measurements of the allocator cases for docs/measurements/cases.md.
 
     /usr/bin/python3 cases/measure.py pf3     [--runs 5] [--seconds 5]
     /usr/bin/python3 cases/measure.py destroy [--runs 3] [--seconds 5]

@@ -6,7 +6,7 @@
 Repeat `RUNNER CASE -t LIST -s S --json ...` N times and print, for each
 task count, the median per-task ops over the runs, the CV across runs
 (stddev/mean of the runs' per-task ops) and the range, as a Markdown table.
-Used for docs/measurements-harness.md."""
+Used for docs/measurements/harness.md."""
 import argparse
 import json
 import os
