@@ -40,10 +40,9 @@
  * locks.  The cache stays alive until they have run: kmem_cache_destroy()
  * passes an rcu_barrier() (in the kvfree_rcu barrier) first.
  */
-#include "percpu.h"
+#include "pcs.h"
 #include "rcu_internal.h"
 
-#define PCS_STRIDE	sizeof(struct slub_percpu_sheaves)
 
 /* where a free through the per-CPU layer is counted in this variant */
 #ifdef CONFIG_SLUB_CPU_SLAB
@@ -111,7 +110,6 @@ rcu_sheaf_get_empty(struct kmem_cache *s, struct slub_percpu_sheaves *pcs)
 {
 	struct slab_sheaf *empty;
 	struct node_barn *barn;
-	int cpu;
 
 	if (pcs->spare && !pcs->spare->size) {
 		pcs->rcu_free = pcs->spare;
@@ -129,12 +127,12 @@ rcu_sheaf_get_empty(struct kmem_cache *s, struct slub_percpu_sheaves *pcs)
 	empty = alloc_empty_sheaf(s, GFP_NOWAIT);
 	if (!empty)
 		return NULL;
-	cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
-	if (cpu < 0) {
+	pcs = percpu_trylock(s->cpu_sheaves);
+	if (!pcs) {
 		barn_put_empty_sheaf(barn, empty);
 		return NULL;
 	}
-	pcs = &s->cpu_sheaves[cpu];
+	pcs_count_lock(pcs);
 	if (pcs->rcu_free)	/* somebody filled the slot meanwhile */
 		barn_put_empty_sheaf(pcs->barn, empty);
 	else
@@ -146,14 +144,13 @@ static bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj)
 {
 	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *sheaf;
-	int cpu;
 
-	cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
-	if (cpu < 0) {
+	pcs = percpu_trylock(s->cpu_sheaves);
+	if (!pcs) {
 		stat(s, PCS_TRYLOCK_FAIL);
 		goto fail;
 	}
-	pcs = &s->cpu_sheaves[cpu];
+	pcs_count_lock(pcs);
 	if (unlikely(!pcs->rcu_free)) {
 		pcs = rcu_sheaf_get_empty(s, pcs);
 		if (!pcs)
@@ -164,7 +161,7 @@ static bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj)
 	sheaf->objects[sheaf->size++] = obj;
 	if (sheaf->size == s->sheaf_capacity) {
 		pcs->rcu_free = NULL;
-		sheaf->node = cpu_to_node(cpu);
+		sheaf->node = cpu_to_node(percpu_index(s->cpu_sheaves, pcs));
 		/* before unlocking: a racing barrier flush must not miss it */
 		slab_call_rcu(&sheaf->rcu_head, rcu_free_sheaf);
 	}

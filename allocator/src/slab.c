@@ -220,25 +220,89 @@ void __slab_free(struct kmem_cache *s, struct slab *slab, void *head,
 }
 
 /*
- * Free count objects that may belong to different slabs: consecutive
- * objects of one slab are chained and freed with one cmpxchg.
+ * A detached freelist: objects of one slab chained head..tail, the way the
+ * kernel's build_detached_freelist() gathers them for kmem_cache_free_bulk()
+ * and for sheaf flushes.  The last object of p starts it; the objects
+ * before it that share its slab join it (moved to the end of p); the scan
+ * gives up after three objects of other slabs.  Returns how many objects
+ * of p are left to free.
  */
-void slab_free_objects(struct kmem_cache *s, void **p, int count)
+struct detached_freelist {
+	struct slab *slab;
+	void *head, *tail;
+	int cnt;
+};
+
+#define DETACHED_LOOKAHEAD	3
+
+static size_t build_detached_freelist(struct kmem_cache *s, size_t size,
+				      void **p, struct detached_freelist *df)
 {
-	int i = 0;
+	int lookahead = DETACHED_LOOKAHEAD;
+	size_t same;
+	void *object;
 
-	while (i < count) {
-		struct slab *slab = virt_to_slab(p[i]);
-		void *head = p[i], *tail = p[i];
-		int cnt = 1;
-
-		while (i + cnt < count && virt_to_slab(p[i + cnt]) == slab) {
-			set_freepointer(s, p[i + cnt], head);
-			head = p[i + cnt];
-			cnt++;
+	object = p[--size];
+	df->slab = virt_to_slab(object);
+	df->head = df->tail = object;
+	df->cnt = 1;
+	if (!df->slab || df->slab->slab_cache != s)
+		return size;
+	set_freepointer(s, object, NULL);
+	same = size;
+	while (size) {
+		object = p[--size];
+		if (virt_to_slab(object) == df->slab) {
+			set_freepointer(s, object, df->head);
+			df->head = object;
+			df->cnt++;
+			p[size] = p[--same];
+			continue;
 		}
-		__slab_free(s, slab, head, tail, cnt);
-		i += cnt;
+		if (!--lookahead)
+			break;
+	}
+	return same;
+}
+
+/*
+ * Free size objects of s from p (p is reordered) in detached freelists,
+ * one slab operation per group.  frees: kmem_cache_free_bulk(), counted
+ * as frees, a group of this CPU's cpu slab taking its fast path; else
+ * objects moved out of a sheaf (flushes), straight to their slabs and
+ * counted by the caller (SHEAF_FLUSH).  Objects that are not s's are
+ * reported and skipped, as the kernel's cache_from_obj() does.
+ */
+void slab_free_bulk(struct kmem_cache *s, size_t size, void **p, bool frees)
+{
+	struct detached_freelist df;
+
+	if (unlikely(kmem_cache_debug(s))) {
+		/* one by one, each checked */
+		while (size) {
+			void *object = p[--size];
+			struct slab *slab = virt_to_slab(object);
+
+			if (slab && slab->slab_cache == s)
+				debug_slab_free(s, slab, object);
+			else
+				slab_report("kmem_cache_free_bulk(%s): %p is "
+					    "not an object of this cache",
+					    s->name, object);
+		}
+		return;
+	}
+	while (size) {
+		size = build_detached_freelist(s, size, p, &df);
+		if (unlikely(!df.slab || df.slab->slab_cache != s)) {
+			slab_report("kmem_cache_free_bulk(%s): %p is not an "
+				    "object of this cache", s->name, df.head);
+			continue;
+		}
+		if (frees)
+			cpu_slab_free(s, df.slab, df.head, df.tail, df.cnt);
+		else
+			__slab_free(s, df.slab, df.head, df.tail, df.cnt);
 	}
 }
 
@@ -247,8 +311,9 @@ void slab_free_objects(struct kmem_cache *s, void **p, int count)
  * Take the whole freelist of a slab nobody else allocates from: one we
  * hold under list_lock or that sits on our own per-CPU partial list.  With
  * freeze the slab becomes a cpu slab, else it is left unfrozen and full.
+ * *cnt: how many objects the freelist holds.
  */
-void *slab_take_freelist(struct slab *slab, bool freeze)
+void *slab_take_freelist(struct slab *slab, bool freeze, unsigned int *cnt)
 {
 	struct slab_counters nc;
 	unsigned long old_c;
@@ -257,6 +322,7 @@ void *slab_take_freelist(struct slab *slab, bool freeze)
 	do {
 		slab_read(slab, &fl, &old_c);
 		nc = ctr(old_c);
+		*cnt = nc.objects - nc.inuse;
 		nc.inuse = nc.objects;
 		nc.frozen = freeze;
 	} while (!slab_cmpxchg_double(slab, fl, old_c, NULL, ctr_long(nc)));
@@ -265,7 +331,8 @@ void *slab_take_freelist(struct slab *slab, bool freeze)
 
 /* first partial slab of node n, off the list and frozen: its freelist */
 void *get_partial_frozen(struct kmem_cache *s, struct kmem_cache_node *n,
-			 struct slab **slabp, bool allow_spin)
+			 struct slab **slabp, unsigned int *cnt,
+			 bool allow_spin)
 {
 	struct slab *slab;
 	void *fl;
@@ -278,7 +345,7 @@ void *get_partial_frozen(struct kmem_cache *s, struct kmem_cache_node *n,
 	}
 	slab = list_first_entry(&n->partial, struct slab, slab_list);
 	remove_partial(n, slab);
-	fl = slab_take_freelist(slab, true);
+	fl = slab_take_freelist(slab, true, cnt);
 	spin_unlock(&n->list_lock);
 	slab_stat_inc(s, ALLOC_FROM_PARTIAL);
 	*slabp = slab;
