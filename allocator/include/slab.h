@@ -151,11 +151,14 @@ unsigned int kmem_cache_sheaf_size(struct slab_sheaf *sheaf);
 
 /* ---- the variant -------------------------------------------------------- */
 #define SLAB_FEAT_CPU_SLAB		0x01u	/* classic per-CPU slab layer */
-#define SLAB_FEAT_SHEAVES		0x02u	/* opt-in percpu sheaves */
+#define SLAB_FEAT_SHEAVES		0x02u	/* percpu sheaves (asked for) */
 #define SLAB_FEAT_RCU_SHEAF		0x04u	/* kfree_rcu into rcu_free sheaves */
 #define SLAB_FEAT_BARRIER_ON_CACHE	0x08u	/* destroy flushes only its cache */
 #define SLAB_FEAT_NOLOCK_SHEAVES	0x10u	/* kmalloc_nolock uses sheaves */
 #define SLAB_FEAT_SHEAVES_ALL		0x20u	/* every cache has sheaves */
+#define SLAB_FEAT_SHEAVES_MOST		0x40u	/* all but kmalloc (bootstrap) */
+#define SLAB_FEAT_KMALLOC_SHEAVES	0x80u	/* kmalloc buckets too */
+#define SLAB_FEAT_REFILL_ALL_NODES	0x100u	/* refill from other nodes too */
 
 const char *slab_variant(void);
 unsigned int slab_features(void);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "percpu.h"
+#include "rcu_internal.h"
 
 pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
@@ -68,8 +69,14 @@ unsigned int slab_features(void)
 #ifdef CONFIG_SLUB_NOLOCK_SHEAVES
 	f |= SLAB_FEAT_NOLOCK_SHEAVES;
 #endif
-#ifdef CONFIG_SLUB_SHEAVES_ALL
-	f |= SLAB_FEAT_SHEAVES_ALL;
+#ifdef CONFIG_SLUB_SHEAVES_MOST
+	f |= SLAB_FEAT_SHEAVES_MOST;
+#endif
+#ifdef CONFIG_SLUB_KMALLOC_SHEAVES
+	f |= SLAB_FEAT_KMALLOC_SHEAVES | SLAB_FEAT_SHEAVES_ALL;
+#endif
+#ifdef CONFIG_SLUB_REFILL_ALL_NODES
+	f |= SLAB_FEAT_REFILL_ALL_NODES;
 #endif
 	return f;
 }
@@ -100,7 +107,9 @@ static unsigned int calc_align(slab_flags_t flags, unsigned int align,
 static void calculate_sizes(struct kmem_cache *s)
 {
 	unsigned int size = ALIGN_UP(s->object_size, 8);
-	bool outside = s->ctor || kmem_cache_debug(s);
+	/* a reader under RCU may look at a freed SLAB_TYPESAFE_BY_RCU object */
+	bool outside = s->ctor || kmem_cache_debug(s) ||
+		       (s->flags & SLAB_TYPESAFE_BY_RCU);
 
 	if (s->flags & SLAB_RED_ZONE) {
 		s->red_left_pad = s->align > 8 ? s->align : 8;
@@ -210,7 +219,15 @@ static void calculate_order(struct kmem_cache *s)
 				s->objects - 1) / s->objects;
 }
 
-/* whether this variant gives s percpu sheaves, and how big */
+/*
+ * Whether this variant gives s percpu sheaves, and how big.  6.18/6.19:
+ * only caches that ask, of the capacity asked.  7.0 from sheaves-most on:
+ * every non-debug cache, of capacity max(the default for s->size, the one
+ * asked); until kmalloc-sheaves the kmalloc buckets get the bootstrap
+ * sheaf instead: sheaves of capacity 0, whose hit paths take the per-CPU
+ * lock, find nothing and back off to the cpu slab in the slow path (the
+ * kernel's capacity check).
+ */
 static void choose_sheaves(struct kmem_cache *s,
 			   const struct kmem_cache_args *args)
 {
@@ -218,13 +235,21 @@ static void choose_sheaves(struct kmem_cache *s,
 
 	s->sheaf_capacity = 0;
 	s->has_sheaves = false;
-#if defined(CONFIG_SLUB_SHEAVES_ALL)
+	if (kmem_cache_debug(s))
+		return;
+#if defined(CONFIG_SLUB_SHEAVES_MOST)
+#ifndef CONFIG_SLUB_KMALLOC_SHEAVES
+	if (s->is_kmalloc) {
+		s->has_sheaves = true;	/* the bootstrap sheaf */
+		return;
+	}
+#endif
 	if (want < sheaf_default_capacity(s->size))
 		want = sheaf_default_capacity(s->size);
 #elif !defined(CONFIG_SLUB_SHEAVES)
 	want = 0;
 #endif
-	if (!want || kmem_cache_debug(s))
+	if (!want)
 		return;
 	s->sheaf_capacity = want;
 	s->has_sheaves = true;
@@ -317,8 +342,9 @@ struct kmem_cache *__kmem_cache_create(const char *name, unsigned int size,
 	s->object_size = size;
 	s->ctor = args ? args->ctor : NULL;
 	s->flags = flags | slab_debug_global;
-	if (s->ctor)
-		s->flags &= ~SLAB_POISON;	/* would destroy the ctor's work */
+	/* poison would destroy a ctor's work, or what RCU readers may read */
+	if (s->ctor || (flags & SLAB_TYPESAFE_BY_RCU))
+		s->flags &= ~SLAB_POISON;
 	s->align = calc_align(flags, args ? args->align : 0, size);
 	s->refcount = 1;
 	s->is_kmalloc = is_kmalloc;
@@ -421,6 +447,9 @@ void kmem_cache_destroy(struct kmem_cache *s)
 	}
 	flush_all(s);
 	slab_shrink_nodes(s);
+	/* its slabs' pages go back after a grace period: wait for them */
+	if (s->flags & SLAB_TYPESAFE_BY_RCU)
+		slab_rcu_barrier();
 	used = objects_in_use(s);
 	if (used) {
 		/* like the kernel: complain and leave the memory alone */

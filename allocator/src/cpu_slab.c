@@ -508,12 +508,24 @@ void cpu_slab_free(struct kmem_cache *s, struct slab *slab, void *head,
 	stat_add(s, FREE_SLOWPATH, cnt);
 }
 
+/*
+ * kmem_cache_alloc_bulk() past the sheaves: object by object from the
+ * slabs (7.0 before "refill sheaves from all nodes"), then in bulk the
+ * way sheaves are refilled (refill_objects()) once that commit made
+ * __kmem_cache_alloc_bulk() use it.
+ */
 int cpu_slab_alloc_bulk(struct kmem_cache *s, gfp_t gfp, int node, void **p,
 			int n)
 {
-	int got = slab_alloc_objects(s, gfp, node, p, n,
-				     gfpflags_allow_spinning(gfp));
+	int got;
 
+#ifdef CONFIG_SLUB_REFILL_ALL_NODES
+	if (node < 0 && gfpflags_allow_spinning(gfp))
+		got = refill_objects(s, p, gfp, n, n);
+	else
+#endif
+		got = slab_alloc_objects(s, gfp, node, p, n,
+					 gfpflags_allow_spinning(gfp));
 	stat_add(s, ALLOC_SLOWPATH, got);
 	return got;
 }

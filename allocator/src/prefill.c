@@ -36,13 +36,7 @@ static int sheaf_fill(struct kmem_cache *s, struct slab_sheaf *sheaf,
 		}
 		return 0;
 	}
-#ifdef CONFIG_SLUB_CPU_SLAB
-	got = cpu_slab_refill_bulk(s, gfp, &sheaf->objects[sheaf->size], want);
-#else
-	got = slab_alloc_objects(s, gfp, NUMA_NO_NODE,
-				 &sheaf->objects[sheaf->size], want,
-				 gfpflags_allow_spinning(gfp));
-#endif
+	got = sheaf_refill_objects(s, &sheaf->objects[sheaf->size], want, gfp);
 	sheaf->size += got;
 	stat_add(s, SHEAF_REFILL, got);
 	return sheaf->size >= target ? 0 : -ENOMEM;

@@ -181,7 +181,7 @@ bool slab_kfree_rcu_sheaf(void *obj)
 	if (!slab || slab->type != PT_SLAB)
 		return false;
 	s = slab->slab_cache;
-	if (!s->cpu_sheaves)
+	if (!cache_has_sheaves(s))
 		return false;
 	if (nr_node_ids != 1 && slab->node != numa_node_id())
 		return false;	/* remote node: the classic path */
@@ -193,7 +193,7 @@ void slab_rcu_sheaf_flush_cpu(struct kmem_cache *s, int cpu)
 	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *sheaf;
 
-	if (!s->cpu_sheaves || cpu < 0 || cpu >= (int)nr_cpu_ids)
+	if (!cache_has_sheaves(s) || cpu < 0 || cpu >= (int)nr_cpu_ids)
 		return;
 	pcs = pcs_lock_cpu(s, cpu);
 	sheaf = pcs->rcu_free;
@@ -205,7 +205,7 @@ void slab_rcu_sheaf_flush_cpu(struct kmem_cache *s, int cpu)
 
 bool slab_rcu_cache_has_sheaves(struct kmem_cache *s)
 {
-	return s->cpu_sheaves != NULL && !s->destroyed;
+	return cache_has_sheaves(s) && !s->destroyed;
 }
 
 /* kmem_cache_shrink()/destroy flushing a CPU (sheaf.c) */

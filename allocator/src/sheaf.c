@@ -75,14 +75,20 @@ void free_empty_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf)
 	stat(s, SHEAF_FREE);
 }
 
-/* objects for a sheaf, counted as internal moves, not allocations */
-static int refill_objects(struct kmem_cache *s, void **p, int n, gfp_t gfp)
+/*
+ * objects for a sheaf, counted as internal moves, not allocations: in the
+ * cpu-slab era through the cpu slab (6.18's __kmem_cache_alloc_bulk), in
+ * 7.0 from the partial slabs in bulk (refill_objects(), slab.c)
+ */
+int sheaf_refill_objects(struct kmem_cache *s, void **p, unsigned int n,
+			 gfp_t gfp)
 {
 #ifdef CONFIG_SLUB_CPU_SLAB
 	return cpu_slab_refill_bulk(s, gfp, p, n);
 #else
-	return slab_alloc_objects(s, gfp, NUMA_NO_NODE, p, n,
-				  gfpflags_allow_spinning(gfp));
+	if (!gfpflags_allow_spinning(gfp))
+		return 0;
+	return refill_objects(s, p, gfp, n, n);
 #endif
 }
 
@@ -94,8 +100,8 @@ int refill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp)
 
 	if (sheaf->size >= capacity)
 		return 0;
-	got = refill_objects(s, &sheaf->objects[sheaf->size],
-			     capacity - sheaf->size, gfp);
+	got = sheaf_refill_objects(s, &sheaf->objects[sheaf->size],
+				   capacity - sheaf->size, gfp);
 	sheaf->size += got;
 	stat_add(s, SHEAF_REFILL, got);
 	return sheaf->size == capacity ? 0 : -ENOMEM;
@@ -153,6 +159,11 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	bool allow_spin = gfpflags_allow_spinning(gfp);
 	struct slab_sheaf *empty = NULL, *full;
 
+	/* the bootstrap sheaf (kmalloc before kmalloc-sheaves): back off */
+	if (unlikely(!s->sheaf_capacity)) {
+		pcs_unlock(pcs);
+		return NULL;
+	}
 	if (pcs->spare && pcs->spare->size) {
 		full = pcs->spare;
 		pcs->spare = pcs->main;
@@ -249,6 +260,11 @@ __pcs_replace_full_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	struct slab_sheaf *empty, *to_flush;
 	int err = 0;
 
+	/* the bootstrap sheaf (kmalloc before kmalloc-sheaves): back off */
+	if (unlikely(!s->sheaf_capacity)) {
+		pcs_unlock(pcs);
+		return NULL;
+	}
 	if (!pcs->spare) {
 		empty = barn_get_empty_sheaf(pcs->barn, allow_spin);
 		if (empty) {

@@ -21,6 +21,7 @@
  */
 #include <string.h>
 #include "percpu.h"
+#include "rcu_internal.h"
 
 bool slab_cmpxchg_double(struct slab *slab, void *old_fl,
 			 unsigned long old_c, void *new_fl,
@@ -117,6 +118,21 @@ struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	return slab;
 }
 
+/*
+ * SLAB_TYPESAFE_BY_RCU: a slab's pages go back to the page allocator only
+ * after a grace period, so a reader under RCU may still look at an object
+ * that was freed (and maybe reused for another object of the same cache).
+ * The descriptor's slab_list, free by then, holds the rcu_head.
+ */
+_Static_assert(sizeof(struct list_head) >= sizeof(struct rcu_head),
+	       "a discarded slab's slab_list holds its rcu_head");
+
+static void discard_slab_rcu(struct rcu_head *head)
+{
+	free_pages_slab(container_of((struct list_head *)head, struct slab,
+				     slab_list));
+}
+
 void discard_slab(struct kmem_cache *s, struct slab *slab)
 {
 	struct kmem_cache_node *n = get_node(s, slab->node);
@@ -125,6 +141,11 @@ void discard_slab(struct kmem_cache *s, struct slab *slab)
 	__atomic_fetch_sub(&n->total_objects, ctr(slab->counters).objects,
 			   __ATOMIC_RELAXED);
 	slab_stat_inc(s, FREE_SLAB);
+	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU)) {
+		slab_call_rcu((struct rcu_head *)&slab->slab_list,
+			      discard_slab_rcu);
+		return;
+	}
 	free_pages_slab(slab);
 }
 
@@ -471,6 +492,108 @@ void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node)
 			       gfpflags_allow_spinning(gfp)) == 1)
 		return p;
 	return NULL;
+}
+
+/*
+ * 7.0's sheaf refill (refill_objects()).  From one node: detach, under a
+ * single list_lock, partial slabs whose free objects add up to at least
+ * min and not beyond max (get_partial_node_bulk()), take each one's
+ * freelist without the lock, give back what exceeds max as a detached
+ * freelist (a free, which may take list_lock again) and put unused
+ * detached slabs back under list_lock.  trylock: a remote node's list_lock
+ * is only trylocked (40fd0acc45d0, "avoid list_lock contention").
+ */
+static unsigned int refill_from_node(struct kmem_cache *s,
+				     struct kmem_cache_node *n, void **p,
+				     unsigned int min, unsigned int max,
+				     bool trylock)
+{
+	struct list_head slabs;
+	struct slab *slab, *t;
+	unsigned int total = 0, got = 0, cnt;
+	void *fl;
+
+	if (!READ_ONCE(n->nr_partial))
+		return 0;
+	if (trylock) {
+		if (!spin_trylock(&n->list_lock))
+			return 0;
+	} else {
+		spin_lock(&n->list_lock);
+	}
+	INIT_LIST_HEAD(&slabs);
+	list_for_each_entry_safe(slab, t, &n->partial, slab_list) {
+		struct slab_counters c = ctr(READ_ONCE(slab->counters));
+		unsigned int free = c.objects - c.inuse;
+
+		if (total >= min && total + free > max)
+			break;
+		remove_partial(n, slab);
+		list_add_tail(&slab->slab_list, &slabs);
+		total += free;
+		if (total >= max)
+			break;
+	}
+	spin_unlock(&n->list_lock);
+	list_for_each_entry_safe(slab, t, &slabs, slab_list) {
+		if (got >= max)
+			break;
+		list_del(&slab->slab_list);
+		/* off the list and not frozen: the slab is full to frees */
+		fl = slab_take_freelist(slab, false, &cnt);
+		slab_stat_inc(s, ALLOC_FROM_PARTIAL);
+		while (fl && got < max) {
+			p[got++] = fl;
+			fl = get_freepointer(s, fl);
+		}
+		if (unlikely(fl)) {
+			/* more than we asked for (concurrent frees): give back */
+			void *tail = fl;
+
+			cnt = 1;
+			while (get_freepointer(s, tail)) {
+				tail = get_freepointer(s, tail);
+				cnt++;
+			}
+			__slab_free(s, slab, fl, tail, cnt);
+		}
+	}
+	if (unlikely(!list_empty(&slabs))) {
+		spin_lock(&n->list_lock);
+		list_for_each_entry_safe(slab, t, &slabs, slab_list) {
+			list_del(&slab->slab_list);
+			add_partial(n, slab, false);
+		}
+		spin_unlock(&n->list_lock);
+	}
+	return got;
+}
+
+unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp,
+			    unsigned int min, unsigned int max)
+{
+	int local = numa_node_id();
+	unsigned int got;
+	int k;
+
+	got = refill_from_node(s, get_node(s, local), p, min, max, false);
+#ifdef CONFIG_SLUB_REFILL_ALL_NODES
+	for (unsigned int i = 0; got < min && i < nr_node_ids; i++) {
+		struct kmem_cache_node *n = get_node(s, i);
+
+		if ((int)i == local || READ_ONCE(n->nr_partial) <= s->min_partial)
+			continue;
+		got += refill_from_node(s, n, p + got, min - got, max - got,
+					true);
+	}
+#endif
+	while (got < min) {
+		k = alloc_from_new_slab(s, gfp, local, p + got, max - got, true);
+		if (!k)
+			break;
+		got += k;
+	}
+	return got;
 }
 
 /* discard every empty slab on the node partial lists */

@@ -16,13 +16,17 @@
  * The per-slab freelist+counters pair is never locked: it is updated with
  * a 16-byte compare-and-swap (cmpxchg16b).
  *
- * Configuration comes from allocator/variants/<variant>.mk as -D flags:
- *   CONFIG_SLUB_CPU_SLAB     the classic per-CPU slab + per-CPU partial
- *   CONFIG_SLUB_SHEAVES      percpu sheaves for caches asking for them
- *   CONFIG_SLUB_SHEAVES_ALL  sheaves for every cache (next issue)
- *   CONFIG_SLUB_RCU_SHEAF    kfree_rcu into rcu_free sheaves (next issue)
- *   CONFIG_SLUB_BARRIER_ON_CACHE, CONFIG_SLUB_NOLOCK_SHEAVES (next issue)
- *   SLAB_VARIANT_NAME        "cpuslab", "sheaves", ...
+ * Configuration comes from allocator/variants/<variant>.mk as -D flags
+ * (allocator/README.md has the table):
+ *   CONFIG_SLUB_CPU_SLAB          the classic per-CPU slab + per-CPU partial
+ *   CONFIG_SLUB_SHEAVES           percpu sheaves for caches asking for them
+ *   CONFIG_SLUB_RCU_SHEAF         kfree_rcu into rcu_free sheaves
+ *   CONFIG_SLUB_BARRIER_ON_CACHE  destroy waits for its own cache only
+ *   CONFIG_SLUB_SHEAVES_MOST      sheaves for every cache but kmalloc's
+ *   CONFIG_SLUB_NOLOCK_SHEAVES    kmalloc_nolock through the sheaves
+ *   CONFIG_SLUB_KMALLOC_SHEAVES   sheaves for the kmalloc buckets too
+ *   CONFIG_SLUB_REFILL_ALL_NODES  refills try every node's partial list
+ *   SLAB_VARIANT_NAME             "cpuslab", "sheaves", ...
  */
 #ifndef SLABSCALE_SLAB_INTERNAL_H
 #define SLABSCALE_SLAB_INTERNAL_H
@@ -311,6 +315,12 @@ static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int n)
 	return s->node[n];
 }
 
+/* real sheaves: not none, not the bootstrap sheaf (capacity 0) */
+static inline bool cache_has_sheaves(const struct kmem_cache *s)
+{
+	return s->cpu_sheaves && s->sheaf_capacity;
+}
+
 /* ---- stats (stats.c) ----------------------------------------------------- */
 void slab_stat_inc(struct kmem_cache *s, enum slab_stat_item item);
 void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
@@ -349,6 +359,9 @@ int slab_alloc_objects(struct kmem_cache *s, gfp_t gfp, int node,
 /* Free size objects of s in detached freelists (p is reordered). */
 void slab_free_bulk(struct kmem_cache *s, size_t size, void **p, bool frees);
 void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node);
+/* 7.0's sheaf refill: min..max objects from partial slabs in bulk, new slabs */
+unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp,
+			    unsigned int min, unsigned int max);
 void *slab_take_freelist(struct slab *slab, bool freeze, unsigned int *cnt);
 void *get_partial_frozen(struct kmem_cache *s, struct kmem_cache_node *n,
 			 struct slab **slabp, unsigned int *cnt,
@@ -425,6 +438,8 @@ struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp);
 void free_empty_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf);
 void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf);
 int refill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp);
+int sheaf_refill_objects(struct kmem_cache *s, void **p, unsigned int n,
+			 gfp_t gfp);
 unsigned int sheaf_default_capacity(unsigned int size);
 
 void barn_init(struct node_barn *barn);

@@ -252,7 +252,7 @@ static void test_sheaves(void)
 	}
 	/* 7.0: the default for the size when larger than the request */
 	CHECK_EQ(kmem_cache_sheaf_capacity(s),
-		 slab_features() & SLAB_FEAT_SHEAVES_ALL ? 60 : 32);
+		 slab_features() & SLAB_FEAT_SHEAVES_MOST ? 60 : 32);
 	n = kmem_cache_sheaf_capacity(s) * 20;
 	p[0] = kmem_cache_alloc(s, GFP_KERNEL);
 	kmem_cache_free(s, p[0]);
@@ -324,7 +324,7 @@ static void fast_path_stats(unsigned int capacity)
 	/* which hit path serves it */
 	if (capacity && expect_sheaves())
 		CHECK(s->cpu_sheaves);
-	else if (!debug_all && !(slab_features() & SLAB_FEAT_SHEAVES_ALL))
+	else if (!debug_all && !(slab_features() & SLAB_FEAT_SHEAVES_MOST))
 		CHECK(!s->cpu_sheaves && s->cpu_slab);
 	for (round = 0; round < 40; round++) {
 		n = 1 + (round * 37) % 200;
@@ -364,7 +364,7 @@ static void fast_path_stats(unsigned int capacity)
 static void test_fast_path_stats(void)
 {
 	fast_path_stats(16);	/* sheaves where the variant has them */
-	fast_path_stats(0);	/* the cpu slab (sheaves in sheaves-all) */
+	fast_path_stats(0);	/* the cpu slab (sheaves from sheaves-most on) */
 }
 
 static void test_trylock_fail(void)
@@ -621,6 +621,46 @@ static void test_destroy_leak(void)
 	CHECK(virt_to_slab(o[0]) && virt_to_slab(o[0])->slab_cache == s);
 }
 
+/*
+ * SLAB_TYPESAFE_BY_RCU: an empty slab discarded while a reader is inside
+ * an RCU read-side section keeps its pages (and stays a slab of its
+ * cache) until the grace period ends; destroy waits for that.  The free
+ * pointer lives outside the object, so a freed object's bytes stay what
+ * they were for such readers.
+ */
+static void test_typesafe_by_rcu(void)
+{
+	struct page_alloc_info before, after;
+	struct kmem_cache *s;
+	static void *p[512];
+	unsigned char *o;
+	int i, n = 512;
+
+	page_alloc_info(&before);
+	s = kmem_cache_create("t-typesafe", 192, NULL, SLAB_TYPESAFE_BY_RCU);
+	CHECK(s);
+	CHECK(s->offset >= s->object_size);	/* free pointer outside */
+	for (i = 0; i < n; i++) {
+		CHECK((p[i] = kmem_cache_alloc(s, GFP_KERNEL)));
+		memset(p[i], 0x3c, 192);
+	}
+	o = p[0];
+	slab_rcu_read_lock();
+	for (i = 0; i < n; i++)
+		kmem_cache_free(s, p[i]);
+	kmem_cache_shrink(s);		/* empty slabs discarded */
+	CHECK(tu_stat(s, FREE_SLAB) > 0);
+	/* still a slab of s, and the freed object's bytes untouched */
+	CHECK(virt_to_slab(o) && virt_to_slab(o)->slab_cache == s);
+	for (i = 0; i < 192; i++)
+		CHECK_EQ(o[i], 0x3c);
+	slab_rcu_read_unlock();
+	kmem_cache_destroy(s);
+	page_alloc_info(&after);
+	CHECK_EQ(after.slab_pages, before.slab_pages);
+	CHECK_NO_REPORT();
+}
+
 static void test_pages(void)
 {
 	struct page_alloc_info before, after;
@@ -671,6 +711,7 @@ int main(void)
 	test_bad_input();
 	test_destroy_leak();
 	test_pages();
+	test_typesafe_by_rcu();
 	printf("test_api: ok (%s, %s)\n", slab_variant(),
 	       slab_use_rseq ? "rseq" : "atomic");
 	return 0;
