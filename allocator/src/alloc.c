@@ -27,6 +27,8 @@
 #include "pcs.h"
 
 #define FAST_PATH __attribute__((optimize("omit-frame-pointer"), aligned(64)))
+/* the hit paths' out-of-line misses; the sheaves' go unused in cpuslab */
+#define MISS __attribute__((noinline, unused))
 
 static void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node)
 {
@@ -118,7 +120,7 @@ static void *alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
 	return object;
 }
 
-static __attribute__((noinline)) void *
+static MISS void *
 alloc_refill_noinline(struct kmem_cache *s, gfp_t gfp,
 		      struct slub_percpu_sheaves *pcs)
 {
@@ -126,7 +128,8 @@ alloc_refill_noinline(struct kmem_cache *s, gfp_t gfp,
 }
 
 /* pcs is locked: pop from main, or refill it */
-static void *alloc_locked_pcs(struct kmem_cache *s, gfp_t gfp,
+static __attribute__((unused)) void *
+alloc_locked_pcs(struct kmem_cache *s, gfp_t gfp,
 			      struct slub_percpu_sheaves *pcs)
 {
 	void *object;
@@ -139,7 +142,7 @@ static void *alloc_locked_pcs(struct kmem_cache *s, gfp_t gfp,
 }
 
 /* the hit path's trylock failed; atomic mode may have to choose an index */
-static __attribute__((noinline)) void *
+static MISS void *
 alloc_trylock_missed(struct kmem_cache *s, gfp_t gfp)
 {
 	struct slub_percpu_sheaves *pcs = percpu_trylock_retry(s->cpu_sheaves);
@@ -156,13 +159,15 @@ alloc_trylock_missed(struct kmem_cache *s, gfp_t gfp)
  */
 FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
-	struct slub_percpu_sheaves *pcs;
-	struct slab_sheaf *main;
 	void *object;
 
 	if (unlikely(!s || (gfp & __GFP_ZERO)))
 		return alloc_slowpath(s, gfp);
+#ifdef CONFIG_SLUB_SHEAVES
 	if (likely(s->cpu_sheaves)) {
+		struct slub_percpu_sheaves *pcs;
+		struct slab_sheaf *main;
+
 		pcs = percpu_trylock_fast(s->cpu_sheaves);
 		if (unlikely(!pcs))
 			return alloc_trylock_missed(s, gfp);
@@ -173,12 +178,12 @@ FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 		percpu_unlock(&pcs->lock);
 		return object;
 	}
+#endif
 #ifdef CONFIG_SLUB_CPU_SLAB
-	if (likely(s->cpu_slab)) {
-		object = cpu_slab_alloc_fast(s);
-		if (likely(object))
-			return object;
-	}
+	/* every cache has a cpu slab; a debug cache's freelist stays empty */
+	object = cpu_slab_alloc_fast(s);
+	if (likely(object))
+		return object;
 #endif
 	return alloc_slowpath(s, gfp);
 }
@@ -280,13 +285,13 @@ free_not_slab(struct kmem_cache *s, void *object)
 }
 
 /* an object of another node: past the sheaves, as slab_free() sends it */
-static __attribute__((noinline)) void
+static MISS void
 free_remote(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	slab_free_slow(s, slab, object);
 }
 
-static __attribute__((noinline)) void
+static MISS void
 free_trylock_failed(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	stat(s, PCS_TRYLOCK_FAIL);
@@ -297,7 +302,7 @@ free_trylock_failed(struct kmem_cache *s, struct slab *slab, void *object)
  * main is full: replace it (pcs locked, no bracket open), or free to the
  * slab
  */
-static __attribute__((noinline)) void
+static MISS void
 free_main_full(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	       struct slab *slab, void *object)
 {
@@ -306,7 +311,7 @@ free_main_full(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 }
 
 /* the hit path's trylock failed; atomic mode may have to choose an index */
-static __attribute__((noinline)) void
+static MISS void
 free_trylock_missed(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	struct slub_percpu_sheaves *pcs = percpu_trylock_retry(s->cpu_sheaves);
@@ -327,8 +332,6 @@ free_trylock_missed(struct kmem_cache *s, struct slab *slab, void *object)
  */
 FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 {
-	struct slub_percpu_sheaves *pcs;
-	struct slab_sheaf *main;
 	struct slab *slab;
 
 	if (unlikely(!s || !object))
@@ -336,7 +339,11 @@ FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 	slab = virt_to_slab(object);
 	if (unlikely(!slab))
 		return free_not_slab(s, object);
+#ifdef CONFIG_SLUB_SHEAVES
 	if (likely(s->cpu_sheaves)) {
+		struct slub_percpu_sheaves *pcs;
+		struct slab_sheaf *main;
+
 		if (unlikely(slab->node != this_node()))
 			return free_remote(s, slab, object);
 		pcs = percpu_trylock_fast(s->cpu_sheaves);
@@ -349,9 +356,10 @@ FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 		percpu_unlock(&pcs->lock);
 		return;
 	}
+#endif
 #ifdef CONFIG_SLUB_CPU_SLAB
-	if (likely(s->cpu_slab) &&
-	    likely(cpu_slab_free_fast(s, slab, object, object, 1) > 0))
+	/* a debug cache's cpu slab stays NULL: its frees all miss */
+	if (likely(cpu_slab_free_fast(s, slab, object, object, 1) > 0))
 		return;
 #endif
 	return free_checked(s, object);

@@ -318,7 +318,7 @@ static int init_cache_struct(struct kmem_cache *s)
 		spin_lock_init(&s->node[i]->list_lock);
 		INIT_LIST_HEAD(&s->node[i]->partial);
 	}
-	if (!kmem_cache_debug(s) && cpu_slab_init(s))
+	if (cpu_slab_init(s))
 		return -1;
 	if (s->has_sheaves && sheaves_init(s))
 		return -1;

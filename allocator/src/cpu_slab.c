@@ -473,6 +473,11 @@ int cpu_slab_init(struct kmem_cache *s)
 	s->cpu_slab = (struct kmem_cache_cpu *)p + PERCPU_GUARDS;
 	for (i = 1; i <= PERCPU_GUARDS; i++)
 		s->cpu_slab[-(int)i].lock = PERCPU_GUARD_LOCKED;
+	/*
+	 * A debug cache has one too, never used: its freelist stays empty and
+	 * its slab NULL (every debug allocation and free takes the checked
+	 * slow path), so the hit paths need no test of their own.
+	 */
 	s->has_cpu_partial = !kmem_cache_debug(s);
 	return 0;
 }

@@ -193,7 +193,7 @@ rseq_percpu_add(void *base, unsigned long stride, unsigned long v)
 #define CPU_SLAB_SLAB	32
 
 static __attribute__((always_inline)) inline void *
-rseq_cpu_slab_pop(void *base, unsigned long offset, unsigned long delta)
+rseq_cpu_slab_pop(void *base, unsigned long offset, const long delta)
 {
 	unsigned long c, tid, ntid;
 	void *object, *next;
@@ -211,7 +211,7 @@ rseq_cpu_slab_pop(void *base, unsigned long offset, unsigned long delta)
 		"cmpq $0, %c[slab](%[c])\n\t"
 		"je %l[slow]\n\t"
 		"movq (%%rax, %[off]), %%rbx\n\t"
-		"leaq (%%rdx, %[delta]), %%rcx\n\t"
+		"leaq %c[delta](%%rdx), %%rcx\n\t"
 		"cmpxchg16b %c[fl](%[c])\n\t"
 		"332:\n\t"
 		"jnz 330b\n\t"
@@ -219,7 +219,7 @@ rseq_cpu_slab_pop(void *base, unsigned long offset, unsigned long delta)
 		RSEQ_ASM_ABORT(33)
 		: [c] "=&r"(c), "=&a"(object), "=&d"(tid), "=&b"(next),
 		  "=&c"(ntid)
-		: [base] "r"(base), [off] "r"(offset), [delta] "r"(delta),
+		: [base] "r"(base), [off] "r"(offset), [delta] "i"(delta),
 		  [fl] "i"(CPU_SLAB_FL), [slab] "i"(CPU_SLAB_SLAB),
 		  RSEQ_ASM_AREA
 		: "memory", "cc"

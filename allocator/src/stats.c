@@ -331,7 +331,8 @@ static void jstring(struct jbuf *j, const char *str)
 
 static const char *const feature_names[] = {
 	"cpu_slab", "sheaves", "rcu_sheaf", "barrier_on_cache",
-	"nolock_sheaves", "sheaves_all",
+	"nolock_sheaves", "sheaves_all", "sheaves_most", "kmalloc_sheaves",
+	"refill_all_nodes",
 };
 
 static void json_lock(struct jbuf *j, const char *name,
