@@ -9,21 +9,22 @@
  * from is in docs/measurements/pf3.md):
  *  - mmap, mmap_lock held for write (vm_mmap_pgoff -> __mmap_region):
  *    vm_area_alloc() takes one vm_area_struct (SLAB_TYPESAFE_BY_RCU,
- *    sheaf_capacity 32 since 6.18); vma_iter_prealloc() -> mas_preallocate()
- *    asks kmem_cache_prefill_sheaf(maple_node) for the store's node request
- *    (1 for the usual node store in an RCU-mode tree); the store takes the
- *    node with kmem_cache_alloc_from_sheaf() and kfree_rcu()s the node it
- *    replaced (ma_free_rcu); mas_destroy() gives the sheaf back with
- *    kmem_cache_return_sheaf().
+ *    sheaf_capacity 32 since 6.18); vma_iter_prealloc() ->
+ *    mas_preallocate() asks for the store's node request: 1 for the usual
+ *    node store in an RCU-mode tree, which since 6.18 is a single
+ *    kmem_cache_alloc(maple_node) kept in the maple state, more for a
+ *    split or rebalance, which take a kmem_cache_prefill_sheaf(); the store
+ *    takes its nodes (kmem_cache_alloc_from_sheaf() from a sheaf) and
+ *    kfree_rcu()s the nodes it replaced (ma_free_rcu); mas_destroy() gives
+ *    a sheaf back with kmem_cache_return_sheaf().
  *  - munmap, mmap_lock held for write (do_vmi_align_munmap):
  *    vms_gather_munmap_vmas() stores the vma in an on-stack detached tree
- *    (mas_store_gfp: prefill 1, alloc_from_sheaf 1, return), then
- *    vma_iter_clear_gfp() clears the range in the mm's tree (prefill,
- *    alloc_from_sheaf and return as at mmap, the old node kfree_rcu()'d).
- *    vms_complete_munmap_vmas() downgrades to read, zaps the pages,
- *    remove_vma() -> vm_area_free() frees the vma, the lock is dropped and
- *    __mt_destroy() frees the detached tree's node (kmem_cache_free: that
- *    tree is not in RCU mode).
+ *    (mas_store_gfp of a root: one node), then vma_iter_clear_gfp()
+ *    clears the range in the mm's tree (preallocation as at mmap, the old
+ *    nodes kfree_rcu()'d).  vms_complete_munmap_vmas() downgrades to
+ *    read, zaps the pages, remove_vma() -> vm_area_free() frees the vma,
+ *    the lock is dropped and __mt_destroy() frees the detached tree's node
+ *    (that tree is not in RCU mode).
  *  - fault: no slab object at steady state (lock_vma_under_rcu walks the
  *    tree under RCU; page-cache folios keep their buffer heads across
  *    cycles; page tables come from the page allocator).
@@ -34,9 +35,13 @@
  * a kmem_cache_free() in the callback; the model uses kfree_rcu() on every
  * variant, the same free after a grace period.)
  *
- * Per cycle and per mapping (vmas=1 as page_fault3): 1 vm_area_struct
- * allocated and freed; maple_node: 3 prefills and 3 returns, 2 * nodes + 1
- * allocations from the sheaves, 2 * nodes kfree_rcu() and 1 kmem_cache_free().
+ * Per cycle and per mapping (vmas=1 as page_fault3), where each of the
+ * two stores into the mm's tree asks for r = nodes + spare nodes: 1
+ * vm_area_struct allocated and freed; maple_node: 2 * nodes + 1 nodes
+ * allocated (single allocations where r = 1, from 2 prefilled sheaves
+ * where r > 1 on a sheaf cache, plus the detached tree's one), 2 * nodes
+ * kfree_rcu() and 1 kmem_cache_free(); the 2 * spare unused ones are
+ * allocated and freed at once too, unless they stay in a prefilled sheaf.
  * cases/tests/test_page_fault3_slab.py asserts these from the counters.
  *
  * The rest of the kernel's work is spin work, `fault_work` loop turns per
@@ -51,11 +56,12 @@
  *
  * Parameters: pages (32768 = 128 MiB per cycle), vmas (1: mappings per
  * cycle, pages split between them), nodes (1: tree nodes replaced per
- * store, leaf first), height (2: tree levels a fault walks), spare (0:
- * nodes requested per prefill beyond those used), prealloc (auto, sheaf,
- * bulk), fault_work, zap_work, first_touch (0: buffer-head objects
- * allocated per page the first time a task faults it, kept until the task
- * ends), bh_size (104), fault_lock (vma or mmap), real_faults (0).
+ * store, leaf first; 0 a slot store), height (2: tree levels a fault
+ * walks), spare (0: nodes requested per store beyond those used),
+ * prealloc (auto, sheaf, bulk), fault_work, zap_work, first_touch (0:
+ * buffer-head objects allocated per page the first time a task faults it,
+ * kept until the task ends), bh_size (104), fault_lock (vma or mmap),
+ * real_faults (0).
  * Metrics: map_latency, unmap_latency (ns, per mapping: the mmap and the
  * munmap), cycles (map/fault/unmap cycles since the task started, warmup
  * included: the scope of the allocator counters, so slabscale compare can
@@ -88,8 +94,8 @@ char *testcase_description = "page_fault3 with the kernel's slab traffic per mma
 #define PF_VMA_SIZE	192	/* sizeof(struct vm_area_struct), cache-aligned */
 
 /* Default spin work: see the header comment and docs/measurements/pf3.md. */
-#define PF_FAULT_WORK	176
-#define PF_ZAP_WORK	10
+#define PF_FAULT_WORK	130
+#define PF_ZAP_WORK	37
 
 struct pf_node {		/* a maple node: 256 bytes, 256-aligned */
 	struct rcu_head rcu;
@@ -177,7 +183,7 @@ static void read_params(void)
 	nr_vmas = slab_case_param_range("vmas", 1, 1, PF_MAX_VMAS);
 	nr_pages = slab_case_param_range("pages", 32768, nr_vmas, 1ul << 26);
 	height = slab_case_param_range("height", 2, 2, PF_MAX_HEIGHT);
-	nr_nodes = slab_case_param_range("nodes", 1, 1, height);
+	nr_nodes = slab_case_param_range("nodes", 1, 0, height);
 	spare = slab_case_param_range("spare", 0, 0, PF_MAX_REQUEST - nr_nodes);
 	real_faults = slab_case_param_range("real_faults", 0, 0, 1);
 	fault_work = slab_case_param_range("fault_work",
@@ -274,6 +280,9 @@ static void teardown(const char *where)
 
 /*
  * mas_preallocate() / the preallocation in mas_store_gfp(): `want` nodes.
+ * Since 6.18 a request of one node (the usual node store) is one
+ * kmem_cache_alloc() kept in the maple state, a bigger one a prefilled
+ * sheaf; before, every request was kmem_cache_alloc()/_alloc_bulk().
  * mas_store_gfp() first asks without blocking and, like mas_nomem(),
  * retries with GFP_KERNEL; mmap's mas_preallocate() asks with GFP_KERNEL.
  */
@@ -281,7 +290,9 @@ static void prealloc_get(struct pf_prealloc *pa, unsigned int want, gfp_t gfp)
 {
 	pa->sheaf = NULL;
 	pa->nr = 0;
-	if (use_sheaf) {
+	if (!want)
+		return;
+	if (want > 1 && use_sheaf) {
 		pa->sheaf = kmem_cache_prefill_sheaf(node_cache, gfp, want);
 		if (!pa->sheaf && gfp != GFP_KERNEL)
 			pa->sheaf = kmem_cache_prefill_sheaf(node_cache,
@@ -336,7 +347,8 @@ static void prealloc_put(struct pf_prealloc *pa)
 /*
  * Store vma (or NULL) in slot v of task nr's leaf, mmap_lock held for
  * write: copy the leaf and nodes - 1 of its ancestors into preallocated
- * nodes, publish each copy, kfree_rcu() the node it replaced.
+ * nodes, publish each copy, kfree_rcu() the node it replaced.  nodes=0 is
+ * a slot store or append, which writes the leaf in place.
  */
 static void tree_store(unsigned long nr, unsigned int v, struct pf_vma *vma,
 		       gfp_t gfp)
@@ -346,6 +358,11 @@ static void tree_store(unsigned long nr, unsigned int v, struct pf_vma *vma,
 	unsigned long k;
 
 	prealloc_get(&pa, nr_nodes + spare, gfp);
+	if (!nr_nodes) {
+		pp = node_slot(nr, height - 1);
+		__atomic_store_n(&(*pp)->slot[v], (unsigned long)vma,
+				 __ATOMIC_RELEASE);
+	}
 	for (k = 0; k < nr_nodes; k++) {
 		pp = node_slot(nr, height - 1 - k);
 		old = *pp;
@@ -416,7 +433,7 @@ static struct pf_vma *fault_lock_vma(unsigned long nr, unsigned int v)
 		n = __atomic_load_n(node_slot(nr, l), __ATOMIC_ACQUIRE);
 		seen += n->slot[(nr + l) % PF_SLOTS];
 	}
-	vma = (struct pf_vma *)n->slot[v];
+	vma = (struct pf_vma *)__atomic_load_n(&n->slot[v], __ATOMIC_ACQUIRE);
 	if (!lock_mmap) {
 		__atomic_fetch_add(&vma->readers, 1, __ATOMIC_ACQUIRE);
 		slab_rcu_read_unlock();

@@ -3,11 +3,12 @@
 of the run's JSON document (the `allocator` snapshots, per cache `stats`).
 
 Per cycle and mapping, the kernel's mmap/munmap pair (cases/README.md):
-1 vm_area_struct allocated and freed; maple_node: 3 preallocations (mmap's
-store, munmap's detached tree, munmap's clear), 2 * nodes + 1 nodes taken,
-2 * nodes replaced nodes kfree_rcu()'d; nothing per fault.  Preallocation
-is a prefilled sheaf where the cache has sheaves (6.18+), bulk allocation
-where it has not (cpuslab, as the maple tree before 6.18).
+1 vm_area_struct allocated and freed; maple_node: 2 * nodes + 1 nodes
+taken (mmap's store, munmap's detached tree, munmap's clear), 2 * nodes
+replaced nodes kfree_rcu()'d; nothing per fault.  A store that asks for
+one node allocates it (6.18+ and before), one that asks for more takes a
+prefilled sheaf where the cache has sheaves (6.18+) and a bulk allocation
+where it has not (cpuslab, the maple tree before 6.18).
 
 The snapshot is taken while the tasks run, so every count may be short of
 the cycle in progress in each task (bounded by one cycle's worth per task),
@@ -56,9 +57,9 @@ def near(got, want, slack):
     assert abs(got - want) <= slack, (got, want, slack)
 
 
-def run_pf3(tmp_path, variant, mode, params):
+def run_pf3(tmp_path, variant, mode, params, seconds=2):
     res = run_case(tmp_path, variant, "page_fault3_slab", params, mode=mode,
-                   tasks=TASKS, seconds=2)
+                   tasks=TASKS, seconds=seconds)
     assert res.rc == 0, res
     doc = res.doc
     assert doc["status"] == "ok", res
@@ -90,26 +91,31 @@ def check_traffic(doc, vmas=1, nodes=1, spare=0, height=2, prealloc=None,
     assert frees(vma) <= n
     done = n / vmas          # cycles at the snapshot, within one per task
 
-    # maple nodes: taken from the preallocation per cycle
+    # maple nodes per cycle: each of the two stores into the mm's tree
+    # asks for r = nodes + spare: one kmem_cache_alloc() when r = 1, a
+    # prefilled sheaf when r > 1 on a cache with sheaves (or a bulk
+    # allocation); the detached tree takes one node
+    r = nodes + spare
+    prefilled = sheaf and r > 1
     used = 2 * nodes + 1
-    per_cycle = vmas * (used + (2 * spare if not sheaf else 0))
+    per_cycle = vmas * (used + (0 if prefilled else 2 * spare))
     near(allocs(node) - prepare, per_cycle * done, TASKS * per_cycle)
     assert frees(node) <= allocs(node)
     prefills = sum(node.get(k, 0) for k in (
         "sheaf_prefill_fast", "sheaf_prefill_slow", "sheaf_prefill_oversize"))
     returns = node.get("sheaf_return_fast", 0) + node.get("sheaf_return_slow", 0)
-    if sheaf and not has_sheaves(doc, "maple_node"):
+    if prefilled and not has_sheaves(doc, "maple_node"):
         pass        # oversize sheaves of a cache without sheaves: uncounted
-    elif sheaf:
-        near(prefills, 3 * vmas * done, 3 * TASKS * vmas)
-        if nodes + spare <= 32:     # oversize sheaves are not counted back
-            near(returns, prefills, 3 * TASKS * vmas)
+    elif prefilled:
+        near(prefills, 2 * vmas * done, 2 * TASKS * vmas)
+        if r <= 32:     # oversize sheaves are not counted back
+            near(returns, prefills, 2 * TASKS * vmas)
     else:
         assert prefills == 0 and returns == 0, node
     # the replaced nodes go through kfree_rcu(): counted where they meet
     # an rcu_free sheaf (rcu-sheaf and later)
     rcu = node.get("free_rcu_sheaf", 0) + node.get("free_rcu_sheaf_fail", 0)
-    if "rcu_sheaf" in features and sheaf:
+    if "rcu_sheaf" in features and has_sheaves(doc, "maple_node"):
         near(rcu, 2 * nodes * vmas * done, 2 * nodes * TASKS * vmas)
     elif "rcu_sheaf" not in features:
         assert rcu == 0, node
@@ -129,20 +135,25 @@ def check_traffic(doc, vmas=1, nodes=1, spare=0, height=2, prealloc=None,
     return c
 
 
+@pytest.mark.parametrize("spare", [0, 1])
 @pytest.mark.parametrize("mode", ["threads", "processes"])
 @pytest.mark.parametrize("variant", built_variants())
-def test_slab_traffic_per_cycle(tmp_path, variant, mode):
-    doc = run_pf3(tmp_path, variant, mode, BASE)
+def test_slab_traffic_per_cycle(tmp_path, variant, mode, spare):
+    """spare=0: the usual stores ask for one node each (no sheaf);
+    spare=1: they ask for two, a prefilled sheaf where there are sheaves."""
+    doc = run_pf3(tmp_path, variant, mode, dict(BASE, spare=spare), seconds=1)
     assert doc["params"]["prealloc"] == "auto"
-    check_traffic(doc)
+    check_traffic(doc, spare=spare)
 
 
+@pytest.mark.parametrize("shape", [
+    dict(vmas=3, nodes=2, height=3, spare=2),
+    dict(vmas=2, nodes=0),              # slot stores: nothing replaced
+])
 @pytest.mark.parametrize("mode", ["threads", "processes"])
-def test_more_mappings_nodes_and_spare(tmp_path, mode):
+def test_more_mappings_nodes_and_spare(tmp_path, mode, shape):
     v = built_variants()[-1]
-    p = dict(BASE, vmas=3, nodes=2, height=3, spare=2)
-    check_traffic(run_pf3(tmp_path, v, mode, p), vmas=3, nodes=2, spare=2,
-                  height=3)
+    check_traffic(run_pf3(tmp_path, v, mode, dict(BASE, **shape)), **shape)
 
 
 @pytest.mark.parametrize("prealloc", ["bulk", "sheaf"])
@@ -172,6 +183,7 @@ def test_bad_parameters(tmp_path):
     v = built_variants()[-1]
     for params, word in (({"prealloc": "lots"}, "prealloc=lots"),
                          ({"nodes": 3}, "nodes"),          # > height 2
+                         ({"spare": 64}, "spare"),
                          ({"vmas": 4, "pages": 3}, "pages"),
                          ({"fault_lock": "none"}, "fault_lock=none")):
         res = run_case(tmp_path, v, "page_fault3_slab", params)
