@@ -5,6 +5,7 @@
 
     /usr/bin/python3 cases/measure.py pf3     [--runs 5] [--seconds 5]
     /usr/bin/python3 cases/measure.py pf3cal  [--runs 5] [--seconds 3]
+    /usr/bin/python3 cases/measure.py pf3steps --sweep DIR
     /usr/bin/python3 cases/measure.py destroy [--runs 3] [--seconds 5]
     /usr/bin/python3 cases/measure.py kmod    [--runs 3]
     /usr/bin/python3 cases/measure.py malloc  [--runs 3] [--seconds 3]
@@ -221,6 +222,63 @@ def pf3cal(a, tmp):
               (32768 * med[4]), med[4]))
 
 
+# ---- page_fault3_slab: a sweep read step by step ------------------------------
+
+PF3_STEP_COUNTERS = (
+    ("barn", ("barn_get", "barn_put", "barn_get_fail", "barn_put_fail")),
+    ("list_lock", ("alloc_from_partial", "free_add_partial",
+                   "free_remove_partial", "cpu_partial_node",
+                   "cpu_partial_drain")),
+    ("new slabs", ("alloc_slab",)),
+    ("sheaf refill", ("sheaf_refill",)),
+    ("sheaf flush", ("sheaf_flush",)),
+    ("slow paths", ("alloc_slowpath", "free_slowpath")),
+)
+
+
+def pf3steps(a, tmp):
+    """Each variant of a page_fault3_slab sweep against its predecessor:
+    per_thread_ops (median, CV, the compare verdict) and allocator counters
+    per cycle (medians over the runs; list_lock = the node list_lock work
+    the counters see until the allocator reports its lock statistics)."""
+    sys.path.insert(0, os.path.join(ROOT, "analysis"))
+    from slabscale_analysis import compare, results
+    runs = [r for r in results.load_set(os.path.join(a.sweep, "runs"))
+            if r.case == "page_fault3_slab"]
+    order = [v for v in variants() if any(r.variant == v for r in runs)]
+    keys = sorted({(r.mode, r.nr_task) for r in runs})
+    for mode, t in keys:
+        head = ["variant", results.primary_metric(mode), "CV", "vs previous",
+                "verdict"] + ["%s / cycle" % n for n, _ in PF3_STEP_COUNTERS]
+        print("\n%s, nr_task %d (%s):\n" % (mode, t, a.sweep))
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        prev = None
+        for v in order:
+            rs = [r for r in runs if r.variant == v and r.mode == mode
+                  and r.nr_task == t and r.ok]
+            if not rs:
+                continue
+            ops = [r.metrics()[results.primary_metric(mode)][0] for r in rs]
+            med, _, cv, _, _ = spread(ops)
+            step, verdict = "", ""
+            if prev:
+                c = compare.compare_sets(prev[1], rs, metric_filter=[
+                    results.primary_metric(mode)])
+                m = c["groups"][0]["metrics"][0]
+                step = "%+.1f %%" % (100 * m["change"]) \
+                    if m["change"] is not None else "-"
+                verdict = m["verdict"]
+            cells = []
+            for _, names in PF3_STEP_COUNTERS:
+                vals = [sum(r.metrics().get("slab.%s.per_cycle" % n, (0,))[0]
+                            for n in names) for r in rs]
+                cells.append("%.4f" % statistics.median(vals))
+            print("| %s | %s | %.1f %% | %s | %s | %s |" % (
+                v, fmt(med), cv, step, verdict, " | ".join(cells)))
+            prev = (v, rs)
+
+
 # ---- cache_destroy: rcu-sheaf vs barrier-on-cache ------------------------------
 
 def destroy(a, tmp):
@@ -341,8 +399,9 @@ def malloc(a, tmp):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("pf3", "pf3cal", "destroy", "kmod",
-                                     "malloc"))
+    ap.add_argument("what", choices=("pf3", "pf3cal", "pf3steps", "destroy",
+                                     "kmod", "malloc"))
+    ap.add_argument("--sweep", help="pf3steps: the sweep's directory")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)

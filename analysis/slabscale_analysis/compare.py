@@ -44,7 +44,8 @@ def compare_sets(base, new, base_label="base", new_label="new",
     Refuses (DataError) results from different hosts (unless allowed),
     different schema versions, or with no case/mode/nr_task/params in common.
     metric_filter: names or shell patterns (results.select_metrics); without
-    it the allocator counters' detail and their all-zero rows are left out.
+    it the allocator counters' detail is left out, and their rows that are
+    0 in every run are left out unless named exactly.
     """
     if not base or not new:
         raise DataError("nothing to compare: %s is empty"
@@ -96,8 +97,9 @@ def compare_sets(base, new, base_label="base", new_label="new",
         for m in names:
             a, better = samples(ra, m)
             b, better_b = samples(rb, m)
-            if not metric_filter and slab_metric_parts(m) and not any(a + b):
-                continue    # an allocator counter that stayed 0 throughout
+            if slab_metric_parts(m) and not any(a + b) and \
+                    m not in (metric_filter or ()):
+                continue    # an allocator counter that stayed 0, not named
             res = stats.compare_samples(a, b, better or better_b,
                                         min_effect, alpha)
             res["metric"] = m

@@ -160,7 +160,12 @@ def test_compare_verdict_on_a_counter_and_sweep_gating(tmp_path):
     res2 = compare.compare_sets(a, b, metric_filter=["slab.maple_node.*"])
     rows2 = {m["metric"] for m in res2["groups"][0]["metrics"]}
     assert "slab.maple_node.barn_get.per_cycle" in rows2
-    assert "slab.maple_node.free_slab.per_op" in rows2
+    assert "slab.maple_node.alloc_fastpath.per_op" in rows2
+    assert "slab.maple_node.free_slab.per_op" not in rows2   # 0, a pattern
+    res3 = compare.compare_sets(a, b, metric_filter=[
+        "slab.maple_node.free_slab.per_op"])
+    assert [m["metric"] for m in res3["groups"][0]["metrics"]] == [
+        "slab.maple_node.free_slab.per_op"]                   # 0, named
     # an allocator counter explains; it does not fail a sweep
     assert compare.regressions(res)
     assert gating_regressions({"vs_baseline": [res], "vs_previous": []}) == []
