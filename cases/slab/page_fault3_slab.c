@@ -45,14 +45,15 @@
  * cases/tests/test_page_fault3_slab.py asserts these from the counters.
  *
  * The rest of the kernel's work is spin work, `fault_work` loop turns per
- * fault and `zap_work` per page zapped (a multiply-add chain, ~1.1 ns a
+ * fault and `zap_work` per page zapped (a multiply-add chain, 1.08 ns a
  * turn on the development VM).  The defaults make an iteration cost what
- * the kernel's page_fault3 iteration costs on that VM (210 ns: 4.76 M
- * faults/s at 1 task, /tmp on ext4) split between fault and zap as
- * measured there; the slab work is then the share of an iteration the
- * kernel's profiles allow (calibration and evidence:
- * docs/measurements/pf3.md).  With real_faults=1 the kernel's own fault
- * and zap are in the loop and both default to 0.
+ * the kernel's page_fault3 iteration costs on that VM (186-197 ns at 1
+ * task, /tmp on ext4, measured beside the model by cases/measure.py
+ * pf3cal), the zap taking the 21-28 % of it that munmap takes there; the
+ * slab work is then 0.006 % of an iteration, the order the kernel's
+ * profiles allow (at most 0.15 %; calibration and evidence:
+ * docs/measurements/pf3.md, cases/README.md).  With real_faults=1 the
+ * kernel's own fault and zap are in the loop and both default to 0.
  *
  * Parameters: pages (32768 = 128 MiB per cycle), vmas (1: mappings per
  * cycle, pages split between them), nodes (1: tree nodes replaced per
@@ -78,6 +79,7 @@
  */
 #include "slab_case.h"
 
+#include <assert.h>
 #include <sys/mman.h>
 
 char *testcase_description = "page_fault3 with the kernel's slab traffic per mmap/munmap (one iteration = one fault)";
@@ -117,6 +119,7 @@ struct pf_vma {
  */
 struct pf_mm {
 	pthread_rwlock_t mmap_lock;
+	pid_t writer;		/* holder of mmap_lock for write, for asserts */
 	struct pf_node *root;
 	struct pf_node *(*path)[PF_MAX_HEIGHT];
 };
@@ -209,6 +212,18 @@ static void read_params(void)
 	else
 		harness_fail("--param prealloc=%s: expected auto, sheaf or bulk",
 			     pre);
+}
+
+static void mmap_write_lock(void)
+{
+	pthread_rwlock_wrlock(&mm.mmap_lock);
+	mm.writer = gettid();
+}
+
+static void mmap_write_unlock(void)
+{
+	mm.writer = 0;
+	pthread_rwlock_unlock(&mm.mmap_lock);
 }
 
 static struct pf_node **node_slot(unsigned long nr, unsigned long level)
@@ -357,6 +372,7 @@ static void tree_store(unsigned long nr, unsigned int v, struct pf_vma *vma,
 	struct pf_node *old, *new, **pp;
 	unsigned long k;
 
+	assert(mm.writer == gettid());		/* mmap_lock held for write */
 	prealloc_get(&pa, nr_nodes + spare, gfp);
 	if (!nr_nodes) {
 		pp = node_slot(nr, height - 1);
@@ -396,7 +412,7 @@ static void map_vma(struct pf_task *t, unsigned int v, unsigned long npages)
 	unsigned long long t0 = harness_now_ns();
 	struct pf_vma *vma;
 
-	pthread_rwlock_wrlock(&mm.mmap_lock);
+	mmap_write_lock();
 	vma = kmem_cache_alloc(vma_cache, GFP_KERNEL);		/* vm_area_alloc */
 	if (!vma)
 		harness_fail("vm_area_struct allocation failed");
@@ -412,7 +428,7 @@ static void map_vma(struct pf_task *t, unsigned int v, unsigned long npages)
 			harness_fail("mmap: %s", strerror(errno));
 	}
 	tree_store(t->nr, v, vma, GFP_KERNEL);		/* vma_iter_store_new */
-	pthread_rwlock_unlock(&mm.mmap_lock);
+	mmap_write_unlock();
 	t->vma[v] = vma;
 	t->faulted[v] = 0;
 	harness_record(map_metric, harness_now_ns() - t0);
@@ -478,7 +494,7 @@ static void unmap_vma(struct pf_task *t, unsigned int v)
 	struct pf_prealloc pa;
 	struct pf_node *detached;
 
-	pthread_rwlock_wrlock(&mm.mmap_lock);
+	mmap_write_lock();
 	/* vms_gather_munmap_vmas(): the vma into the detached tree */
 	prealloc_get(&pa, 1, GFP_NOWAIT | __GFP_NOWARN);
 	detached = prealloc_pop(&pa);
@@ -488,7 +504,7 @@ static void unmap_vma(struct pf_task *t, unsigned int v)
 	/* vma_iter_clear_gfp(): out of the mm's tree */
 	tree_store(t->nr, v, NULL, GFP_NOWAIT | __GFP_NOWARN);
 	/* mmap_write_downgrade(); glibc has none, a writer may slip in */
-	pthread_rwlock_unlock(&mm.mmap_lock);
+	mmap_write_unlock();
 	pthread_rwlock_rdlock(&mm.mmap_lock);
 	pf_work(zap_work * t->faulted[v]);		/* vms_clear_ptes */
 	if (vma->map && munmap(vma->map, vma->npages * PF_PAGE_SIZE))
