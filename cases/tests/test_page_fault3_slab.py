@@ -11,10 +11,13 @@ prefilled sheaf where the cache has sheaves (6.18+) and a bulk allocation
 where it has not (cpuslab, the maple tree before 6.18).
 
 The snapshot is taken while the tasks run, so every count may be short of
-the cycle in progress in each task (bounded by one cycle's worth per task),
+the cycle in progress in each task (one cycle's worth per task), the caches
+are read one after the other (a reporter thread preempted between two
+caches lets the tasks run a few more cycles: 5 % of the run is allowed),
 and the `cycles` metric, read when the tasks have stopped, may be ahead of
 the snapshot.  The checks compare counters with each other within those
-bounds, which are far tighter than any change they guard."""
+bounds, far tighter than the changes they guard (one node or object more
+or less per cycle is a third or more)."""
 import pytest
 
 from conftest import built_variants, run_case
@@ -91,6 +94,10 @@ def check_traffic(doc, vmas=1, nodes=1, spare=0, height=2, prealloc=None,
     assert frees(vma) <= n
     done = n / vmas          # cycles at the snapshot, within one per task
 
+    def slack(per_cycle):
+        """in-flight cycles, and caches read a little later than the vmas"""
+        return per_cycle * (TASKS + 0.05 * done)
+
     # maple nodes per cycle: each of the two stores into the mm's tree
     # asks for r = nodes + spare: one kmem_cache_alloc() when r = 1, a
     # prefilled sheaf when r > 1 on a cache with sheaves (or a bulk
@@ -99,7 +106,7 @@ def check_traffic(doc, vmas=1, nodes=1, spare=0, height=2, prealloc=None,
     prefilled = sheaf and r > 1
     used = 2 * nodes + 1
     per_cycle = vmas * (used + (0 if prefilled else 2 * spare))
-    near(allocs(node) - prepare, per_cycle * done, TASKS * per_cycle)
+    near(allocs(node) - prepare, per_cycle * done, slack(per_cycle))
     assert frees(node) <= allocs(node)
     prefills = sum(node.get(k, 0) for k in (
         "sheaf_prefill_fast", "sheaf_prefill_slow", "sheaf_prefill_oversize"))
@@ -107,7 +114,7 @@ def check_traffic(doc, vmas=1, nodes=1, spare=0, height=2, prealloc=None,
     if prefilled and not has_sheaves(doc, "maple_node"):
         pass        # oversize sheaves of a cache without sheaves: uncounted
     elif prefilled:
-        near(prefills, 2 * vmas * done, 2 * TASKS * vmas)
+        near(prefills, 2 * vmas * done, slack(2 * vmas))
         if r <= 32:     # oversize sheaves are not counted back
             near(returns, prefills, 2 * TASKS * vmas)
     else:
@@ -116,7 +123,7 @@ def check_traffic(doc, vmas=1, nodes=1, spare=0, height=2, prealloc=None,
     # an rcu_free sheaf (rcu-sheaf and later)
     rcu = node.get("free_rcu_sheaf", 0) + node.get("free_rcu_sheaf_fail", 0)
     if "rcu_sheaf" in features and has_sheaves(doc, "maple_node"):
-        near(rcu, 2 * nodes * vmas * done, 2 * nodes * TASKS * vmas)
+        near(rcu, 2 * nodes * vmas * done, slack(2 * nodes * vmas))
     elif "rcu_sheaf" not in features:
         assert rcu == 0, node
 
@@ -128,7 +135,8 @@ def check_traffic(doc, vmas=1, nodes=1, spare=0, height=2, prealloc=None,
     # first_touch: buffer heads on each task's first cycle only
     prepare += first_touch * pages * TASKS
     total = sum(allocs(cnt) for cnt in c.values())
-    assert total <= (vmas + per_cycle) * (done + TASKS) + prepare
+    assert total <= (vmas + per_cycle) * done + slack(vmas + per_cycle) + \
+        prepare
     # ... so the allocations per fault are the cycle's, spread over its pages
     assert faults >= 0.5 * pages * done, (faults, pages, done)
     assert (total - prepare) / faults <= 2.0 * (vmas + per_cycle) / pages
@@ -141,7 +149,7 @@ def check_traffic(doc, vmas=1, nodes=1, spare=0, height=2, prealloc=None,
 def test_slab_traffic_per_cycle(tmp_path, variant, mode, spare):
     """spare=0: the usual stores ask for one node each (no sheaf);
     spare=1: they ask for two, a prefilled sheaf where there are sheaves."""
-    doc = run_pf3(tmp_path, variant, mode, dict(BASE, spare=spare), seconds=1)
+    doc = run_pf3(tmp_path, variant, mode, dict(BASE, spare=spare))
     assert doc["params"]["prealloc"] == "auto"
     check_traffic(doc, spare=spare)
 
