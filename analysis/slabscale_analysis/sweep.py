@@ -9,7 +9,7 @@ from . import compare as cmpmod
 from . import layout, plan as planmod, runner, table
 from .errors import (UserError, DataError, EXIT_OK, EXIT_REGRESSION,
                      EXIT_INCOMPLETE, EXIT_INTERRUPTED)
-from .results import load_set
+from .results import load_set, diagnostic_metric
 
 DONE = ("ok", "failed", "skipped")
 
@@ -202,11 +202,11 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
 
 def gating_regressions(analysis):
     """Regressions that fail the sweep: any metric with a direction except
-    the diagnostic PMU counts."""
+    the diagnostic PMU counts and allocator counters."""
     out = []
     for c in analysis["vs_baseline"] + analysis["vs_previous"]:
         for g, m in cmpmod.regressions(c):
-            if not m["metric"].startswith("pmu."):
+            if not diagnostic_metric(m["metric"]):
                 out.append((c, g, m))
     return out
 

@@ -12,10 +12,39 @@ BUILD = {"git_commit": "0123456789abcdef0123456789abcdef01234567",
          "cflags": "-O2 -g", "variant": "none"}
 
 
+def snapshot(caches, locks=None, variant="none"):
+    """One allocator snapshot: caches is {name: {counter: n}} or
+    {name: {"stats": {...}, "locks": {...}}}; locks the top-level ones."""
+    out = []
+    for name, c in caches.items():
+        nested = "stats" in c or "locks" in c
+        stats = c.get("stats", {}) if nested else c
+        entry = {"name": name, "object_size": 64, "size": 64, "objects": 0,
+                 "active_objs": 0, "slabs": 0, "order": 0,
+                 "objs_per_slab": 64, "sheaf_capacity": 32,
+                 "stats": {k: int(v) for k, v in stats.items()}}
+        if "locks" in c:
+            entry["locks"] = c["locks"]
+        out.append(entry)
+    snap = {"variant": variant, "features": [], "percpu": "rseq",
+            "sheaf_fast_path": "lockless", "live_objects": 0,
+            "leaked_objects": 0, "caches": out}
+    if locks is not None:
+        snap["locks"] = locks
+    return snap
+
+
+def iterations(doc):
+    """Iterations of every sample, warmup included (the allocator's scope)."""
+    return sum(sum(s["deltas"]) for s in doc["samples"])
+
+
 def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
              ops=1e6, status="ok", host=None, metrics=None, params=None,
-             seconds=5, latency=None, start_time="2026-11-22T00:00:00Z"):
-    """One run document whose per-task ops is `ops` (per interval: flat)."""
+             seconds=5, latency=None, start_time="2026-11-22T00:00:00Z",
+             allocator=None):
+    """One run document whose per-task ops is `ops` (per interval: flat);
+    allocator: a list of snapshot()s (default null, no allocator)."""
     h = copy.deepcopy(HOST)
     if host:
         h.update(host)
@@ -70,7 +99,7 @@ def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
                       "involuntary_ctxt_switches": 2, "minor_faults": 3,
                       "major_faults": 0, "user_seconds": 1.0,
                       "system_seconds": 1.0, "max_rss_kb": 1000},
-           "metrics": m, "allocator": None}
+           "metrics": m, "allocator": allocator}
     if status == "failed":
         doc["failure"] = {"task": 0, "pid": 100, "signal": "SIGSEGV",
                           "exit_code": None, "message": "task 0 died"}

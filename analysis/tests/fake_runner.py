@@ -7,6 +7,8 @@ Behaviour from the environment:
   FAKE_FAIL_CASE  this case fails (exit 1, status failed)
   FAKE_SKIP_CASE  this case is unsupported (exit 3, status skipped)
   FAKE_INTR_AT    on the Nth invocation (1-based) interrupt the parent sweep
+  FAKE_SLAB       JSON {variant: {cache: {counter: per_op}}}: an allocator
+                  snapshot whose counters are per_op x the run's iterations
 """
 import json
 import os
@@ -63,6 +65,12 @@ def main():
                          ops=ops, status=status, params=params,
                          host={"hostname": os.environ.get(
                              "FAKE_HOSTNAME", os.uname().nodename)})
+    slab = json.loads(os.environ.get("FAKE_SLAB", "{}")).get(variant)
+    if slab is not None and status == "ok":
+        n_ops = synth.iterations(doc)
+        doc["allocator"] = [synth.snapshot(
+            {c: {k: v * n_ops for k, v in cnt.items()}
+             for c, cnt in slab.items()}, variant=variant)]
     tmp = out + ".tmp"
     with open(tmp, "w") as f:
         json.dump(doc, f)
