@@ -236,9 +236,10 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
     if regs:
         out("sweep: %d significant regression(s):" % len(regs))
         for c, g, m in regs:
-            out("  %s -> %s: %s %s t=%d %s %+.1f%% (p=%.3g)" % (
+            out("  %s -> %s: %s %s t=%d %s %s (p=%.3g)" % (
                 c["base_label"], c["new_label"], g["case"], g["mode"],
-                g["nr_task"], m["metric"], 100 * m["change"], m["p"]))
+                g["nr_task"], m["metric"], table.fmt_change(m["change"]),
+                m["p"]))
         return EXIT_REGRESSION
     if st.get("ok", 0) == 0 or st.get("failed", 0):
         return EXIT_INCOMPLETE
