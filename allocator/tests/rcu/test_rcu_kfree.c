@@ -61,11 +61,29 @@ static struct obj *obj_new(struct kmem_cache *s, unsigned long gen)
 
 /* ---- barrier and destroy leave nothing behind ------------------------------ */
 
+/* Run on one CPU (the current one) from now on; restore with unpin(). */
+static cpu_set_t pin_here(void)
+{
+	cpu_set_t set, old;
+
+	CHECK(!pthread_getaffinity_np(pthread_self(), sizeof(old), &old));
+	CPU_ZERO(&set);
+	CPU_SET(slab_rcu_cpu(), &set);
+	CHECK(!pthread_setaffinity_np(pthread_self(), sizeof(set), &set));
+	return old;
+}
+
+static void unpin(cpu_set_t old)
+{
+	CHECK(!pthread_setaffinity_np(pthread_self(), sizeof(old), &old));
+}
+
 static void test_barrier_baseline(void)
 {
 	struct slab_kfree_rcu_stats a, b;
 	struct kmem_cache *s = mkcache("rcu-base", 0, 0);
 	long base = slab_live_objects();
+	cpu_set_t old = pin_here();	/* full pages need one CPU's batch */
 	int i;
 
 	slab_kfree_rcu_get_stats(&a);
@@ -91,6 +109,7 @@ static void test_barrier_baseline(void)
 		CHECK_EQ(b.freed - a.freed, 2350);
 		CHECK(b.full_pages - a.full_pages >= 4);
 	}
+	unpin(old);
 	kmem_cache_destroy(s);
 }
 
@@ -279,13 +298,9 @@ static void test_barrier_waits_for_slots(void)
 	struct slab_kfree_rcu_stats a, b, c;
 	long base = slab_live_objects();
 	unsigned long long gp = slab_rcu_gp_len_ns();
+	cpu_set_t old = pin_here();
 	int tries, k;
-	cpu_set_t set, old;
 
-	CHECK(!pthread_getaffinity_np(pthread_self(), sizeof(old), &old));
-	CPU_ZERO(&set);
-	CPU_SET(slab_rcu_cpu(), &set);
-	CHECK(!pthread_setaffinity_np(pthread_self(), sizeof(set), &set));
 	slab_rcu_set_gp_len_us(300 * 1000);
 	slab_kfree_rcu_set_drain_ms(3600 * 1000);
 	for (tries = 0; tries < 20; tries++) {
@@ -317,7 +332,7 @@ static void test_barrier_waits_for_slots(void)
 	slab_rcu_set_gp_len_us(gp / 1000);
 	slab_kfree_rcu_set_drain_ms(0);
 	CHECK_EQ(slab_live_objects(), base);
-	CHECK(!pthread_setaffinity_np(pthread_self(), sizeof(old), &old));
+	unpin(old);
 	kmem_cache_destroy(s);
 }
 
@@ -444,15 +459,23 @@ static void canary_run(struct kmem_cache *s)
 	       kmem_cache_name(s), swaps, reused, reader_sections);
 }
 
+/*
+ * With the modelled grace-period length off, so that only liburcu's
+ * grace period keeps the objects alive (the length would hide a missing
+ * synchronize_rcu()) and objects come back sooner.
+ */
 static void test_canary(void)
 {
 	struct kmem_cache *plain = mkcache("rcu-canary", 0, 0);
 	struct kmem_cache *sheaf = mkcache("rcu-canary-sheaf", 32, 0);
 	struct kmem_cache *poison = mkcache("rcu-canary-poison", 0, SLAB_POISON);
+	unsigned long long gp = slab_rcu_gp_len_ns();
 
+	slab_rcu_set_gp_len_us(0);
 	canary_run(plain);
 	canary_run(sheaf);
 	canary_run(poison);
+	slab_rcu_set_gp_len_us(gp / 1000);
 	kmem_cache_destroy(plain);
 	kmem_cache_destroy(sheaf);
 	kmem_cache_destroy(poison);
