@@ -111,7 +111,7 @@ def test_metrics_reach_the_json(run_test, out, mode):
     assert lat["kind"] == "latency" and lat["unit"] == "ns"
     assert all(c > 0 for c in lat["per_task"])
     assert lat["count"] == sum(lat["per_task"])
-    assert lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"]
+    assert lat["min"] <= lat["p10"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"]
     assert lat["min"] <= lat["mean"] <= lat["max"]
     assert ops["value"] == sum(ops["per_task"])
     # Records are kept only inside the measurement window, and the window
