@@ -239,6 +239,25 @@ unsigned long long slab_rcu_gp_len_ns(void)
 }
 
 /*
+ * TSan cannot see liburcu's grace periods (liburcu is not instrumented),
+ * so it would report every reader's access against the free that the
+ * grace period orders after it.  The model tells it the order RCU gives:
+ * leaving a read-side section releases, the end of a grace period
+ * acquires (every reader that was inside has left by then).  Without TSan
+ * these are nothing.
+ */
+#ifdef __SANITIZE_THREAD__
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+static char rcu_tsan_order;
+#define rcu_tsan_reader_left()	__tsan_release(&rcu_tsan_order)
+#define rcu_tsan_gp_ended()	__tsan_acquire(&rcu_tsan_order)
+#else
+#define rcu_tsan_reader_left()	do { } while (0)
+#define rcu_tsan_gp_ended()	do { } while (0)
+#endif
+
+/*
  * One grace period: every reader that was inside a read-side section when
  * it began has left it (liburcu), and at least the modelled length has
  * passed.  The caller is not inside a read-side section.
@@ -251,6 +270,7 @@ static void rcu_gp(void)
 
 	seq = __atomic_add_fetch(&gp_seq_started, 1, __ATOMIC_SEQ_CST);
 	urcu_memb_synchronize_rcu();
+	rcu_tsan_gp_ended();
 	end = start + slab_rcu_gp_len_ns();
 	if (slab_rcu_now_ns() < end) {
 		ts.tv_sec = end / 1000000000ull;
@@ -496,6 +516,7 @@ void slab_rcu_read_lock(void)
 
 void slab_rcu_read_unlock(void)
 {
+	rcu_tsan_reader_left();
 	urcu_memb_read_unlock();
 }
 
