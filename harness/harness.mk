@@ -25,7 +25,7 @@
 # harness/tests/cases/ (a crashing case and the like); it is not part of
 # any variant.
 
-HARNESS_SRC_NAMES := main cases options run host task shared api params metrics \
+HARNESS_SRC_NAMES := main cases options run interval host task shared api params metrics \
 		     topology stats histogram pmu pmu_math procstat hostinfo \
 		     output json report
 HARNESS_OBJDIR	:= $(BUILD)/harness/obj
@@ -62,13 +62,18 @@ $(HARNESS_LIB): $(HARNESS_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# Every case object depends on the case headers explicitly too: the
+# compiler's dependency file names the object given with -MT (older trees
+# have files naming the temporary object, which never rebuilt anything).
+CASE_HDRS	:= harness/include/slabscale.h $(wildcard cases/*.h cases/slab/*.h)
+
 # $(1) source, $(2) object, $(3) extra cflags
 define case_object
-$(2): $(1)
+$(2): $(1) $(CASE_HDRS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(HARNESS_CFLAGS) -Icases -Iallocator/include $(3) \
 		$$(call CASE_RENAMES,$(call case_name,$(1))) \
-		$$(CASE_CFLAGS_$(call case_name,$(1))) -c -o $$@.tmp.o $$<
+		$$(CASE_CFLAGS_$(call case_name,$(1))) -MT $$@ -c -o $$@.tmp.o $$<
 	objcopy $$(call CASE_KEEP,$(call case_name,$(1))) $$@.tmp.o $$@
 	@rm -f $$@.tmp.o
 endef

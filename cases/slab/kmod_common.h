@@ -76,8 +76,8 @@ static inline void kmod_read_params(struct kmod_world *w)
 						60000000);
 	w->feeder = slab_case_param_range("feeder", 1, 0, 1);
 	if (w->rcu_objects > w->objects / 2)
-		harness_fail("--param rcu_objects=%lu: at most objects/2 (%lu)",
-			     w->rcu_objects, w->objects / 2);
+		harness_param_error("rcu_objects", "at most objects/2 (%lu)",
+				    w->objects / 2);
 	slab_case_cpus_init(&w->cpus);
 }
 
