@@ -113,6 +113,53 @@ $(foreach v,$(filter-out none,$(HARNESS_VARIANTS)),\
 HARNESS_RUNNERS := $(HARNESS_VARIANTS:%=$(BUILD)/%/slabscale-run)
 ALL_TARGETS	+= $(HARNESS_RUNNERS)
 
+# ---- the runner under ASan + UBSan --------------------------------------------
+# $(BUILD)/<v>/san-asan/slabscale-run for the newest variant v: harness and
+# cases built with -fsanitize=address,undefined, linked with the variant's
+# ASan libslab.a (allocator/allocator.mk; the allocator's own UBSan build
+# is tested there).  Not part of `make`; harness/tests/test_sanitized.py
+# runs it (make check-harness-py).
+HARNESS_SAN_VARIANT := $(lastword $(HARNESS_VARIANTS))
+HARNESS_SAN_DIR	:= $(BUILD)/$(HARNESS_SAN_VARIANT)/san-asan
+HARNESS_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+HARNESS_SAN_OBJDIR := $(BUILD)/harness/san-asan/obj
+HARNESS_SAN_LIB	:= $(BUILD)/harness/san-asan/libharness.a
+HARNESS_SAN_SLAB := $(if $(filter none,$(HARNESS_SAN_VARIANT)),,$(HARNESS_SAN_DIR)/libslab.a)
+HARNESS_SAN_CASES := $(PLAIN_CASES) $(if $(HARNESS_SAN_SLAB),$(SLAB_CASES))
+HARNESS_SAN_RUNNER := $(HARNESS_SAN_DIR)/slabscale-run
+
+$(HARNESS_SAN_OBJDIR)/%.o: harness/src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) $(HARNESS_SAN_FLAGS) -c -o $@ $<
+
+$(HARNESS_SAN_LIB): $(HARNESS_SRC_NAMES:%=$(HARNESS_SAN_OBJDIR)/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(foreach c,$(HARNESS_SAN_CASES),$(eval $(call case_object,$(c),$(HARNESS_SAN_DIR)/cases/$(call case_name,$(c)).o,$(HARNESS_SAN_FLAGS) $(SLAB_CFLAGS_$(HARNESS_SAN_VARIANT)))))
+$(if $(HARNESS_SAN_SLAB),$(foreach c,$(SLAB_CASES),  $(eval $(HARNESS_SAN_DIR)/cases/$(call case_name,$(c)).o: $(HARNESS_SAN_SLAB))))
+
+$(HARNESS_SAN_DIR)/registry.c: FORCE-BUILDINFO
+	@mkdir -p $(@D)
+	@harness/tools/gen-registry.sh $(HARNESS_SAN_VARIANT) $@ $(HARNESS_SAN_CASES)
+
+$(HARNESS_SAN_DIR)/registry.o: $(HARNESS_SAN_DIR)/registry.c
+	$(CC) $(HARNESS_CFLAGS) $(HARNESS_SAN_FLAGS) -c -o $@ $<
+
+$(HARNESS_SAN_DIR)/slabglue.o: harness/src/slabglue.c
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) $(HARNESS_SAN_FLAGS) \
+		$(if $(HARNESS_SAN_SLAB),-DSLABSCALE_WITH_SLAB) -c -o $@ $<
+
+$(HARNESS_SAN_RUNNER): $(HARNESS_SAN_DIR)/registry.o $(HARNESS_SAN_DIR)/slabglue.o \
+		$(BUILD)/harness/buildinfo.o \
+		$(foreach c,$(HARNESS_SAN_CASES),$(HARNESS_SAN_DIR)/cases/$(call case_name,$(c)).o) \
+		$(HARNESS_SAN_LIB) $(HARNESS_SAN_SLAB)
+	$(CC) $(CFLAGS_COMMON) $(HARNESS_SAN_FLAGS) -o $@ $(filter %.o,$^) \
+		$(HARNESS_SAN_LIB) $(HARNESS_SAN_SLAB) $(HARNESS_LDLIBS) \
+		$(if $(HARNESS_SAN_SLAB),$(URCU_LIBS)) \
+		$(foreach c,$(HARNESS_SAN_CASES),$(CASE_LDLIBS_$(call case_name,$(c))))
+
 # ---- tests ------------------------------------------------------------------
 HARNESS_UNIT	:= $(BUILD)/harness/unit-tests
 HARNESS_UNIT_SRCS := $(sort $(wildcard harness/tests/unit/*.c))
@@ -127,12 +174,15 @@ $(HARNESS_UNIT): $(HARNESS_UNIT_SRCS) $(HARNESS_LIB) $(BUILD)/none/registry.o \
 check-harness-unit: $(HARNESS_UNIT)
 	$(HARNESS_UNIT)
 
-check-harness-py: $(BUILD)/none/slabscale-run $(BUILD)/test/slabscale-run
+check-harness-py: $(BUILD)/none/slabscale-run $(BUILD)/test/slabscale-run \
+		$(HARNESS_SAN_RUNNER)
 	cd harness/tests && SLABSCALE_BUILD=$(abspath $(BUILD)) \
+		SLABSCALE_SAN_RUNNER=$(abspath $(HARNESS_SAN_RUNNER)) \
 		$(PYTHON) -m pytest -q -p no:cacheprovider .
 
 ALL_TARGETS	+= $(BUILD)/test/slabscale-run $(HARNESS_UNIT)
 CHECK_TARGETS	+= check-harness-unit check-harness-py
 
--include $(HARNESS_OBJS:.o=.d) $(BUILD)/harness/buildinfo.d
+-include $(HARNESS_OBJS:.o=.d) $(BUILD)/harness/buildinfo.d \
+	$(wildcard $(HARNESS_SAN_OBJDIR)/*.d $(HARNESS_SAN_DIR)/cases/*.d)
 -include $(wildcard $(BUILD)/*/cases/*.d $(BUILD)/cases/*.d $(BUILD)/*/registry.d $(BUILD)/*/slabglue.d)
