@@ -2,6 +2,7 @@
 describes them.  Used by the tests and by the fake runner they drive."""
 
 import copy
+import uuid
 
 HOST = {"hostname": "testhost", "kernel": "6.18.0", "kernel_version": "#1 SMP",
         "arch": "x86_64", "cpu_model": "Test CPU @ 2.0GHz", "nr_cpus": 2,
@@ -14,8 +15,11 @@ BUILD = {"git_commit": "0123456789abcdef0123456789abcdef01234567",
 
 def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
              ops=1e6, status="ok", host=None, metrics=None, params=None,
-             seconds=5, latency=None, start_time="2026-11-22T00:00:00Z"):
-    """One run document whose per-task ops is `ops` (per interval: flat)."""
+             seconds=5, latency=None, start_time="2026-11-22T00:00:00Z",
+             run_id="random"):
+    """One run document whose per-task ops is `ops` (per interval: flat).
+    Each gets a random run_id, as the harness gives every run (None: the
+    field is left out, as in documents from before it existed)."""
     h = copy.deepcopy(HOST)
     if host:
         h.update(host)
@@ -71,6 +75,10 @@ def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
                       "major_faults": 0, "user_seconds": 1.0,
                       "system_seconds": 1.0, "max_rss_kb": 1000},
            "metrics": m, "allocator": None}
+    if run_id == "random":
+        doc["run_id"] = uuid.uuid4().hex
+    elif run_id is not None:
+        doc["run_id"] = run_id
     if status == "failed":
         doc["failure"] = {"task": 0, "pid": 100, "signal": "SIGSEGV",
                           "exit_code": None, "message": "task 0 died"}
