@@ -55,13 +55,13 @@ static void block_run_signals(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
-/*
- * Fail before measuring, not after, when a JSON document cannot be
- * written: every target (one per nr_task of a list) must be absent or a
- * regular file, in a directory that takes a new file of that name.
- */
-static int check_json_targets(const struct options *o)
+/* Fail before measuring, not after, when the JSON cannot be written. */
+static int check_json_dir(const struct options *o)
 {
+	/*
+	 * Every target (one per nr_task of a list) must be absent or a
+	 * regular file, in a directory that takes a new file of that name.
+	 */
 	char path[4096], err[4400];
 
 	if (!o->json)
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 		list_cases(stderr, "  ");
 		return EXIT_USAGE;
 	}
-	if (check_events(&o) || check_json_targets(&o))
+	if (check_events(&o) || check_json_dir(&o))
 		return EXIT_USAGE;
 	block_run_signals();
 	return run_all(&o, cs);

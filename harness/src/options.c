@@ -13,6 +13,8 @@
 
 #include "harness.h"
 
+_Static_assert(MAX_EVENTS == 16, "usage() says --events takes at most 16");
+
 static const char *const default_events[] = {
 	"cycles", "instructions", "cache-misses", "branch-misses",
 };
@@ -40,7 +42,7 @@ void usage(FILE *f, const char *prog, bool wis)
 "  -n                     no CPU affinity\n"
 "  -v                     print per-task rates of every interval\n"
 "      --json FILE        write the results document (FILE.tN.json per N of a list)\n"
-"      --events LIST      perf/libpfm4 events, at most %d (default cycles,\n"
+"      --events LIST      perf/libpfm4 events, at most 16 (default cycles,\n"
 "                         instructions,cache-misses,branch-misses, with\n"
 "                         software fallbacks)\n"
 "      --no-events        count no PMU events\n"
@@ -53,7 +55,7 @@ void usage(FILE *f, const char *prog, bool wis)
 "      --list             list the cases of this runner\n"
 "  -h, --help             this text\n"
 "Exit: 0 ok, 1 failed, 2 usage, 3 case unsupported, 130 interrupted.\n",
-		prog, prog, MAX_EVENTS);
+		prog, prog);
 }
 
 /* "1,2,4" or "1-4" items; returns the count or -1. */
