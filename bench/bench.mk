@@ -32,19 +32,20 @@ BENCH_TARGETS	+= bench-pair bench-rcu
 CHECK_TARGETS	+= check-bench
 .PHONY: bench-pair bench-rcu check-bench bench-bins
 
-$(BENCH_DIR)/%.o: bench/%.c bench/benchlib.h allocator/include/slab.h
+$(BENCH_DIR)/%.o: bench/%.c bench/benchlib.h bench/shapes.h allocator/include/slab.h
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -c $< -o $@
 
-$(BENCH_DIR)/pair-slab.o: bench/pair.c bench/benchlib.h allocator/include/slab.h
+$(BENCH_DIR)/pair-slab.o: bench/pair.c bench/benchlib.h bench/shapes.h allocator/include/slab.h
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -DBENCH_SLAB -c $< -o $@
 
-$(BENCH_DIR)/pair-malloc: $(BENCH_DIR)/pair.o $(BENCH_DIR)/benchlib.o
+$(BENCH_DIR)/pair-malloc: $(BENCH_DIR)/pair.o $(BENCH_DIR)/benchlib.o \
+			  $(BENCH_DIR)/shapes.o
 	$(CC) $(BENCH_CFLAGS) $^ -o $@
 
 $(BENCH_DIR)/pair-%: $(BENCH_DIR)/pair-slab.o $(BENCH_DIR)/benchlib.o \
-		     $(BUILD)/%/libslab.a
+		     $(BENCH_DIR)/shapes.o $(BUILD)/%/libslab.a
 	$(CC) $(BENCH_CFLAGS) $^ $(BENCH_SLAB_LIBS) -o $@
 
 # Linked only if the library defines every symbol rcu.c calls; otherwise

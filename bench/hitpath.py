@@ -1,16 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Instructions on a function's hit paths, counted from its disassembly.
 
-kmem_cache_alloc and kmem_cache_free have two fast paths in one function:
-atomic mode's (a `lock`ed trylock around the sheaf pop or push), tested
-first, and the lockless rseq sequence (it opens by storing the sequence's
-descriptor to the thread's rseq area, a store to %fs:).  Callgrind can only
-run the first (valgrind has no rseq), so the second is counted here.  A
-hit is a straight run of instructions to a `ret` (misses are tail calls
-out of line), so a path's length is the fewest instructions from the entry
-to a `ret` that pass an instruction of that path, over every choice of
-conditional jumps, never through an unconditional jump or a call.  A
-static count: what the CPU executes on a hit, not what it costs.
+kmem_cache_alloc and kmem_cache_free hold four hit paths: the sheaves' and
+the cpu slab's, each in rseq mode and in atomic mode.  Callgrind can only
+run atomic mode (valgrind has no rseq), so the rseq paths are counted
+here.  A hit is a straight run of instructions to a `ret` (misses are
+tail calls out of line), so a path's length is the fewest instructions
+from the entry to a `ret` that pass an instruction marking that path, over
+every choice of conditional jumps, never through an unconditional jump or
+a call.  A static count: what the CPU executes on a hit, not what it
+costs.
 """
 
 import collections
@@ -21,13 +20,21 @@ import subprocess
 INSN = re.compile(r"^\s*([0-9a-f]+):\s+([a-z][a-z0-9.]*)\s*(.*)$")
 TARGET = re.compile(r"^([0-9a-f]+)\b")
 
-# What marks each fast path: the rseq sequence stores its descriptor's
-# address to the rseq area (destination %fs:...); atomic mode's trylock is
-# the function's `lock`ed instruction.
+# What marks each hit path: the sheaves' rseq trylock commits a store of 1
+# to the lock word, the cpu slab's rseq sequence an unlocked cmpxchg16b;
+# in atomic mode the sheaves' trylock is a `lock bts` and the cpu slab's
+# commit a `lock cmpxchg16b`.
 PATHS = {
-    "rseq": lambda op, args: bool(re.search(r",%fs:", args)),
-    "atomic": lambda op, args: op == "lock",
+    "rseq sheaf": lambda op, args: (op == "movl" and
+                                    args.startswith("$0x1,(")),
+    "atomic sheaf": lambda op, args: op == "lock" and args.startswith("bts"),
+    "rseq cpu slab": lambda op, args: op == "cmpxchg16b",
+    "atomic cpu slab": lambda op, args: (op == "lock" and
+                                         args.startswith("cmpxchg16b")),
 }
+# the paths a cache with sheaves hits, and one without (the cpu slab)
+SHEAF_PATHS = ("rseq sheaf", "atomic sheaf")
+CPU_SLAB_PATHS = ("rseq cpu slab", "atomic cpu slab")
 
 
 def parse(disassembly):
@@ -90,7 +97,7 @@ def function_disassembly(binary, func):
     return p.stdout
 
 
-def hit_paths(binary, path="rseq",
+def hit_paths(binary, path="rseq sheaf",
               funcs=("kmem_cache_alloc", "kmem_cache_free")):
     """{func: instructions on its `path` hit path (see PATHS), or None}."""
     return {f: hit_path_length(function_disassembly(binary, f), PATHS[path])

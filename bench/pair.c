@@ -6,7 +6,8 @@
  * driver (bench/pair.py) runs it under LD_PRELOAD once per peer allocator;
  * with BENCH_SLAB it is linked with one variant's libslab.a and also offers
  * kmem_cache_alloc/kmem_cache_free on a 64-byte sheaf cache and
- * kmalloc(64)/kfree.
+ * kmalloc(64)/kfree.  Both offer the kernel's two fast-path shapes written
+ * out plainly (shapes.c), the yardstick of the model's proportions.
  *
  * Every object gets a byte written into it and its address passed through
  * an empty asm, so the compiler cannot drop or merge a pair.  Each backend
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #include "benchlib.h"
+#include "shapes.h"
 #ifdef BENCH_SLAB
 #include "slab.h"
 #endif
@@ -90,6 +92,11 @@ static __attribute__((noinline)) void run_##name##_32(unsigned long n)	\
 
 #define MALLOC_FREE(p)	free(p)
 DEFINE_LOOPS(malloc, malloc(OBJ_SIZE), MALLOC_FREE)
+/* the kernel's two fast-path shapes, the model's yardstick (shapes.c) */
+#define SHEAF_FREE(p)	shape_sheaf_free(shape_cache, p)
+#define CPUSLAB_FREE(p)	shape_cpu_slab_free(shape_cache, p)
+DEFINE_LOOPS(shape_sheaf, shape_sheaf_alloc(shape_cache), SHEAF_FREE)
+DEFINE_LOOPS(shape_cpuslab, shape_cpu_slab_alloc(shape_cache), CPUSLAB_FREE)
 
 #ifdef BENCH_SLAB
 static struct kmem_cache *bench_cache;
@@ -109,6 +116,8 @@ struct backend {
 
 static const struct backend backends[] = {
 	{ "malloc", { run_malloc_1, run_malloc_32 } },
+	{ "shape-sheaf", { run_shape_sheaf_1, run_shape_sheaf_32 } },
+	{ "shape-cpuslab", { run_shape_cpuslab_1, run_shape_cpuslab_32 } },
 #ifdef BENCH_SLAB
 	{ "cache", { run_cache_1, run_cache_32 } },
 	{ "kmalloc", { run_kmalloc_1, run_kmalloc_32 } },
@@ -125,9 +134,10 @@ static const struct backend *find_backend(const char *name)
 	bench_die("--alloc %s: not available in this build (have malloc%s)",
 		  name,
 #ifdef BENCH_SLAB
-		  ", cache, kmalloc"
+		  ", shape-sheaf, shape-cpuslab, cache, kmalloc"
 #else
-		  "; link with libslab.a for cache and kmalloc"
+		  ", shape-sheaf, shape-cpuslab; link with libslab.a for "
+		  "cache and kmalloc"
 #endif
 		  );
 }
@@ -136,7 +146,11 @@ static void setup(const struct pair_opts *o)
 {
 #ifdef BENCH_SLAB
 	struct kmem_cache_args args = { .sheaf_capacity = o->capacity };
+#endif
 
+	if (!strncmp(o->alloc, "shape-", 6))
+		shape_setup();
+#ifdef BENCH_SLAB
 	if (strcmp(o->alloc, "cache"))
 		return;
 	bench_cache = kmem_cache_create("bench-pair-64", OBJ_SIZE, &args,
@@ -190,7 +204,9 @@ static void measure(const struct pair_opts *o, const struct backend *b,
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: pair [--alloc malloc|cache|kmalloc] [--batch 0|1|32]\n"
+		"usage: pair [--alloc malloc|shape-sheaf|shape-cpuslab|cache|"
+		"kmalloc]\n"
+		"            [--batch 0|1|32]\n"
 		"            [--pairs N] [--warmup N] [--reps R] [--cpu C]\n"
 		"            [--capacity K]\n"
 		"  --reps 0 runs --pairs pairs untimed (for callgrind).\n");

@@ -103,9 +103,11 @@ def test_parse_lines_refuses_garbage():
 
 def test_pair_driver_smoke(tmp_path):
     out = tmp_path / "pair.json"
-    # glibc, and the headline, whose hit paths are checked below
-    assert "sheaves" in SLAB, "make check builds build/bench/pair-sheaves"
-    only = ["glibc", "sheaves kmem_cache"]
+    # glibc, the headline and the fidelity baseline, whose hit paths are
+    # checked below
+    assert "sheaves" in SLAB and "cpuslab" in SLAB, \
+        "make check builds build/bench/pair-sheaves and pair-cpuslab"
+    only = ["glibc", "sheaves kmem_cache", "cpuslab kmem_cache"]
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     p = run([PY, os.path.join(HERE, "pair.py"), "--build", BUILD,
@@ -128,15 +130,29 @@ def test_pair_driver_smoke(tmp_path):
             assert r["b1"]["functions"]
         else:
             assert r["b1"]["ir"] is None
-    # the headline's two hit paths, counted from its binary
+    # the hit paths, counted from the binaries: the headline's sheaf
+    # paths and the baseline's cpu-slab paths
     sp = res["static_hit_path"]
-    for path in ("rseq", "atomic"):
+    for path, variant in (("rseq sheaf", "sheaves"),
+                          ("atomic sheaf", "sheaves"),
+                          ("rseq cpu slab", "cpuslab"),
+                          ("atomic cpu slab", "cpuslab")):
+        assert sp[path]["variant"] == variant
         assert all(n > 0 for n in sp[path]["functions"].values()), path
-        assert "%s hit path of sheaves" % path in p.stdout
-    # the atomic one is what callgrind ran: the same count per call
-    measured = rows["sheaves kmem_cache"]["b32"]["functions"]
-    for fn, n in sp["atomic"]["functions"].items():
-        assert abs(measured[fn] - n) < 0.5, (fn, measured[fn], n)
+        assert "%s hit path of %s" % (path, variant) in p.stdout
+    # the atomic ones are what callgrind ran: the same count per call
+    for path, variant in (("atomic sheaf", "sheaves"),
+                          ("atomic cpu slab", "cpuslab")):
+        measured = rows[variant + " kmem_cache"]["b32"]["functions"]
+        for fn, n in sp[path]["functions"].items():
+            assert abs(measured[fn] - n) < 0.5, (path, fn, measured[fn], n)
+    # the fidelity ratio is reported for both modes and the kernel shapes
+    for b in ("1", "32"):
+        assert set(res["fidelity"][b]) == {"rseq", "atomic",
+                                           "kernel_shapes"}
+        assert all(x > 0 for x in res["fidelity"][b].values())
+    assert rows["kernel shape: sheaf"]["b1"]["ns"] > 0
+    assert "fidelity batch  1: cpuslab / sheaves kmem_cache pair" in p.stdout
     # nothing of callgrind's is left behind
     assert os.listdir(tmp) == []
 
@@ -217,6 +233,7 @@ TWO_PATHS = """
     4e49:	movslq %fs:0x924,%rcx
     4e4f:	shl    $0x6,%rcx
     4e5c:	jne    4e90 <kmem_cache_alloc+0xd0>
+    4e5e:	movl   $0x1,(%rcx)
     4e83:	ret
     4e88:	jmp    4b20 <alloc_slowpath>
     4e90:	jmp    4760 <alloc_rseq_miss>
@@ -236,25 +253,39 @@ def test_hit_path_length():
 
 def test_hit_path_through_a_marker():
     """Each fast path is found by what marks it, branches taken or not."""
-    rseq, atomic = hitpath.PATHS["rseq"], hitpath.PATHS["atomic"]
+    rseq = hitpath.PATHS["rseq sheaf"]
+    atomic = hitpath.PATHS["atomic sheaf"]
     assert hitpath.hit_path_length(TWO_PATHS) == 11
     assert hitpath.hit_path_length(TWO_PATHS, atomic) == 11
-    # the rseq path takes the branch at 4dd8: 5 + 7 instructions
-    assert hitpath.hit_path_length(TWO_PATHS, rseq) == 12
+    # the rseq path takes the branch at 4dd8: 5 + 8 instructions
+    assert hitpath.hit_path_length(TWO_PATHS, rseq) == 13
     assert hitpath.hit_path_length(TWO_PATHS.replace("lock btsl", "btsl"),
                                    atomic) is None
-    # the TLS load of atomic mode is not a store to %fs:
+    # without its committing store of 1 there is no rseq trylock
     assert hitpath.hit_path_length(
-        TWO_PATHS.replace("mov    %rcx,%fs:0x928", "nop"), rseq) is None
+        TWO_PATHS.replace("movl   $0x1,(%rcx)", "nop"), rseq) is None
     assert hitpath.hit_path_length(DISASM, rseq) is None
 
 
-def test_hit_paths_of_the_sheaves_binary():
-    """The built fast paths are straight lines to their ret, and short."""
-    assert "sheaves" in SLAB, "make check builds build/bench/pair-sheaves"
-    for path in hitpath.PATHS:
-        f = hitpath.hit_paths(os.path.join(BENCH, "pair-sheaves"), path)
-        assert set(f) == {"kmem_cache_alloc", "kmem_cache_free"}
-        for name, n in f.items():
-            assert n is not None and 8 < n < 60, (path, name, n)
+def test_cpu_slab_markers():
+    """The cpu slab's paths: cmpxchg16b unlocked (rseq) or locked."""
+    plain = hitpath.PATHS["rseq cpu slab"]
+    locked = hitpath.PATHS["atomic cpu slab"]
+    assert plain("cmpxchg16b", "0x10(%r14)")
+    assert not plain("lock", "cmpxchg16b (%r10)")
+    assert locked("lock", "cmpxchg16b (%r10)")
+    assert not locked("lock", "btsl $0x0,(%rax)")
 
+
+def test_hit_paths_of_the_binaries():
+    """The built hit paths are straight lines to their ret, and short."""
+    assert "sheaves" in SLAB and "cpuslab" in SLAB, \
+        "make check builds build/bench/pair-sheaves and pair-cpuslab"
+    for variant, paths in (("sheaves", hitpath.SHEAF_PATHS),
+                           ("cpuslab", hitpath.CPU_SLAB_PATHS)):
+        for path in paths:
+            f = hitpath.hit_paths(os.path.join(BENCH, "pair-" + variant),
+                                  path)
+            assert set(f) == {"kmem_cache_alloc", "kmem_cache_free"}
+            for name, n in f.items():
+                assert n is not None and 8 < n < 70, (path, name, n)

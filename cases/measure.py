@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Measurements of the allocator cases for docs/measurements/cases.md.
+"""Measurements of the allocator cases for docs/measurements/cases.md
+(pf3cal: the calibration of page_fault3_slab, docs/measurements/pf3.md).
 
     /usr/bin/python3 cases/measure.py pf3     [--runs 5] [--seconds 5]
+    /usr/bin/python3 cases/measure.py pf3cal  [--runs 5] [--seconds 3]
+    /usr/bin/python3 cases/measure.py pf3steps --sweep DIR
     /usr/bin/python3 cases/measure.py destroy [--runs 3] [--seconds 5]
     /usr/bin/python3 cases/measure.py kmod    [--runs 3]
     /usr/bin/python3 cases/measure.py malloc  [--runs 3] [--seconds 3]
@@ -82,8 +85,10 @@ def fmt(x):
     return "{:,.0f}".format(x)
 
 
-# ---- page_fault3_slab across variants ---------------------------------------
+# ---- page_fault3_slab_perfault across variants ------------------------------
+# (recorded in docs/measurements/cases.md when this case was page_fault3_slab)
 
+PF3_CASE = "page_fault3_slab_perfault"
 PF3_CACHES = ("vm_area_struct", "maple_node", "buffer_head", "kmalloc-64")
 PF3_STATS = ("ALLOC_FASTPATH", "ALLOC_PCS", "ALLOC_SLOWPATH", "FREE_FASTPATH",
              "FREE_PCS", "FREE_SLOWPATH", "BARN_GET", "BARN_PUT",
@@ -97,11 +102,11 @@ def pf3(a, tmp):
         res = {v: [] for v in vs}
         stats = {v: [] for v in vs}
         print("\n`%s` (x%d, variants interleaved)\n" % (" ".join(command(
-            "<variant>", "page_fault3_slab", tasks, a.seconds, a.warmup, {})),
+            "<variant>", PF3_CASE, tasks, a.seconds, a.warmup, {})),
             a.runs))
         for r in range(a.runs):
             for v in vs:
-                doc, _ = run(tmp, v, "page_fault3_slab", tasks, a.seconds,
+                doc, _ = run(tmp, v, PF3_CASE, tasks, a.seconds,
                              a.warmup, {}, "pf3-%s-%d-%d" % (v, tasks, r))
                 if doc:
                     res[v].append(doc["stats"]["per_task_ops"])
@@ -130,6 +135,148 @@ def pf3(a, tmp):
                 continue
             row = [statistics.median(s[k] for s in stats[v]) for k in PF3_STATS]
             print("| %s | " % v + " | ".join("%.3f" % x for x in row) + " |")
+
+
+# ---- page_fault3_slab: calibration of its spin work ------------------------------
+
+def zap_ns_per_page(rounds, size=128 << 20):
+    """The kernel's munmap of a 128 MiB MAP_SHARED /tmp file whose every
+    page was just written (page_fault3's munmap), per page; the first round
+    fills the page cache and is left out."""
+    import mmap
+    import time
+    fd, path = tempfile.mkstemp(prefix="slabscale.pf3cal.", dir="/tmp")
+    os.unlink(path)
+    try:
+        os.ftruncate(fd, size)
+        out = []
+        for r in range(rounds + 1):
+            m = mmap.mmap(fd, size, mmap.MAP_SHARED,
+                          mmap.PROT_READ | mmap.PROT_WRITE)
+            for i in range(0, size, 4096):
+                m[i] = 1
+            t0 = time.perf_counter_ns()
+            m.close()
+            if r:
+                out.append((time.perf_counter_ns() - t0) / (size // 4096))
+        return out
+    finally:
+        os.close(fd)
+
+
+def pf3cal(a, tmp):
+    """Everything the defaults of page_fault3_slab's fault_work/zap_work
+    come from, measured side by side (rounds interleaved)."""
+    v = (a.variants or [variants()[-1]])[0]
+    turns = 1000
+    setups = [
+        ("kernel page_fault3: ns per iteration", "page_fault3", {}),
+        ("model, no spin work: ns per fault", "page_fault3_slab",
+         {"fault_work": 0, "zap_work": 0}),
+        ("model, fault_work=%d: ns per fault" % turns, "page_fault3_slab",
+         {"fault_work": turns, "zap_work": 0}),
+        ("model, pages=1, no spin work: ns per cycle", "page_fault3_slab",
+         {"pages": 1, "fault_work": 0, "zap_work": 0}),
+        ("model, defaults: ns per iteration", "page_fault3_slab", {}),
+    ]
+    res = {i: [] for i in range(len(setups))}
+    zap = []
+    for r in range(a.runs):
+        for i, (_, case, params) in enumerate(setups):
+            doc, _ = run(tmp, v, case, 1, a.seconds, a.warmup, params,
+                         "cal-%d-%d" % (i, r))
+            if doc:
+                res[i].append(1e9 / doc["stats"]["per_task_ops"])
+        zap += zap_ns_per_page(3)
+    print("\nVariant %s, 1 task, %d rounds, each setup once a round "
+          "(`%s` with the parameters below); munmap timed in Python "
+          "(3 per round after one that fills the page cache):\n" % (
+              v, a.runs, " ".join(command(v, "<case>", 1, a.seconds,
+                                          a.warmup, {}))))
+    print("| what | parameters | median | CV | min | max | n |")
+    print("|---|---|---|---|---|---|---|")
+    med = {}
+    for i, (name, case, params) in enumerate(setups):
+        if not res[i]:
+            print("| %s | %s | (no successful run) | | | | 0 |" % (name, params))
+            continue
+        m, _, cv, lo, hi = spread(res[i])
+        med[i] = m
+        print("| %s | %s | %.1f | %.1f %% | %.1f | %.1f | %d |" % (
+            name, " ".join("%s=%s" % kv for kv in params.items()) or "-",
+            m, cv, lo, hi, len(res[i])))
+    zm, _, zcv, zlo, zhi = spread(zap)
+    print("| kernel munmap of page_fault3's mapping: ns per page | - | %.2f |"
+          " %.1f %% | %.2f | %.2f | %d |" % (zm, zcv, zlo, zhi, len(zap)))
+    if len(med) < len(setups):
+        return
+    turn = (med[2] - med[1]) / turns
+    fault = med[0] - zm - med[1]
+    print("\nOne spin turn: %.3f ns.  Suggested zap_work = %.0f (%.2f ns / "
+          "%.3f), fault_work = %.0f ((%.1f - %.2f - %.1f) ns / %.3f).  Slab "
+          "and tree work per cycle: %.0f ns (pages=1 cycle less its one "
+          "fault), %.4f %% of a default cycle of 32768 iterations "
+          "(%.1f ns each)." % (
+              turn, zm / turn, zm, turn, fault / turn, med[0], zm, med[1],
+              turn, med[3] - med[1], 100 * (med[3] - med[1]) /
+              (32768 * med[4]), med[4]))
+
+
+# ---- page_fault3_slab: a sweep read step by step ------------------------------
+
+PF3_STEP_COUNTERS = (
+    ("barn", ("barn_get", "barn_put", "barn_get_fail", "barn_put_fail")),
+    ("list_lock", ("alloc_from_partial", "free_add_partial",
+                   "free_remove_partial", "cpu_partial_node",
+                   "cpu_partial_drain")),
+    ("new slabs", ("alloc_slab",)),
+    ("sheaf refill", ("sheaf_refill",)),
+    ("sheaf flush", ("sheaf_flush",)),
+    ("slow paths", ("alloc_slowpath", "free_slowpath")),
+)
+
+
+def pf3steps(a, tmp):
+    """Each variant of a page_fault3_slab sweep against its predecessor:
+    per_thread_ops (median, CV, the compare verdict) and allocator counters
+    per cycle (medians over the runs; list_lock = the node list_lock work
+    the counters see until the allocator reports its lock statistics)."""
+    sys.path.insert(0, os.path.join(ROOT, "analysis"))
+    from slabscale_analysis import compare, results
+    runs = [r for r in results.load_set(os.path.join(a.sweep, "runs"))
+            if r.case == "page_fault3_slab"]
+    order = [v for v in variants() if any(r.variant == v for r in runs)]
+    keys = sorted({(r.mode, r.nr_task) for r in runs})
+    for mode, t in keys:
+        head = ["variant", results.primary_metric(mode), "CV", "vs previous",
+                "verdict"] + ["%s / cycle" % n for n, _ in PF3_STEP_COUNTERS]
+        print("\n%s, nr_task %d (%s):\n" % (mode, t, a.sweep))
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        prev = None
+        for v in order:
+            rs = [r for r in runs if r.variant == v and r.mode == mode
+                  and r.nr_task == t and r.ok]
+            if not rs:
+                continue
+            ops = [r.metrics()[results.primary_metric(mode)][0] for r in rs]
+            med, _, cv, _, _ = spread(ops)
+            step, verdict = "", ""
+            if prev:
+                c = compare.compare_sets(prev[1], rs, metric_filter=[
+                    results.primary_metric(mode)])
+                m = c["groups"][0]["metrics"][0]
+                step = "%+.1f %%" % (100 * m["change"]) \
+                    if m["change"] is not None else "-"
+                verdict = m["verdict"]
+            cells = []
+            for _, names in PF3_STEP_COUNTERS:
+                vals = [sum(r.metrics().get("slab.%s.per_cycle" % n, (0,))[0]
+                            for n in names) for r in rs]
+                cells.append("%.4f" % statistics.median(vals))
+            print("| %s | %s | %.1f %% | %s | %s | %s |" % (
+                v, fmt(med), cv, step, verdict, " | ".join(cells)))
+            prev = (v, rs)
 
 
 # ---- cache_destroy: rcu-sheaf vs barrier-on-cache ------------------------------
@@ -252,7 +399,9 @@ def malloc(a, tmp):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("pf3", "destroy", "kmod", "malloc"))
+    ap.add_argument("what", choices=("pf3", "pf3cal", "pf3steps", "destroy",
+                                     "kmod", "malloc"))
+    ap.add_argument("--sweep", help="pf3steps: the sweep's directory")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)

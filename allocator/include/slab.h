@@ -64,6 +64,7 @@ typedef unsigned int slab_flags_t;
 #define SLAB_NO_MERGE		0x0010u	/* never share with a similar cache */
 #define SLAB_STORE_USER		0x0020u	/* remember the last alloc/free site */
 #define SLAB_PANIC		0x0040u	/* abort() if creation fails */
+#define SLAB_TYPESAFE_BY_RCU	0x0080u	/* slab pages freed after a grace period */
 #define SLAB_DEBUG_FLAGS	(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | \
 				 SLAB_POISON | SLAB_STORE_USER)
 
@@ -150,63 +151,77 @@ unsigned int kmem_cache_sheaf_size(struct slab_sheaf *sheaf);
 
 /* ---- the variant -------------------------------------------------------- */
 #define SLAB_FEAT_CPU_SLAB		0x01u	/* classic per-CPU slab layer */
-#define SLAB_FEAT_SHEAVES		0x02u	/* opt-in percpu sheaves */
+#define SLAB_FEAT_SHEAVES		0x02u	/* percpu sheaves (asked for) */
 #define SLAB_FEAT_RCU_SHEAF		0x04u	/* kfree_rcu into rcu_free sheaves */
 #define SLAB_FEAT_BARRIER_ON_CACHE	0x08u	/* destroy flushes only its cache */
 #define SLAB_FEAT_NOLOCK_SHEAVES	0x10u	/* kmalloc_nolock uses sheaves */
 #define SLAB_FEAT_SHEAVES_ALL		0x20u	/* every cache has sheaves */
+#define SLAB_FEAT_SHEAVES_MOST		0x40u	/* all but kmalloc (bootstrap) */
+#define SLAB_FEAT_KMALLOC_SHEAVES	0x80u	/* kmalloc buckets too */
+#define SLAB_FEAT_REFILL_ALL_NODES	0x100u	/* refill from other nodes too */
 
 const char *slab_variant(void);
 unsigned int slab_features(void);
 
 /* ---- statistics --------------------------------------------------------- */
+/*
+ * The kernel's SLUB_STATS counters that apply (sysfs names in stats.c),
+ * plus a few of slabscale's own (marked).  Each object allocation counts
+ * exactly one of ALLOC_FASTPATH, ALLOC_SLOWPATH, ALLOC_PCS,
+ * ALLOC_FROM_SHEAF and each free one of FREE_FASTPATH, FREE_SLOWPATH,
+ * FREE_PCS, so active objects = allocations - frees.  Unlike sysfs,
+ * objects that a refill moves into a sheaf or a flush moves out of one are
+ * not counted as allocations or frees (SHEAF_REFILL, SHEAF_FLUSH count
+ * them).  "Hit" below means the per-CPU fast path.
+ */
 enum slab_stat_item {
-	ALLOC_FASTPATH,		/* cpu slab or sheaf hit */
-	ALLOC_SLOWPATH,
-	ALLOC_PCS,		/* sheaf hit (cpu-slab era) */
-	FREE_FASTPATH,
-	FREE_SLOWPATH,
-	FREE_PCS,
-	FREE_RCU_SHEAF,
-	FREE_RCU_SHEAF_FAIL,
-	FREE_FROZEN,
-	FREE_ADD_PARTIAL,
-	FREE_REMOVE_PARTIAL,
-	ALLOC_FROM_PARTIAL,
-	ALLOC_SLAB,
-	ALLOC_REFILL,
-	ALLOC_NODE_MISMATCH,
-	FREE_SLAB,
-	CPUSLAB_FLUSH,
-	DEACTIVATE_FULL,
-	DEACTIVATE_EMPTY,
-	DEACTIVATE_TO_HEAD,
-	DEACTIVATE_TO_TAIL,
-	DEACTIVATE_REMOTE_FREES,
-	DEACTIVATE_BYPASS,
-	ORDER_FALLBACK,
-	CMPXCHG_DOUBLE_CPU_FAIL,
-	CMPXCHG_DOUBLE_FAIL,
-	CPU_PARTIAL_ALLOC,
-	CPU_PARTIAL_FREE,
-	CPU_PARTIAL_NODE,
-	CPU_PARTIAL_DRAIN,
-	SHEAF_FLUSH,
-	SHEAF_REFILL,
-	SHEAF_ALLOC,
-	SHEAF_FREE,
-	BARN_GET,
-	BARN_GET_FAIL,
-	BARN_PUT,
-	BARN_PUT_FAIL,
-	SHEAF_PREFILL_FAST,
-	SHEAF_PREFILL_SLOW,
-	SHEAF_PREFILL_OVERSIZE,
-	SHEAF_RETURN_FAST,
-	SHEAF_RETURN_SLOW,
-	PCS_TRYLOCK_FAIL,	/* local trylock lost to a preempted holder */
-	NOLOCK_ALLOC_FAIL,	/* kmalloc_nolock returned NULL */
-	NOLOCK_FREE_DEFERRED,	/* kfree_nolock went to the deferred list */
+	ALLOC_FASTPATH,		/* hit: cpu slab freelist (<= 6.19), sheaf (7.0) */
+	ALLOC_SLOWPATH,		/* from the cpu slab's slow path or a slab */
+	ALLOC_PCS,		/* alloc_cpu_sheaf: sheaf hit beside a cpu slab */
+	FREE_FASTPATH,		/* hit: onto the cpu slab freelist / a sheaf */
+	FREE_SLOWPATH,		/* to the object's slab (__slab_free) */
+	FREE_PCS,		/* free_cpu_sheaf: sheaf hit beside a cpu slab */
+	FREE_RCU_SHEAF,		/* kfree_rcu() object taken by an rcu_free sheaf */
+	FREE_RCU_SHEAF_FAIL,	/* ... refused (trylock or no empty sheaf) */
+	FREE_FROZEN,		/* __slab_free() to a frozen (cpu) slab */
+	FREE_ADD_PARTIAL,	/* a free put a full slab on a partial list */
+	FREE_REMOVE_PARTIAL,	/* a free emptied a node-partial slab: discarded */
+	ALLOC_FROM_PARTIAL,	/* a node-partial slab taken for allocation */
+	ALLOC_SLAB,		/* a new slab from the page allocator */
+	ALLOC_REFILL,		/* cpu slab refilled from its own remote frees */
+	ALLOC_NODE_MISMATCH,	/* cpu slab of the wrong node (not modelled) */
+	FREE_SLAB,		/* a slab given back to the page allocator */
+	CPUSLAB_FLUSH,		/* a CPU's cpu slab and partials flushed */
+	DEACTIVATE_FULL,	/* cpu slab deactivated full */
+	DEACTIVATE_EMPTY,	/* ... empty, and discarded */
+	DEACTIVATE_TO_HEAD,	/* ... to the head of the partial list (unused) */
+	DEACTIVATE_TO_TAIL,	/* ... to the tail of the partial list */
+	DEACTIVATE_REMOTE_FREES, /* ... with frees other CPUs made meanwhile */
+	DEACTIVATE_BYPASS,	/* (not modelled) */
+	ORDER_FALLBACK,		/* slab of the minimum order, the order failed */
+	CMPXCHG_DOUBLE_CPU_FAIL, /* atomic mode: a cpu-slab free lost a race */
+	CMPXCHG_DOUBLE_FAIL,	/* slab (freelist, counters) cmpxchg retried */
+	CPU_PARTIAL_ALLOC,	/* a per-CPU partial slab became the cpu slab */
+	CPU_PARTIAL_FREE,	/* a free put a slab on the per-CPU partials */
+	CPU_PARTIAL_NODE,	/* a per-CPU partial of the wrong node dropped */
+	CPU_PARTIAL_DRAIN,	/* per-CPU partials full: drained to the node */
+	SHEAF_FLUSH,		/* objects flushed from sheaves to slabs */
+	SHEAF_REFILL,		/* objects refilled into sheaves from slabs */
+	SHEAF_ALLOC,		/* an empty sheaf allocated */
+	SHEAF_FREE,		/* an empty sheaf freed */
+	BARN_GET,		/* a full sheaf taken from the barn */
+	BARN_GET_FAIL,		/* ... none there */
+	BARN_PUT,		/* a full sheaf given to the barn */
+	BARN_PUT_FAIL,		/* ... the barn was full or busy */
+	SHEAF_PREFILL_FAST,	/* prefill: the CPU's spare sheaf was taken */
+	SHEAF_PREFILL_SLOW,	/* prefill: no spare, barn or a new sheaf */
+	SHEAF_PREFILL_OVERSIZE,	/* prefill above the capacity: own sheaf */
+	SHEAF_RETURN_FAST,	/* a returned sheaf became the spare */
+	SHEAF_RETURN_SLOW,	/* ... refilled to the barn, or flushed */
+	PCS_TRYLOCK_FAIL,	/* slabscale: per-CPU trylock found it taken */
+	NOLOCK_ALLOC_FAIL,	/* slabscale: kmalloc_nolock returned NULL */
+	NOLOCK_FREE_DEFERRED,	/* slabscale: kfree_nolock deferred the free */
+	ALLOC_FROM_SHEAF,	/* slabscale: kmem_cache_alloc_from_sheaf() */
 	NR_SLAB_STAT_ITEMS
 };
 
@@ -214,6 +229,37 @@ const char *slab_stat_name(enum slab_stat_item item);
 /* Sum of the per-CPU counters of one cache, read without stopping anyone. */
 void kmem_cache_stats(struct kmem_cache *s,
 		      unsigned long long out[NR_SLAB_STAT_ITEMS]);
+
+/*
+ * Lock statistics (like the kernel's lock_stat), per lock class: for a
+ * cache its nodes' list_locks, its barns' locks and its per-CPU locks
+ * (the sheaves' and the cpu slab's, local_trylock in the kernel); the
+ * page allocator's zone lock for the whole allocator.  acquired counts
+ * successful acquisitions, contended those that found the lock held and
+ * waited (wait_ns in total), trylock_failed the trylocks that found it
+ * held and gave up.  A per-CPU lock is only trylocked by its CPU's
+ * threads (trylock_failed = PCS_TRYLOCK_FAIL); remote lockers (flushes,
+ * shrink, destroy) wait, and are the per-CPU class's contended.
+ */
+enum slab_lock_class {
+	SLAB_LOCK_LIST,			/* "list_lock" */
+	SLAB_LOCK_BARN,			/* "barn_lock" */
+	SLAB_LOCK_CPU,			/* "cpu_lock" */
+	NR_SLAB_LOCK_CLASSES
+};
+
+struct slab_lock_stat {
+	unsigned long long acquired;
+	unsigned long long contended;
+	unsigned long long wait_ns;
+	unsigned long long trylock_failed;
+};
+
+const char *slab_lock_class_name(enum slab_lock_class cls);
+void kmem_cache_lock_stats(struct kmem_cache *s,
+			   struct slab_lock_stat out[NR_SLAB_LOCK_CLASSES]);
+/* the page allocator's zone lock */
+void slab_zone_lock_stat(struct slab_lock_stat *out);
 
 struct slab_cache_info {
 	unsigned long objects;		/* object slots in slabs */

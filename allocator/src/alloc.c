@@ -1,20 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * alloc.c - kmem_cache_alloc/free and their bulk forms: the sheaf fast
- * paths, then the per-variant fallbacks (cpu slab, slabs, debug).
+ * alloc.c - kmem_cache_alloc/free and their bulk forms: the hit paths,
+ * inline, then the per-variant fallbacks (cpu slab, slabs, debug).
  *
- * The sheaf fast path is the one that has to be cheap.  With rseq it is
- * one restartable sequence that pops from or pushes to this CPU's main
- * sheaf without taking the per-CPU lock, its statistics riding in the
- * committing store (pcs.h).  Without rseq (valgrind, TSan, other
- * architectures) it is an atomic trylock of this thread's per-CPU sheaves
- * (one lock bts), the same counted pop or push, and a plain store to
- * unlock.  Neither looks at the object's slab: see kmem_cache_free().
+ * The hit paths are the kernel's, in its order:
+ *  - a cache with sheaves: trylock this CPU's sheaves, pop from or push to
+ *    main, unlock (pcs.h: alloc_from_pcs()/free_to_pcs()); a free first
+ *    looks the object's slab up (virt_to_slab()) and sends objects of
+ *    another node past the sheaves, as slab_free() does;
+ *  - a cache without (or when the sheaves cannot serve, in the cpu-slab
+ *    era): the cpu slab's lockless freelist (cpu_slab.h), a free only when
+ *    the object belongs to this CPU's cpu slab.
+ * In rseq mode each is one or two restartable sequences with no atomic
+ * instruction but the cpu slab's unlocked cmpxchg16b; in atomic mode
+ * (valgrind, TSan, other architectures) the same steps with a lock bts
+ * and a locked cmpxchg16b.  Statistics ride in the commits (pcs.h,
+ * cpu_slab.h).  Everything else is out of line.
+ *
+ * Like SLUB without CONFIG_SLAB_FREELIST_HARDENED, a sheaf cache's free
+ * trusts its caller that the object is the cache's; an object that misses
+ * the cpu slab is checked on the way to its slab, and caches with debug
+ * flags (no sheaves, no cpu slab) check every free.
  */
 #include <string.h>
+#include "cpu_slab.h"
 #include "pcs.h"
 
 #define FAST_PATH __attribute__((optimize("omit-frame-pointer"), aligned(64)))
+/* the hit paths' out-of-line misses; the sheaves' go unused in cpuslab */
+#define MISS __attribute__((noinline, unused))
 
 static void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node)
 {
@@ -36,17 +50,14 @@ slab_alloc_finish(struct kmem_cache *s, gfp_t gfp, int node, void *object)
 	return object;
 }
 
-static __attribute__((always_inline)) inline void *
-slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
+/* every allocation but kmem_cache_alloc()'s hits */
+static void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 {
 	void *object = NULL;
 
 	if (likely(s->cpu_sheaves) &&
-	    (node < 0 || nr_node_ids == 1 || node == numa_node_id())) {
+	    (node < 0 || nr_node_ids == 1 || node == numa_node_id()))
 		object = alloc_from_pcs(s, gfp);
-		if (likely(object && !(gfp & __GFP_ZERO)))
-			return object;
-	}
 	return slab_alloc_finish(s, gfp, node, object);
 }
 
@@ -65,7 +76,7 @@ static void alloc_failed(struct kmem_cache *s, gfp_t gfp)
 			    s->name, gfp);
 }
 
-/* kmem_cache_alloc() without a sheaf hit: every other case */
+/* kmem_cache_alloc() without a hit: every other case */
 static __attribute__((noinline)) void *
 alloc_slowpath(struct kmem_cache *s, gfp_t gfp)
 {
@@ -79,6 +90,7 @@ alloc_slowpath(struct kmem_cache *s, gfp_t gfp)
 	return object;
 }
 
+/* the sheaves' trylock failed: the cpu slab (6.18) or the slabs */
 static __attribute__((noinline)) void *
 alloc_trylock_failed(struct kmem_cache *s, gfp_t gfp)
 {
@@ -95,8 +107,7 @@ alloc_trylock_failed(struct kmem_cache *s, gfp_t gfp)
  * main is empty: replace it (pcs locked, no bracket open), or fall back to
  * the slabs
  */
-static __attribute__((noinline)) void *
-alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
+static void *alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
 		  struct slub_percpu_sheaves *pcs)
 {
 	void *object = pcs_refill_pop(s, pcs, gfp);
@@ -109,88 +120,70 @@ alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
 	return object;
 }
 
-/* pcs is locked: a counted pop from main, or refill it */
-static __attribute__((always_inline)) inline void *
-alloc_locked_pcs(struct kmem_cache *s, gfp_t gfp,
-		 struct slub_percpu_sheaves *pcs)
+static MISS void *
+alloc_refill_noinline(struct kmem_cache *s, gfp_t gfp,
+		      struct slub_percpu_sheaves *pcs)
 {
-	struct slab_sheaf *main;
+	return alloc_refill_main(s, gfp, pcs);
+}
+
+/* pcs is locked: pop from main, or refill it */
+static __attribute__((unused)) void *
+alloc_locked_pcs(struct kmem_cache *s, gfp_t gfp,
+			      struct slub_percpu_sheaves *pcs)
+{
 	void *object;
 
-	main = pcs->main;
-	if (unlikely(!main->size))
+	if (unlikely(!pcs->main->size))
 		return alloc_refill_main(s, gfp, pcs);
-	object = pcs_pop_counted(main);
+	object = pcs_pop_counted(pcs->main);
 	percpu_unlock(&pcs->lock);
 	return object;
 }
 
-/* pcs from a trylock: NULL if it failed */
-static __attribute__((always_inline)) inline void *
-alloc_with_pcs(struct kmem_cache *s, gfp_t gfp, struct slub_percpu_sheaves *pcs)
+/* the hit path's trylock failed; atomic mode may have to choose an index */
+static MISS void *
+alloc_trylock_missed(struct kmem_cache *s, gfp_t gfp)
 {
-	if (unlikely(!pcs))
+	struct slub_percpu_sheaves *pcs = percpu_trylock_retry(s->cpu_sheaves);
+
+	if (!pcs)
 		return alloc_trylock_failed(s, gfp);
 	return alloc_locked_pcs(s, gfp, pcs);
 }
 
 /*
- * No pcs from the atomic-mode fast path: the thread has no index yet (it
- * hit the guard entry), or the trylock failed.
- */
-static __attribute__((noinline)) void *
-alloc_atomic_miss(struct kmem_cache *s, gfp_t gfp)
-{
-	if (!slab_thread_cpu_off) {
-		slab_cpu_id_slow();
-		return alloc_with_pcs(s, gfp,
-				      percpu_trylock_ptr_atomic(s->cpu_sheaves,
-								PCS_SHIFT));
-	}
-	slab_cpu_repick();
-	return alloc_trylock_failed(s, gfp);
-}
-
-#if SLAB_HAVE_RSEQ_ASM
-/* the lockless pop failed: the lock is taken, main is empty, or no CPU */
-static __attribute__((noinline)) void *
-alloc_rseq_miss(struct kmem_cache *s, gfp_t gfp)
-{
-	return alloc_with_pcs(s, gfp, rseq_trylock_percpu_ptr(s->cpu_sheaves,
-							      PCS_SHIFT));
-}
-#endif
-
-/*
- * The fast path proper.  A sheaf hit is a straight line to the ret: in
- * atomic mode a fetch-or trylock, a counted pop and an unlocking store;
- * in rseq mode one restartable sequence with no lock and no atomic
- * instruction.  Everything else is a tail call, so the hit needs no stack
- * frame.  Atomic mode is tested first, as it is what valgrind counts, but
- * laid out of line: rseq mode pays a bit test and a branch not taken.
+ * The allocation hit paths, inline: a sheaf pop under the per-CPU trylock
+ * for caches with sheaves, else the cpu slab's lockless pop.  Every miss
+ * is a tail call, so a hit needs no stack frame.
  */
 FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
-	struct slub_percpu_sheaves *pcs;
-	unsigned long fast;
+	void *object;
 
 	if (unlikely(!s || (gfp & __GFP_ZERO)))
 		return alloc_slowpath(s, gfp);
-	fast = s->fast_sheaves;
-	if (unlikely(fast & PCS_FAST_ATOMIC)) {
-		pcs = pcs_atomic_this_cpu(fast);
-		if (unlikely(!pcs_trylock_atomic(pcs)))
-			return alloc_atomic_miss(s, gfp);
-		return alloc_locked_pcs(s, gfp, pcs);
-	}
-#if SLAB_HAVE_RSEQ_ASM
-	if (likely(fast)) {
-		void *object = rseq_sheaf_pop((void *)fast);
+#ifdef CONFIG_SLUB_SHEAVES
+	if (likely(s->cpu_sheaves)) {
+		struct slub_percpu_sheaves *pcs;
+		struct slab_sheaf *main;
 
-		if (likely(object))
-			return object;
-		return alloc_rseq_miss(s, gfp);
+		pcs = percpu_trylock_fast(s->cpu_sheaves);
+		if (unlikely(!pcs))
+			return alloc_trylock_missed(s, gfp);
+		main = pcs->main;
+		if (unlikely(!main->size))
+			return alloc_refill_noinline(s, gfp, pcs);
+		object = pcs_pop_counted(main);
+		percpu_unlock(&pcs->lock);
+		return object;
 	}
+#endif
+#ifdef CONFIG_SLUB_CPU_SLAB
+	/* every cache has a cpu slab; a debug cache's freelist stays empty */
+	object = cpu_slab_alloc_fast(s);
+	if (likely(object))
+		return object;
 #endif
 	return alloc_slowpath(s, gfp);
 }
@@ -212,168 +205,167 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 	return object;
 }
 
-static __attribute__((noinline)) struct slab *
+/* ---- free --------------------------------------------------------------- */
+
+static __attribute__((noinline)) void
 bad_object(struct kmem_cache *s, const void *object, const char *fn)
 {
 	struct slab *slab = virt_to_slab(object);
 
-	if (!slab || slab->type != PT_SLAB) {
+	if (!slab || slab->type != PT_SLAB)
 		slab_report("%s(%s): %p was not allocated from a slab cache",
 			    fn, s ? s->name : "?", object);
-		return NULL;
-	}
-	slab_report("%s(%s): object %p belongs to cache %s", fn, s->name,
-		    object, slab->slab_cache->name);
-	return NULL;
+	else
+		slab_report("%s(%s): object %p belongs to cache %s", fn,
+			    s->name, object, slab->slab_cache->name);
 }
 
 /* the slab of object if it is an object of s, else report and NULL */
-static __attribute__((always_inline)) inline struct slab *
-object_slab(struct kmem_cache *s, const void *object, const char *fn)
+static struct slab *object_slab(struct kmem_cache *s, const void *object,
+				const char *fn)
 {
 	struct slab *slab = virt_to_slab(object);
 
 	/* free blocks have no head, large kmalloc no cache */
 	if (likely(slab && slab->slab_cache == s))
 		return slab;
-	return bad_object(s, object, fn);
+	bad_object(s, object, fn);
+	return NULL;
 }
 
+/*
+ * Past the sheaves: the cpu slab (fast push, else the slab), the slab
+ * itself in the 7.0 variants, or the debug path.
+ */
 static __attribute__((noinline)) void
 slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	if (unlikely(kmem_cache_debug(s)))
 		debug_slab_free(s, slab, object);
 	else
-		cpu_slab_free(s, slab, object);
+		cpu_slab_free(s, slab, object, object, 1);
 }
 
-static __attribute__((always_inline)) inline void
-__slab_free_object(struct kmem_cache *s, struct slab *slab, void *object)
+/* object (of s, slab) to this CPU's sheaves if it is local, else on */
+void slab_free_object(struct kmem_cache *s, struct slab *slab, void *object)
 {
-	if (likely(s->cpu_sheaves) &&
-	    (nr_node_ids == 1 || slab->node == numa_node_id()) &&
+	if (likely(s->cpu_sheaves) && slab->node == this_node() &&
 	    likely(free_to_pcs(s, object, true)))
 		return;
 	slab_free_slow(s, slab, object);
 }
 
-void slab_free_object(struct kmem_cache *s, struct slab *slab, void *object)
-{
-	__slab_free_object(s, slab, object);
-}
-
-/* kmem_cache_free() without a sheaf hit: every other case */
+/*
+ * The cpu slab's fast push missed (not the cpu slab, or its lock is
+ * taken): check the object is s's, then free it to its slab.  Caches
+ * without a cpu slab (debug, 7.0) and NULL arguments come here too.
+ */
 static __attribute__((noinline)) void
-free_slowpath(struct kmem_cache *s, void *object)
+free_checked(struct kmem_cache *s, void *object)
 {
 	struct slab *slab;
 
 	if (unlikely(!object || bad_cache(s, "kmem_cache_free")))
 		return;
 	slab = object_slab(s, object, "kmem_cache_free");
-	if (likely(slab))
-		__slab_free_object(s, slab, object);
+	if (!slab)
+		return;
+	if (unlikely(kmem_cache_debug(s))) {
+		debug_slab_free(s, slab, object);
+		return;
+	}
+	__slab_free(s, slab, object, object, 1);
+	stat(s, FREE_SLOWPATH);
 }
 
 static __attribute__((noinline)) void
-free_trylock_failed(struct kmem_cache *s, void *object)
+free_not_slab(struct kmem_cache *s, void *object)
+{
+	bad_object(s, object, "kmem_cache_free");
+}
+
+/* an object of another node: past the sheaves, as slab_free() sends it */
+static MISS void
+free_remote(struct kmem_cache *s, struct slab *slab, void *object)
+{
+	slab_free_slow(s, slab, object);
+}
+
+static MISS void
+free_trylock_failed(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	stat(s, PCS_TRYLOCK_FAIL);
-	slab_free_slow(s, virt_to_slab(object), object);
+	slab_free_slow(s, slab, object);
 }
 
 /*
  * main is full: replace it (pcs locked, no bracket open), or free to the
  * slab
  */
-static __attribute__((noinline)) void
+static MISS void
 free_main_full(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
-	       void *object)
+	       struct slab *slab, void *object)
 {
 	if (!pcs_replace_push(s, pcs, object, true))
-		slab_free_slow(s, virt_to_slab(object), object);
+		slab_free_slow(s, slab, object);
 }
 
-/* the object is s's and on this node, pcs is locked: push it */
-static __attribute__((always_inline)) inline void
-free_locked_pcs(struct kmem_cache *s, void *object,
-		struct slub_percpu_sheaves *pcs)
+/* the hit path's trylock failed; atomic mode may have to choose an index */
+static MISS void
+free_trylock_missed(struct kmem_cache *s, struct slab *slab, void *object)
 {
-	struct slab_sheaf *main = pcs->main;
+	struct slub_percpu_sheaves *pcs = percpu_trylock_retry(s->cpu_sheaves);
 
-	if (unlikely(main->size == s->sheaf_capacity))
-		return free_main_full(s, pcs, object);
-	pcs_push_counted(main, object);
+	if (!pcs)
+		return free_trylock_failed(s, slab, object);
+	if (unlikely(pcs->main->size == s->sheaf_capacity))
+		return free_main_full(s, pcs, slab, object);
+	pcs_push_counted(pcs->main, object);
 	percpu_unlock(&pcs->lock);
 }
 
-/* the same with pcs from a trylock: NULL if it failed */
-static __attribute__((always_inline)) inline void
-free_with_pcs(struct kmem_cache *s, void *object,
-	      struct slub_percpu_sheaves *pcs)
-{
-	if (unlikely(!pcs))
-		return free_trylock_failed(s, object);
-	free_locked_pcs(s, object, pcs);
-}
-
-/* as alloc_atomic_miss() */
-static __attribute__((noinline)) void
-free_atomic_miss(struct kmem_cache *s, void *object)
-{
-	if (!slab_thread_cpu_off) {
-		slab_cpu_id_slow();
-		free_with_pcs(s, object,
-			      percpu_trylock_ptr_atomic(s->cpu_sheaves,
-							PCS_SHIFT));
-		return;
-	}
-	slab_cpu_repick();
-	free_trylock_failed(s, object);
-}
-
-#if SLAB_HAVE_RSEQ_ASM
-/* the lockless push failed: the lock is taken, main is full, or no CPU */
-static __attribute__((noinline)) void
-free_rseq_miss(struct kmem_cache *s, void *object)
-{
-	free_with_pcs(s, object,
-		      rseq_trylock_percpu_ptr(s->cpu_sheaves, PCS_SHIFT));
-}
-#endif
-
 /*
- * Like the kernel's, the sheaf fast path trusts its caller to free an
- * object of s: it never looks at the object's slab (SLUB checks the cache
- * only with CONFIG_SLAB_FREELIST_HARDENED or consistency checks).  Caches
- * with debug flags, SLABSCALE_DEBUG among them, have no sheaves and check
- * every free on the slow path, as do the cpu slab and the slabs.
+ * The free hit paths, inline: the kernel's kmem_cache_free() looks the
+ * slab up (virt_to_slab()), then a cache with sheaves pushes a local
+ * object to main under the per-CPU trylock; a cache without pushes an
+ * object of this CPU's cpu slab onto its lockless freelist.
  */
 FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 {
-	struct slub_percpu_sheaves *pcs;
-	unsigned long fast;
+	struct slab *slab;
 
 	if (unlikely(!s || !object))
-		return free_slowpath(s, object);
-	fast = s->fast_sheaves;
-	if (unlikely(fast & PCS_FAST_ATOMIC)) {
-		pcs = pcs_atomic_this_cpu(fast);
-		if (unlikely(!pcs_trylock_atomic(pcs)))
-			return free_atomic_miss(s, object);
-		return free_locked_pcs(s, object, pcs);
-	}
-#if SLAB_HAVE_RSEQ_ASM
-	if (likely(fast)) {
-		if (likely(rseq_sheaf_push((void *)fast, object,
-					   s->sheaf_capacity)))
-			return;
-		return free_rseq_miss(s, object);
+		return free_checked(s, object);
+	slab = virt_to_slab(object);
+	if (unlikely(!slab))
+		return free_not_slab(s, object);
+#ifdef CONFIG_SLUB_SHEAVES
+	if (likely(s->cpu_sheaves)) {
+		struct slub_percpu_sheaves *pcs;
+		struct slab_sheaf *main;
+
+		if (unlikely(slab->node != this_node()))
+			return free_remote(s, slab, object);
+		pcs = percpu_trylock_fast(s->cpu_sheaves);
+		if (unlikely(!pcs))
+			return free_trylock_missed(s, slab, object);
+		main = pcs->main;
+		if (unlikely(main->size == s->sheaf_capacity))
+			return free_main_full(s, pcs, slab, object);
+		pcs_push_counted(main, object);
+		percpu_unlock(&pcs->lock);
+		return;
 	}
 #endif
-	return free_slowpath(s, object);
+#ifdef CONFIG_SLUB_CPU_SLAB
+	/* a debug cache's cpu slab stays NULL: its frees all miss */
+	if (likely(cpu_slab_free_fast(s, slab, object, object, 1) > 0))
+		return;
+#endif
+	return free_checked(s, object);
 }
+
+/* ---- bulk ------------------------------------------------------------------ */
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size,
 			  void **p)
@@ -404,17 +396,39 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size,
 	return (int)size;
 }
 
+/*
+ * Objects a caller may not free through the sheaves go to their slabs in
+ * detached freelists (slab_free_bulk()); a sheaf cache's local objects go
+ * to the sheaves in batches (sheaf_free_bulk()), as free_to_pcs_bulk()
+ * sorts them.  An object that is not s's is reported and skipped, as the
+ * kernel's cache_from_obj() does.
+ */
 void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 {
-	size_t done = 0, i;
+	size_t i = 0, done;
+	int node;
 
-	if (bad_cache(s, "kmem_cache_free_bulk") || !p)
+	if (bad_cache(s, "kmem_cache_free_bulk") || !p || !size)
 		return;
-	for (i = 0; i < size; i++)
-		if (!object_slab(s, p[i], "kmem_cache_free_bulk"))
-			return;		/* refuse the whole batch */
-	if (s->cpu_sheaves && nr_node_ids == 1)
-		done = sheaf_free_bulk(s, size, p);
-	for (; done < size; done++)
-		slab_free_object(s, virt_to_slab(p[done]), p[done]);
+	if (!s->cpu_sheaves || kmem_cache_debug(s)) {
+		slab_free_bulk(s, size, p, true);
+		return;
+	}
+	node = this_node();
+	while (i < size) {
+		struct slab *slab = virt_to_slab(p[i]);
+
+		if (unlikely(!slab || slab->slab_cache != s)) {
+			bad_object(s, p[i], "kmem_cache_free_bulk");
+			p[i] = p[--size];
+		} else if (unlikely(slab->node != node)) {
+			slab_free_object(s, slab, p[i]);
+			p[i] = p[--size];
+		} else {
+			i++;
+		}
+	}
+	done = sheaf_free_bulk(s, size, p);
+	if (done < size)
+		slab_free_bulk(s, size - done, p + done, true);
 }

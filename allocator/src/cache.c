@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "percpu.h"
+#include "rcu_internal.h"
 
 pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
@@ -68,8 +69,14 @@ unsigned int slab_features(void)
 #ifdef CONFIG_SLUB_NOLOCK_SHEAVES
 	f |= SLAB_FEAT_NOLOCK_SHEAVES;
 #endif
-#ifdef CONFIG_SLUB_SHEAVES_ALL
-	f |= SLAB_FEAT_SHEAVES_ALL;
+#ifdef CONFIG_SLUB_SHEAVES_MOST
+	f |= SLAB_FEAT_SHEAVES_MOST;
+#endif
+#ifdef CONFIG_SLUB_KMALLOC_SHEAVES
+	f |= SLAB_FEAT_KMALLOC_SHEAVES | SLAB_FEAT_SHEAVES_ALL;
+#endif
+#ifdef CONFIG_SLUB_REFILL_ALL_NODES
+	f |= SLAB_FEAT_REFILL_ALL_NODES;
 #endif
 	return f;
 }
@@ -100,7 +107,9 @@ static unsigned int calc_align(slab_flags_t flags, unsigned int align,
 static void calculate_sizes(struct kmem_cache *s)
 {
 	unsigned int size = ALIGN_UP(s->object_size, 8);
-	bool outside = s->ctor || kmem_cache_debug(s);
+	/* a reader under RCU may look at a freed SLAB_TYPESAFE_BY_RCU object */
+	bool outside = s->ctor || kmem_cache_debug(s) ||
+		       (s->flags & SLAB_TYPESAFE_BY_RCU);
 
 	if (s->flags & SLAB_RED_ZONE) {
 		s->red_left_pad = s->align > 8 ? s->align : 8;
@@ -116,40 +125,109 @@ static void calculate_sizes(struct kmem_cache *s)
 	s->size = ALIGN_UP(s->red_left_pad + size, s->align);
 }
 
-/* smallest order with at least 8 objects (16 for small ones), up to 3 */
-static void calculate_order(struct kmem_cache *s)
+/*
+ * The slab order, as the kernel's calculate_order(): enough objects per
+ * slab that a CPU rarely needs a new slab (min_objects grows with the CPU
+ * count), the smallest order from there whose leftover is at most 1/16 of
+ * the slab, then 1/8, then 1/4, up to PAGE_ALLOC_COSTLY_ORDER; the order
+ * of one object if nothing fits.
+ */
+#define SLUB_MAX_ORDER		3	/* PAGE_ALLOC_COSTLY_ORDER */
+#define MAX_OBJS_PER_SLAB	32767	/* slab_counters.objects */
+
+static unsigned int fls(unsigned int v)
 {
-	unsigned int min_objects = s->size <= 256 ? 16 : 8;
+	return v ? 32 - __builtin_clz(v) : 0;
+}
+
+static unsigned int get_order(unsigned long bytes)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+static unsigned int calc_slab_order(unsigned int size, unsigned int min_order,
+				    unsigned int fraction)
+{
 	unsigned int order;
 
-	s->min_order = 0;
-	while ((PAGE_SIZE << s->min_order) < s->size + s->red_left_pad)
-		s->min_order++;
-	for (order = s->min_order; order < 3; order++)
-		if (slab_order_objects(s, order) >= min_objects)
+	for (order = min_order; order <= SLUB_MAX_ORDER; order++) {
+		unsigned long bytes = PAGE_SIZE << order;
+
+		if (bytes % size <= bytes / fraction)
 			break;
-	s->order = order;
-	s->objects = slab_order_objects(s, order);
+	}
+	return order;
+}
+
+static unsigned int slab_calculate_order(unsigned int size)
+{
+	unsigned int min_objects = 4 * (fls(nr_cpu_ids) + 1);
+	unsigned int max_objects = (PAGE_SIZE << SLUB_MAX_ORDER) / size;
+	unsigned int min_order, order, fraction;
+
+	if (!max_objects)
+		max_objects = 1;
+	if (min_objects > max_objects)
+		min_objects = max_objects;
+	min_order = get_order((unsigned long)min_objects * size);
+	if ((PAGE_SIZE << min_order) / size > MAX_OBJS_PER_SLAB)
+		return get_order((unsigned long)size * MAX_OBJS_PER_SLAB) - 1;
+	for (fraction = 16; fraction > 1; fraction /= 2) {
+		order = calc_slab_order(size, min_order, fraction);
+		if (order <= SLUB_MAX_ORDER)
+			return order;
+	}
+	return get_order(size);
+}
+
+/*
+ * Per-CPU partial slabs: the kernel's set_cpu_partial() since 2021 keeps
+ * 6, 24, 52 or 120 objects by object size, turned into slabs assuming
+ * half of each slab is free.
+ */
+static unsigned int cpu_partial_objects(unsigned int size)
+{
+	if (size >= PAGE_SIZE)
+		return 6;
+	if (size >= 1024)
+		return 24;
+	if (size >= 256)
+		return 52;
+	return 120;
+}
+
+static void calculate_order(struct kmem_cache *s)
+{
+	unsigned int slot = s->size + s->red_left_pad;
+
+	s->min_order = get_order(slot);
+	s->order = slab_calculate_order(s->size);
+	if (s->order < s->min_order)
+		s->order = s->min_order;
+	s->objects = slab_order_objects(s, s->order);
 	s->min_objects = slab_order_objects(s, s->min_order);
 	s->min_partial = ilog2(s->size) / 2;
 	if (s->min_partial < 5)
 		s->min_partial = 5;
 	if (s->min_partial > 10)
 		s->min_partial = 10;
-	if (s->size >= PAGE_SIZE)
-		s->cpu_partial_slabs = 2;
-	else if (s->size >= 1024)
-		s->cpu_partial_slabs = 6;
-	else if (s->size >= 256)
-		s->cpu_partial_slabs = 13;
-	else
-		s->cpu_partial_slabs = 30;
-	/* the kernel's rule: twice the objects, in slabs, rounded up */
-	s->cpu_partial_slabs = (s->cpu_partial_slabs * 2 + s->objects - 1) /
-			       s->objects;
+	s->cpu_partial_slabs = (cpu_partial_objects(s->size) * 2 +
+				s->objects - 1) / s->objects;
 }
 
-/* whether this variant gives s percpu sheaves, and how big */
+/*
+ * Whether this variant gives s percpu sheaves, and how big.  6.18/6.19:
+ * only caches that ask, of the capacity asked.  7.0 from sheaves-most on:
+ * every non-debug cache, of capacity max(the default for s->size, the one
+ * asked); until kmalloc-sheaves the kmalloc buckets get the bootstrap
+ * sheaf instead: sheaves of capacity 0, whose hit paths take the per-CPU
+ * lock, find nothing and back off to the cpu slab in the slow path (the
+ * kernel's capacity check).
+ */
 static void choose_sheaves(struct kmem_cache *s,
 			   const struct kmem_cache_args *args)
 {
@@ -157,13 +235,21 @@ static void choose_sheaves(struct kmem_cache *s,
 
 	s->sheaf_capacity = 0;
 	s->has_sheaves = false;
-#if defined(CONFIG_SLUB_SHEAVES_ALL)
-	if (!want)
-		want = sheaf_default_capacity(s->object_size);
+	if (kmem_cache_debug(s))
+		return;
+#if defined(CONFIG_SLUB_SHEAVES_MOST)
+#ifndef CONFIG_SLUB_KMALLOC_SHEAVES
+	if (s->is_kmalloc) {
+		s->has_sheaves = true;	/* the bootstrap sheaf */
+		return;
+	}
+#endif
+	if (want < sheaf_default_capacity(s->size))
+		want = sheaf_default_capacity(s->size);
 #elif !defined(CONFIG_SLUB_SHEAVES)
 	want = 0;
 #endif
-	if (!want || kmem_cache_debug(s))
+	if (!want)
 		return;
 	s->sheaf_capacity = want;
 	s->has_sheaves = true;
@@ -232,7 +318,7 @@ static int init_cache_struct(struct kmem_cache *s)
 		spin_lock_init(&s->node[i]->list_lock);
 		INIT_LIST_HEAD(&s->node[i]->partial);
 	}
-	if (!kmem_cache_debug(s) && cpu_slab_init(s))
+	if (cpu_slab_init(s))
 		return -1;
 	if (s->has_sheaves && sheaves_init(s))
 		return -1;
@@ -256,8 +342,9 @@ struct kmem_cache *__kmem_cache_create(const char *name, unsigned int size,
 	s->object_size = size;
 	s->ctor = args ? args->ctor : NULL;
 	s->flags = flags | slab_debug_global;
-	if (s->ctor)
-		s->flags &= ~SLAB_POISON;	/* would destroy the ctor's work */
+	/* poison would destroy a ctor's work, or what RCU readers may read */
+	if (s->ctor || (flags & SLAB_TYPESAFE_BY_RCU))
+		s->flags &= ~SLAB_POISON;
 	s->align = calc_align(flags, args ? args->align : 0, size);
 	s->refcount = 1;
 	s->is_kmalloc = is_kmalloc;
@@ -360,6 +447,9 @@ void kmem_cache_destroy(struct kmem_cache *s)
 	}
 	flush_all(s);
 	slab_shrink_nodes(s);
+	/* its slabs' pages go back after a grace period: wait for them */
+	if (s->flags & SLAB_TYPESAFE_BY_RCU)
+		slab_rcu_barrier();
 	used = objects_in_use(s);
 	if (used) {
 		/* like the kernel: complain and leave the memory alone */

@@ -49,6 +49,17 @@ static inline unsigned int kmalloc_index(size_t size)
 	return 64 - __builtin_clzl(size - 1);
 }
 
+/* what kmalloc(size) really gives: the kernel's kmalloc_size_roundup() */
+size_t kmalloc_size_roundup(size_t size)
+{
+	unsigned int i;
+
+	if (!size || size > SLAB_MAX_OBJECT_SIZE)
+		return size;
+	i = kmalloc_index(size);
+	return i == 1 ? 96 : i == 2 ? 192 : 1ul << i;
+}
+
 struct kmem_cache *kmalloc_cache_for(size_t size)
 {
 	if (!size || size > SLAB_MAX_OBJECT_SIZE)

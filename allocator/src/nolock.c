@@ -195,7 +195,8 @@ void nolock_drain_deferred(struct kmem_cache *s)
 			if (kmem_cache_debug(slab->slab_cache))
 				debug_slab_free(slab->slab_cache, slab, object);
 			else
-				cpu_slab_free(slab->slab_cache, slab, object);
+				cpu_slab_free(slab->slab_cache, slab, object,
+					      object, 1);
 			object = next;
 		}
 	}

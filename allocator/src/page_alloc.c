@@ -260,6 +260,11 @@ void free_pages_slab(struct slab *d)
 	spin_unlock(&zone_lock);
 }
 
+void page_alloc_lock_stat(struct lock_stat *sum)
+{
+	lock_stat_read(&zone_lock.stat, sum);
+}
+
 void page_alloc_info(struct page_alloc_info *info)
 {
 	spin_lock(&zone_lock);

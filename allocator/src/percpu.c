@@ -18,12 +18,14 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
-#include "pcs.h"
+#include "percpu.h"
 
 unsigned int nr_cpu_ids = 1;
 unsigned int nr_node_ids = 1;
 bool slab_use_rseq;
-static unsigned char cpu_node_map[4096];
+/* node of every CPU, with the guard indexes -2 and -1 (node 0) below */
+unsigned char slab_node_map[PERCPU_GUARDS + SLAB_MAX_CPUS];
+#define cpu_node_map	(slab_node_map + PERCPU_GUARDS)
 
 /*
  * Without rseq the CPU number only spreads threads over the per-CPU
@@ -41,13 +43,25 @@ int slab_cpu_id_slow(void)
 		cpu = 0;
 	if (!slab_use_rseq)
 		slab_thread_cpu_off = (unsigned long)(cpu + 1) <<
-				      PERCPU_OFF_SHIFT;
+				      PERCPU_SHIFT;
 	return cpu;
 }
 
 void slab_cpu_repick(void)
 {
 	slab_thread_cpu_off = 0;
+}
+
+void *percpu_trylock_retry(void *base)
+{
+	if (slab_use_rseq)
+		return NULL;
+	if (slab_thread_cpu_off) {
+		slab_cpu_repick();
+		return NULL;
+	}
+	slab_cpu_id_slow();
+	return percpu_trylock_atomic_once(base);
 }
 
 int slab_cpu_id(void)
@@ -57,7 +71,7 @@ int slab_cpu_id(void)
 
 int cpu_to_node(int cpu)
 {
-	if (cpu < 0 || cpu >= (int)sizeof(cpu_node_map))
+	if (cpu < 0 || cpu >= SLAB_MAX_CPUS)
 		return 0;
 	return cpu_node_map[cpu];
 }
@@ -96,8 +110,8 @@ static void topology_init(void)
 	int n = get_nprocs_conf();
 
 	nr_cpu_ids = n > 0 ? (unsigned int)n : 1;
-	if (nr_cpu_ids > sizeof(cpu_node_map))
-		nr_cpu_ids = sizeof(cpu_node_map);
+	if (nr_cpu_ids > SLAB_MAX_CPUS)
+		nr_cpu_ids = SLAB_MAX_CPUS;
 	if (env && *env) {
 		int nodes = atoi(env);
 
@@ -123,6 +137,11 @@ static void topology_init(void)
 	nr_node_ids = max_node + 1;
 }
 
+/*
+ * rseq mode needs glibc's registration, membarrier's rseq command (for
+ * percpu_lock_remote()) and glibc's rseq area at the offset the sequences
+ * were built for (rseq.h): a stale build runs in atomic mode, never wrong.
+ */
 static bool rseq_usable(void)
 {
 	const char *env = getenv("SLABSCALE_NO_RSEQ");
@@ -131,23 +150,18 @@ static bool rseq_usable(void)
 		return false;
 	if (__rseq_size < 20 || (int)rseq_area()->cpu_id < 0)
 		return false;
+	if (__rseq_offset != SLAB_RSEQ_OFFSET)
+		return false;
 	if (syscall(SYS_membarrier,
 		    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0))
 		return false;
 	return true;
 }
 
-/* the build-time copy of __rseq_offset that pcs.h's sequences use */
-bool slab_rseq_offset_ok;
-
 void percpu_init(void)
 {
 	topology_init();
 	slab_use_rseq = rseq_usable();
-#if SLAB_HAVE_RSEQ_ASM
-	slab_rseq_offset_ok = slab_use_rseq &&
-			      __rseq_offset == SLAB_RSEQ_OFFSET;
-#endif
 }
 
 static pthread_mutex_t remote_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -183,16 +197,21 @@ static bool remote_claim(unsigned int *lock, int cpu)
 	return __atomic_load_n(lock, __ATOMIC_ACQUIRE) == PERCPU_REMOTE;
 }
 
-void percpu_lock_remote(unsigned int *lock, int cpu)
+unsigned long percpu_lock_remote(unsigned int *lock, int cpu)
 {
+	unsigned long start = 0;
 	unsigned int spins = 0;
 
 	if (slab_use_rseq)
 		pthread_mutex_lock(&remote_mutex);
-	while (!remote_claim(lock, cpu))
+	while (!remote_claim(lock, cpu)) {
+		if (!start)
+			start = lock_stat_now_ns();
 		wait_a_little(&spins);
+	}
 	if (slab_use_rseq)
 		pthread_mutex_unlock(&remote_mutex);
+	return start ? lock_stat_now_ns() - start : 0;
 }
 
 /*

@@ -12,17 +12,18 @@
  *    PCS_TRYLOCK_FAIL, like an NMI in the kernel that finds local_trylock
  *    taken.
  *  - With rseq (the default on x86-64 when glibc registered it), the lock
- *    is taken in a restartable sequence: load our cpu_id, test the lock
- *    word of that CPU, store 1 as the committing instruction.  The kernel
- *    restarts the sequence if we were preempted or migrated before the
- *    commit, so two threads can never both take a CPU's lock, and no atomic
- *    instruction is needed (~1 ns instead of ~6 ns).  The holder may then
- *    migrate; it still owns the lock and releases it with a plain store.
+ *    is taken in a restartable sequence (rseq.h): load our cpu_id, test the
+ *    lock word of that CPU, store 1 as the committing instruction.  The
+ *    kernel restarts the sequence if we were preempted or migrated before
+ *    the commit, so two threads can never both take a CPU's lock and no
+ *    atomic instruction is needed: like local_trylock(), a store to take
+ *    and a store to release.  The holder may then migrate; it still owns
+ *    the lock and releases it with a plain store, from any CPU.
  *  - Without rseq (valgrind, other architectures, SLABSCALE_NO_RSEQ=1,
- *    TSan builds) the lock is a compare-and-swap on the same word (or,
- *    on the sheaf fast paths, a fetch-or of bit 0: pcs.h).  The
- *    mode is chosen once, before the first cache exists, and never changes:
- *    mixing the two on one lock word would not be safe.
+ *    TSan builds, glibc's rseq area not where the build expects it) the
+ *    lock is a fetch-or of bit 0 on the same word.  The mode is chosen
+ *    once, before the first cache exists, and never changes: mixing the
+ *    two on one lock word would not be safe.
  *
  * Per-CPU counters use the same idea: a one-instruction add committed in a
  * restartable sequence, or a relaxed atomic add in the fallback.
@@ -32,58 +33,8 @@
 
 #include <sched.h>
 #include <stddef.h>
-#include <sys/rseq.h>
 #include "slab_internal.h"
-
-#if defined(__x86_64__) && !defined(SLAB_NO_RSEQ_ASM)
-#define SLAB_HAVE_RSEQ_ASM 1
-#else
-#define SLAB_HAVE_RSEQ_ASM 0
-#endif
-
-/*
- * The parts every restartable sequence here repeats.  A sequence numbered
- * n uses the local labels n0 (start over), n1 (first instruction of the
- * critical section), n2 (just after its committing instruction), n3 (its
- * descriptor) and n4 (abort handler); the asm needs a [sig] "i"(RSEQ_SIG)
- * operand.
- *
- * RSEQ_ASM_DEFINE(n): the descriptor (version, flags, start, length,
- * abort) in section __rseq_cs.
- * RSEQ_ASM_ENTER(n, tmp, where): point the thread's rseq_cs at it (tmp is
- * an operand name, where the rseq_cs field as an asm memory operand), and
- * open the critical section.
- * RSEQ_ASM_ABORT(n): in section __rseq_failure, the signature the kernel
- * checks (as the displacement of a ud1, never executed), then the abort
- * handler, which simply starts over.
- */
-#define RSEQ_ASM_DEFINE(n)						\
-	".pushsection __rseq_cs, \"aw\"\n\t"				\
-	".balign 32\n\t"							\
-	#n "3:\n\t"							\
-	".long 0, 0\n\t"							\
-	".quad " #n "1f, " #n "2f - " #n "1f, " #n "4f\n\t"			\
-	".popsection\n\t"
-
-#define RSEQ_ASM_ENTER(n, tmp, where)					\
-	#n "0:\n\t"							\
-	"leaq " #n "3b(%%rip), %[" #tmp "]\n\t"				\
-	"movq %[" #tmp "], " where "\n\t"					\
-	#n "1:\n\t"
-
-#define RSEQ_ASM_ABORT(n)						\
-	".pushsection __rseq_failure, \"ax\"\n\t"			\
-	".byte 0x0f, 0xb9, 0x3d\n\t"					\
-	".long %c[sig]\n\t"						\
-	#n "4:\n\t"							\
-	"jmp " #n "0b\n\t"						\
-	".popsection\n\t"
-
-static inline struct rseq *rseq_area(void)
-{
-	return (struct rseq *)((char *)__builtin_thread_pointer() +
-			       __rseq_offset);
-}
+#include "rseq.h"
 
 /*
  * Atomic mode: the per-CPU index this thread uses, plus one, times 64 (the
@@ -93,11 +44,8 @@ static inline struct rseq *rseq_area(void)
  * (slab_cpu_repick()), so threads spread like CPUs without a system call
  * per operation.
  */
-#define PERCPU_OFF_SHIFT	6
 extern __thread unsigned long slab_thread_cpu_off
 	__attribute__((tls_model("local-exec")));	/* one %fs: load */
-/* rseq mode and glibc's rseq area where pcs.h's sequences expect it */
-extern bool slab_rseq_offset_ok;
 int slab_cpu_id_slow(void);
 void slab_cpu_repick(void);
 
@@ -110,167 +58,97 @@ static inline int current_cpu(void)
 		if (likely(cpu >= 0))
 			return cpu;
 	} else if (likely(slab_thread_cpu_off)) {
-		return (slab_thread_cpu_off >> PERCPU_OFF_SHIFT) - 1;
+		return (slab_thread_cpu_off >> PERCPU_SHIFT) - 1;
 	}
 	return slab_cpu_id_slow();
 }
 
-#if SLAB_HAVE_RSEQ_ASM
 /*
- * Take the lock word at base + cpu * stride for the CPU we run on, inside
- * a restartable sequence.  Returns that CPU, or -1 if the word was held
- * (by a thread, or claimed by percpu_lock_remote()).
+ * The node of the CPU we run on, for the fast paths' remote-object check
+ * (the kernel's numa_mem_id(), a per-CPU read): two loads, no test, since
+ * the map has entries for the "no CPU yet" indexes -2 and -1.
+ */
+#define SLAB_MAX_CPUS	4096
+extern unsigned char slab_node_map[];
+
+static __attribute__((always_inline)) inline int this_node(void)
+{
+	long idx;
+
+#if SLAB_HAVE_RSEQ_ASM
+	if (likely(slab_use_rseq))
+		idx = rseq_cpu_id();
+	else
+#endif
+		idx = (long)(slab_thread_cpu_off >> PERCPU_SHIFT) - 1;
+	return slab_node_map[idx + PERCPU_GUARDS];
+}
+
+/*
+ * The per-CPU trylock (the kernel's local_trylock) for an array of
+ * 64-byte per-CPU entries whose lock word comes first, with PERCPU_GUARDS
+ * locked entries below entry 0 (rseq.h): this CPU's entry, locked, or
+ * NULL when its lock is taken.  Release with percpu_unlock().
  *
- * The descriptor (version, flags, start, length, abort) goes to section
- * __rseq_cs; the abort handler, preceded by the signature the kernel
- * checks, goes to __rseq_failure and simply starts over.
+ * rseq mode: rseq_trylock().  Atomic mode: a fetch-or of bit 0 on the
+ * entry of this thread's index (every taken lock word has bit 0 set: 1
+ * for a holder, PERCPU_REMOTE, the guards), and a new index after a
+ * failure.
  */
-static inline int rseq_trylock_percpu(void *base, unsigned long stride)
+/* atomic mode: one lock bts of this thread's entry's word */
+static __attribute__((always_inline)) inline bool
+percpu_test_and_set(unsigned int *lock)
 {
-	long cpu;
-	unsigned long tmp;
+	return __atomic_fetch_or(lock, 1u, __ATOMIC_ACQUIRE) & 1u;
+}
 
-	__asm__ __volatile__(
-		RSEQ_ASM_DEFINE(33)
-		RSEQ_ASM_ENTER(33, tmp, "%%fs:8(%[off])")
-		"movslq %%fs:4(%[off]), %[cpu]\n\t"
-		"testq %[cpu], %[cpu]\n\t"
-		"js 335f\n\t"
-		"movq %[cpu], %[tmp]\n\t"
-		"imulq %[stride], %[tmp]\n\t"
-		"addq %[base], %[tmp]\n\t"
-		"cmpl $0, (%[tmp])\n\t"
-		"jne 335f\n\t"
-		"movl $1, (%[tmp])\n\t"
-		"332:\n\t"
-		"jmp 336f\n\t"
-		"335:\n\t"
-		"movq $-1, %[cpu]\n\t"
-		"jmp 336f\n\t"
-		RSEQ_ASM_ABORT(33)
-		"336:\n\t"
-		: [cpu] "=&r"(cpu), [tmp] "=&r"(tmp)
-		: [off] "r"(__rseq_offset), [base] "r"(base),
-		  [stride] "r"(stride), [sig] "i"(RSEQ_SIG)
-		: "memory", "cc");
-	return (int)cpu;
+static __attribute__((always_inline)) inline void *
+percpu_trylock_atomic_once(void *base)
+{
+	unsigned int *lock = (unsigned int *)((char *)base + slab_thread_cpu_off -
+					      (1ul << PERCPU_SHIFT));
+
+	if (unlikely(percpu_test_and_set(lock)))
+		return NULL;
+	return lock;
 }
 
 /*
- * The same, for an array of power-of-two sized structures: returns the
- * address of the locked structure, or NULL.  This is the fast-path form;
- * asm goto lets a failure branch straight to the caller's slow path.
+ * The hit paths' form: no call, so that a hit needs no stack frame.  In
+ * atomic mode a thread that has no index yet finds the guard entry (its
+ * slab_thread_cpu_off is 0) and misses; the miss handler then calls
+ * percpu_trylock_retry().
  */
 static __attribute__((always_inline)) inline void *
-rseq_trylock_percpu_ptr(void *base, unsigned int shift)
-{
-	unsigned long tmp;
-	void *ptr;
-
-	__asm__ __volatile__ goto(
-		RSEQ_ASM_DEFINE(35)
-		RSEQ_ASM_ENTER(35, tmp, "%%fs:8(%[off])")
-		"movslq %%fs:4(%[off]), %[ptr]\n\t"
-		"testq %[ptr], %[ptr]\n\t"
-		"js %l[busy]\n\t"
-		"shlq %[shift], %[ptr]\n\t"
-		"addq %[base], %[ptr]\n\t"
-		"cmpl $0, (%[ptr])\n\t"
-		"jne %l[busy]\n\t"
-		"movl $1, (%[ptr])\n\t"
-		"352:\n\t"
-		RSEQ_ASM_ABORT(35)
-		: [ptr] "=&r"(ptr), [tmp] "=&r"(tmp)
-		: [off] "r"(__rseq_offset), [base] "r"(base),
-		  [shift] "i"(shift), [sig] "i"(RSEQ_SIG)
-		: "memory", "cc"
-		: busy);
-	if (!ptr)
-		__builtin_unreachable();
-	return ptr;
-busy:
-	return NULL;
-}
-
-/* counter at base + cpu * stride += 1, for the CPU we run on */
-static inline void rseq_inc_percpu(void *base, unsigned long stride,
-				   unsigned long v)
-{
-	unsigned long tmp;
-
-	__asm__ __volatile__(
-		RSEQ_ASM_DEFINE(34)
-		RSEQ_ASM_ENTER(34, tmp, "%%fs:8(%[off])")
-		"movslq %%fs:4(%[off]), %[tmp]\n\t"
-		"testq %[tmp], %[tmp]\n\t"
-		"js 345f\n\t"
-		"imulq %[stride], %[tmp]\n\t"
-		"addq %[base], %[tmp]\n\t"
-		"addq %[v], (%[tmp])\n\t"
-		"342:\n\t"
-		"jmp 346f\n\t"
-		"345:\n\t"
-		"lock addq %[v], (%[base])\n\t"
-		"jmp 346f\n\t"
-		RSEQ_ASM_ABORT(34)
-		"346:\n\t"
-		: [tmp] "=&r"(tmp)
-		: [off] "r"(__rseq_offset), [base] "r"(base),
-		  [stride] "r"(stride), [v] "r"(v), [sig] "i"(RSEQ_SIG)
-		: "memory", "cc");
-}
-#endif
-
-/*
- * Trylock the per-CPU lock word of the current CPU in an array of per-CPU
- * structures whose lock word is at offset 0.  Returns the CPU or -1.
- */
-static inline int percpu_trylock(void *base, unsigned long stride)
-{
-	int cpu;
-	unsigned int *lock, zero = 0;
-
-#if SLAB_HAVE_RSEQ_ASM
-	if (likely(slab_use_rseq))
-		return rseq_trylock_percpu(base, stride);
-#endif
-	cpu = current_cpu();
-	lock = (unsigned int *)((char *)base + (unsigned long)cpu * stride);
-	if (__atomic_compare_exchange_n(lock, &zero, 1, false,
-					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return cpu;
-	return -1;
-}
-
-/* the fallback half of percpu_trylock_ptr(): rseq is known to be off */
-static __attribute__((always_inline)) inline void *
-percpu_trylock_ptr_atomic(void *base, unsigned int shift)
-{
-	unsigned int *lock, zero = 0;
-	int cpu = current_cpu();
-
-	lock = (unsigned int *)((char *)base + ((unsigned long)cpu << shift));
-	if (likely(__atomic_compare_exchange_n(lock, &zero, 1, false,
-					       __ATOMIC_ACQUIRE,
-					       __ATOMIC_RELAXED)))
-		return lock;
-	slab_cpu_repick();
-	return NULL;
-}
-
-/*
- * Fast-path form of percpu_trylock() for arrays of structures of size
- * 1 << shift whose lock word starts the structure: the address of the
- * locked structure, or NULL.
- */
-static __attribute__((always_inline)) inline void *
-percpu_trylock_ptr(void *base, const unsigned int shift)
+percpu_trylock_fast(void *base)
 {
 #if SLAB_HAVE_RSEQ_ASM
 	if (likely(slab_use_rseq))
-		return rseq_trylock_percpu_ptr(base, shift);
+		return rseq_trylock(base);
 #endif
-	return percpu_trylock_ptr_atomic(base, shift);
+	return percpu_trylock_atomic_once(base);
+}
+
+/*
+ * After percpu_trylock_fast() failed: in atomic mode choose an index if
+ * the thread had none and try once more, or choose anew for next time
+ * (another thread holds this index's lock, or a flush does).
+ */
+void *percpu_trylock_retry(void *base);
+
+/* every other user of the per-CPU lock */
+static inline void *percpu_trylock(void *base)
+{
+	void *entry = percpu_trylock_fast(base);
+
+	return likely(entry) ? entry : percpu_trylock_retry(base);
+}
+
+/* the index of a locked entry in its array */
+static inline int percpu_index(const void *base, const void *entry)
+{
+	return (int)(((const char *)entry - (const char *)base) >>
+		     PERCPU_SHIFT);
 }
 
 /*
@@ -290,7 +168,18 @@ percpu_trylock_ptr(void *base, const unsigned int shift)
  * with a fetch-or of 1 (one lock bts) instead of a compare-and-swap.
  */
 #define PERCPU_REMOTE	3u
-void percpu_lock_remote(unsigned int *lock, int cpu);
+/* returns the time it waited for a holder (ns; 0: the word was free) */
+unsigned long percpu_lock_remote(unsigned int *lock, int cpu);
+/* a remote locker of s's per-CPU locks got it after waiting ns (may be 0) */
+static inline void cpu_lock_remote_stat(struct kmem_cache *s,
+					unsigned long ns)
+{
+	__atomic_fetch_add(&s->cpu_lock_remote.acquired, 1, __ATOMIC_RELAXED);
+	if (!ns)
+		return;
+	__atomic_fetch_add(&s->cpu_lock_remote.contended, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->cpu_lock_remote.wait_ns, ns, __ATOMIC_RELAXED);
+}
 bool percpu_trylock_remote(unsigned int *lock, int cpu);
 void percpu_unlock_remote(unsigned int *lock);
 
@@ -306,7 +195,7 @@ static inline void percpu_add(void *base, unsigned long stride,
 
 #if SLAB_HAVE_RSEQ_ASM
 	if (likely(slab_use_rseq)) {
-		rseq_inc_percpu(base, stride, v);
+		rseq_percpu_add(base, stride, v);
 		return;
 	}
 #endif

@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "percpu.h"
+#include "pcs.h"
 
-#define PCS_STRIDE	sizeof(struct slub_percpu_sheaves)
-
-/* fill sheaf up to target objects; 0 when it has them */
+/*
+ * fill sheaf up to target objects; 0 when it has them.  Objects from the
+ * slabs into a sheaf are a refill (SHEAF_REFILL, in objects), not
+ * allocations: kmem_cache_alloc_from_sheaf() counts those.
+ */
 static int sheaf_fill(struct kmem_cache *s, struct slab_sheaf *sheaf,
 		      unsigned int target, gfp_t gfp)
 {
@@ -34,16 +36,9 @@ static int sheaf_fill(struct kmem_cache *s, struct slab_sheaf *sheaf,
 		}
 		return 0;
 	}
-#ifdef CONFIG_SLUB_CPU_SLAB
-	if (!kmem_cache_debug(s))
-		got = cpu_slab_refill_bulk(s, gfp, &sheaf->objects[sheaf->size],
-					   want);
-	else
-#endif
-	got = slab_alloc_objects(s, gfp, NUMA_NO_NODE,
-				 &sheaf->objects[sheaf->size], want,
-				 gfpflags_allow_spinning(gfp));
+	got = sheaf_refill_objects(s, &sheaf->objects[sheaf->size], want, gfp);
 	sheaf->size += got;
+	stat_add(s, SHEAF_REFILL, got);
 	return sheaf->size >= target ? 0 : -ENOMEM;
 }
 
@@ -71,7 +66,6 @@ struct slab_sheaf *kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp,
 {
 	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *sheaf = NULL;
-	int cpu;
 
 	if (!s || !size)
 		return NULL;
@@ -83,29 +77,30 @@ struct slab_sheaf *kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp,
 	}
 	if (!s->cpu_sheaves || size > s->sheaf_capacity)
 		return prefill_oversize(s, gfp, size);
-	cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
-	if (cpu >= 0) {
-		pcs = &s->cpu_sheaves[cpu];
+	pcs = percpu_trylock(s->cpu_sheaves);
+	if (pcs) {
+		pcs_count_lock(pcs);
 		if (pcs->spare) {
 			sheaf = pcs->spare;
 			pcs->spare = NULL;
-		}
-		if (!sheaf)
+			stat(s, SHEAF_PREFILL_FAST);
+		} else {
+			stat(s, SHEAF_PREFILL_SLOW);
 			sheaf = barn_get_full_or_empty_sheaf(pcs->barn);
+			stat(s, sheaf && sheaf->size ? BARN_GET : BARN_GET_FAIL);
+		}
 		percpu_unlock(&pcs->lock);
 	} else {
 		stat(s, PCS_TRYLOCK_FAIL);
+		stat(s, SHEAF_PREFILL_SLOW);
 	}
 	if (!sheaf)
 		sheaf = alloc_empty_sheaf(s, gfp);
 	if (!sheaf)
 		return NULL;
 	sheaf->capacity = s->sheaf_capacity;
-	if (sheaf->size >= size) {
-		stat(s, SHEAF_PREFILL_FAST);
+	if (sheaf->size >= size)
 		return sheaf;
-	}
-	stat(s, SHEAF_PREFILL_SLOW);
 	sheaf_fill(s, sheaf, s->sheaf_capacity, gfp);
 	if (sheaf->size < size) {
 		sheaf_flush_unused(s, sheaf);
@@ -118,8 +113,8 @@ struct slab_sheaf *kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp,
 void kmem_cache_return_sheaf(struct kmem_cache *s, gfp_t gfp,
 			     struct slab_sheaf *sheaf)
 {
+	struct slub_percpu_sheaves *pcs;
 	struct node_barn *barn;
-	int cpu;
 
 	if (!s || !sheaf)
 		return;
@@ -128,10 +123,9 @@ void kmem_cache_return_sheaf(struct kmem_cache *s, gfp_t gfp,
 		free(sheaf);
 		return;
 	}
-	cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
-	if (cpu >= 0) {
-		struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
-
+	pcs = percpu_trylock(s->cpu_sheaves);
+	if (pcs) {
+		pcs_count_lock(pcs);
 		if (!pcs->spare) {
 			pcs->spare = sheaf;
 			sheaf = NULL;
@@ -185,8 +179,9 @@ void *kmem_cache_alloc_from_sheaf(struct kmem_cache *s, gfp_t gfp,
 	if (!s || !sheaf || !sheaf->size)
 		return NULL;
 	object = sheaf->objects[--sheaf->size];
+	/* a debug cache's prefilled objects were counted when checked out */
 	if (!kmem_cache_debug(s))
-		stat(s, ALLOC_FASTPATH);
+		stat(s, ALLOC_FROM_SHEAF);
 	if (gfp & __GFP_ZERO)
 		memset(object, 0, s->object_size);
 	return object;

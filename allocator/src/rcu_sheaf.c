@@ -40,10 +40,9 @@
  * locks.  The cache stays alive until they have run: kmem_cache_destroy()
  * passes an rcu_barrier() (in the kvfree_rcu barrier) first.
  */
-#include "percpu.h"
+#include "pcs.h"
 #include "rcu_internal.h"
 
-#define PCS_STRIDE	sizeof(struct slub_percpu_sheaves)
 
 /* where a free through the per-CPU layer is counted in this variant */
 #ifdef CONFIG_SLUB_CPU_SLAB
@@ -111,7 +110,6 @@ rcu_sheaf_get_empty(struct kmem_cache *s, struct slub_percpu_sheaves *pcs)
 {
 	struct slab_sheaf *empty;
 	struct node_barn *barn;
-	int cpu;
 
 	if (pcs->spare && !pcs->spare->size) {
 		pcs->rcu_free = pcs->spare;
@@ -129,12 +127,12 @@ rcu_sheaf_get_empty(struct kmem_cache *s, struct slub_percpu_sheaves *pcs)
 	empty = alloc_empty_sheaf(s, GFP_NOWAIT);
 	if (!empty)
 		return NULL;
-	cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
-	if (cpu < 0) {
+	pcs = percpu_trylock(s->cpu_sheaves);
+	if (!pcs) {
 		barn_put_empty_sheaf(barn, empty);
 		return NULL;
 	}
-	pcs = &s->cpu_sheaves[cpu];
+	pcs_count_lock(pcs);
 	if (pcs->rcu_free)	/* somebody filled the slot meanwhile */
 		barn_put_empty_sheaf(pcs->barn, empty);
 	else
@@ -146,14 +144,13 @@ static bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj)
 {
 	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *sheaf;
-	int cpu;
 
-	cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
-	if (cpu < 0) {
+	pcs = percpu_trylock(s->cpu_sheaves);
+	if (!pcs) {
 		stat(s, PCS_TRYLOCK_FAIL);
 		goto fail;
 	}
-	pcs = &s->cpu_sheaves[cpu];
+	pcs_count_lock(pcs);
 	if (unlikely(!pcs->rcu_free)) {
 		pcs = rcu_sheaf_get_empty(s, pcs);
 		if (!pcs)
@@ -164,7 +161,7 @@ static bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj)
 	sheaf->objects[sheaf->size++] = obj;
 	if (sheaf->size == s->sheaf_capacity) {
 		pcs->rcu_free = NULL;
-		sheaf->node = cpu_to_node(cpu);
+		sheaf->node = cpu_to_node(percpu_index(s->cpu_sheaves, pcs));
 		/* before unlocking: a racing barrier flush must not miss it */
 		slab_call_rcu(&sheaf->rcu_head, rcu_free_sheaf);
 	}
@@ -184,7 +181,7 @@ bool slab_kfree_rcu_sheaf(void *obj)
 	if (!slab || slab->type != PT_SLAB)
 		return false;
 	s = slab->slab_cache;
-	if (!s->cpu_sheaves)
+	if (!cache_has_sheaves(s))
 		return false;
 	if (nr_node_ids != 1 && slab->node != numa_node_id())
 		return false;	/* remote node: the classic path */
@@ -196,7 +193,7 @@ void slab_rcu_sheaf_flush_cpu(struct kmem_cache *s, int cpu)
 	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *sheaf;
 
-	if (!s->cpu_sheaves || cpu < 0 || cpu >= (int)nr_cpu_ids)
+	if (!cache_has_sheaves(s) || cpu < 0 || cpu >= (int)nr_cpu_ids)
 		return;
 	pcs = pcs_lock_cpu(s, cpu);
 	sheaf = pcs->rcu_free;
@@ -208,7 +205,7 @@ void slab_rcu_sheaf_flush_cpu(struct kmem_cache *s, int cpu)
 
 bool slab_rcu_cache_has_sheaves(struct kmem_cache *s)
 {
-	return s->cpu_sheaves != NULL && !s->destroyed;
+	return cache_has_sheaves(s) && !s->destroyed;
 }
 
 /* kmem_cache_shrink()/destroy flushing a CPU (sheaf.c) */

@@ -24,15 +24,33 @@
 /* tests: make alloc_empty_sheaf() fail */
 bool sheaf_alloc_fail;
 
+/*
+ * 7.0's capacity for a cache that did not ask (calculate_sheaf_capacity()):
+ * by the object's slot size, roughly half of what per-CPU partial slabs
+ * held, as a CPU has two sheaves; then grown until the sheaf fills the
+ * kmalloc bucket it is allocated from.  The kernel's sheaf header is 32
+ * bytes on 64-bit (ours carries the pops count too), and its capacity is
+ * what we use, so the figures are the kernel's: 60, 28, 12 and 4.  A
+ * cache's own request wins when larger (choose_sheaves()).
+ */
+#define KERNEL_SHEAF_HEADER	32u
+
 unsigned int sheaf_default_capacity(unsigned int size)
 {
+	unsigned int capacity;
+	size_t bytes;
+
 	if (size >= PAGE_SIZE)
-		return 4;
-	if (size >= 1024)
-		return 12;
-	if (size >= 256)
-		return 28;
-	return 60;
+		capacity = 4;
+	else if (size >= 1024)
+		capacity = 12;
+	else if (size >= 256)
+		capacity = 26;
+	else
+		capacity = 60;
+	bytes = kmalloc_size_roundup(KERNEL_SHEAF_HEADER +
+				     capacity * sizeof(void *));
+	return (bytes - KERNEL_SHEAF_HEADER) / sizeof(void *);
 }
 
 struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp)
@@ -57,14 +75,20 @@ void free_empty_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf)
 	stat(s, SHEAF_FREE);
 }
 
-/* objects for a sheaf, counted as internal moves, not allocations */
-static int refill_objects(struct kmem_cache *s, void **p, int n, gfp_t gfp)
+/*
+ * objects for a sheaf, counted as internal moves, not allocations: in the
+ * cpu-slab era through the cpu slab (6.18's __kmem_cache_alloc_bulk), in
+ * 7.0 from the partial slabs in bulk (refill_objects(), slab.c)
+ */
+int sheaf_refill_objects(struct kmem_cache *s, void **p, unsigned int n,
+			 gfp_t gfp)
 {
 #ifdef CONFIG_SLUB_CPU_SLAB
 	return cpu_slab_refill_bulk(s, gfp, p, n);
 #else
-	return slab_alloc_objects(s, gfp, NUMA_NO_NODE, p, n,
-				  gfpflags_allow_spinning(gfp));
+	if (!gfpflags_allow_spinning(gfp))
+		return 0;
+	return refill_objects(s, p, gfp, n, n);
 #endif
 }
 
@@ -76,10 +100,10 @@ int refill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp)
 
 	if (sheaf->size >= capacity)
 		return 0;
-	got = refill_objects(s, &sheaf->objects[sheaf->size],
-			     capacity - sheaf->size, gfp);
+	got = sheaf_refill_objects(s, &sheaf->objects[sheaf->size],
+				   capacity - sheaf->size, gfp);
 	sheaf->size += got;
-	stat(s, SHEAF_REFILL);
+	stat_add(s, SHEAF_REFILL, got);
 	return sheaf->size == capacity ? 0 : -ENOMEM;
 }
 
@@ -98,7 +122,7 @@ void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf)
 		sheaf->size = 0;
 		return;
 	}
-	slab_free_objects(s, sheaf->objects, sheaf->size);
+	slab_free_bulk(s, sheaf->size, sheaf->objects, false);
 	stat_add(s, SHEAF_FLUSH, sheaf->size);
 	sheaf->size = 0;
 }
@@ -106,14 +130,13 @@ void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf)
 /* lock this CPU's sheaves and open a bracket (pcs.h) */
 struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s)
 {
-	struct slub_percpu_sheaves *pcs;
-	int cpu = percpu_trylock(s->cpu_sheaves, PCS_STRIDE);
+	struct slub_percpu_sheaves *pcs = percpu_trylock(s->cpu_sheaves);
 
-	if (unlikely(cpu < 0)) {
+	if (unlikely(!pcs)) {
 		stat(s, PCS_TRYLOCK_FAIL);
 		return NULL;
 	}
-	pcs = &s->cpu_sheaves[cpu];
+	pcs_count_lock(pcs);
 	pcs_main_fold(pcs);
 	return pcs;
 }
@@ -136,6 +159,11 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	bool allow_spin = gfpflags_allow_spinning(gfp);
 	struct slab_sheaf *empty = NULL, *full;
 
+	/* the bootstrap sheaf (kmalloc before kmalloc-sheaves): back off */
+	if (unlikely(!s->sheaf_capacity)) {
+		pcs_unlock(pcs);
+		return NULL;
+	}
 	if (pcs->spare && pcs->spare->size) {
 		full = pcs->spare;
 		pcs->spare = pcs->main;
@@ -215,7 +243,7 @@ static void sheaf_flush_main(struct kmem_cache *s)
 		       k * sizeof(void *));
 		left = pcs->main->size;
 		pcs_unlock(pcs);
-		slab_free_objects(s, batch, k);
+		slab_free_bulk(s, k, batch, false);
 		stat_add(s, SHEAF_FLUSH, k);
 	} while (left);
 }
@@ -232,6 +260,11 @@ __pcs_replace_full_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	struct slab_sheaf *empty, *to_flush;
 	int err = 0;
 
+	/* the bootstrap sheaf (kmalloc before kmalloc-sheaves): back off */
+	if (unlikely(!s->sheaf_capacity)) {
+		pcs_unlock(pcs);
+		return NULL;
+	}
 	if (!pcs->spare) {
 		empty = barn_get_empty_sheaf(pcs->barn, allow_spin);
 		if (empty) {
@@ -375,12 +408,13 @@ struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu)
 {
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
-	percpu_lock_remote(&pcs->lock, cpu);
+	cpu_lock_remote_stat(s, percpu_lock_remote(&pcs->lock, cpu));
+	pcs_count_lock(pcs);
 	pcs_main_fold(pcs);
 	return pcs;
 }
 
-/* pcs_lock_cpu() that gives up (NULL) instead of waiting */
+/* pcs_lock_cpu() that gives up (NULL) instead of waiting; for readers */
 struct slub_percpu_sheaves *pcs_trylock_cpu(struct kmem_cache *s, int cpu)
 {
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
@@ -443,12 +477,12 @@ int sheaves_init(struct kmem_cache *s)
 		barn_init(s->barn[node]);
 	}
 	if (posix_memalign(&p, CACHELINE,
-			   (nr_cpu_ids + PCS_GUARDS) * PCS_STRIDE))
+			   (nr_cpu_ids + PERCPU_GUARDS) * PCS_STRIDE))
 		return -1;
-	memset(p, 0, (nr_cpu_ids + PCS_GUARDS) * PCS_STRIDE);
-	s->cpu_sheaves = (struct slub_percpu_sheaves *)p + PCS_GUARDS;
-	for (cpu = 1; cpu <= PCS_GUARDS; cpu++)
-		s->cpu_sheaves[-(int)cpu].lock = PCS_GUARD_LOCKED;
+	memset(p, 0, (nr_cpu_ids + PERCPU_GUARDS) * PCS_STRIDE);
+	s->cpu_sheaves = (struct slub_percpu_sheaves *)p + PERCPU_GUARDS;
+	for (cpu = 1; cpu <= PERCPU_GUARDS; cpu++)
+		s->cpu_sheaves[-(int)cpu].lock = PERCPU_GUARD_LOCKED;
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
@@ -457,10 +491,6 @@ int sheaves_init(struct kmem_cache *s)
 		if (!pcs->main)
 			return -1;
 	}
-	if (pcs_lockless())
-		s->fast_sheaves = (unsigned long)s->cpu_sheaves;
-	else if (pcs_atomic())
-		s->fast_sheaves = (unsigned long)s->cpu_sheaves | PCS_FAST_ATOMIC;
 	return 0;
 }
 
@@ -468,12 +498,11 @@ void sheaves_exit(struct kmem_cache *s)
 {
 	unsigned int cpu, node;
 
-	s->fast_sheaves = 0;
 	if (s->cpu_sheaves) {
 		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 			if (s->cpu_sheaves[cpu].main)
 				free_empty_sheaf(s, s->cpu_sheaves[cpu].main);
-		free(s->cpu_sheaves - PCS_GUARDS);
+		free(s->cpu_sheaves - PERCPU_GUARDS);
 		s->cpu_sheaves = NULL;
 	}
 	for (node = 0; node < nr_node_ids; node++) {

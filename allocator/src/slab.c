@@ -21,6 +21,7 @@
  */
 #include <string.h>
 #include "percpu.h"
+#include "rcu_internal.h"
 
 bool slab_cmpxchg_double(struct slab *slab, void *old_fl,
 			 unsigned long old_c, void *new_fl,
@@ -117,6 +118,21 @@ struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	return slab;
 }
 
+/*
+ * SLAB_TYPESAFE_BY_RCU: a slab's pages go back to the page allocator only
+ * after a grace period, so a reader under RCU may still look at an object
+ * that was freed (and maybe reused for another object of the same cache).
+ * The descriptor's slab_list, free by then, holds the rcu_head.
+ */
+_Static_assert(sizeof(struct list_head) >= sizeof(struct rcu_head),
+	       "a discarded slab's slab_list holds its rcu_head");
+
+static void discard_slab_rcu(struct rcu_head *head)
+{
+	free_pages_slab(container_of((struct list_head *)head, struct slab,
+				     slab_list));
+}
+
 void discard_slab(struct kmem_cache *s, struct slab *slab)
 {
 	struct kmem_cache_node *n = get_node(s, slab->node);
@@ -125,6 +141,11 @@ void discard_slab(struct kmem_cache *s, struct slab *slab)
 	__atomic_fetch_sub(&n->total_objects, ctr(slab->counters).objects,
 			   __ATOMIC_RELAXED);
 	slab_stat_inc(s, FREE_SLAB);
+	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU)) {
+		slab_call_rcu((struct rcu_head *)&slab->slab_list,
+			      discard_slab_rcu);
+		return;
+	}
 	free_pages_slab(slab);
 }
 
@@ -220,25 +241,89 @@ void __slab_free(struct kmem_cache *s, struct slab *slab, void *head,
 }
 
 /*
- * Free count objects that may belong to different slabs: consecutive
- * objects of one slab are chained and freed with one cmpxchg.
+ * A detached freelist: objects of one slab chained head..tail, the way the
+ * kernel's build_detached_freelist() gathers them for kmem_cache_free_bulk()
+ * and for sheaf flushes.  The last object of p starts it; the objects
+ * before it that share its slab join it (moved to the end of p); the scan
+ * gives up after three objects of other slabs.  Returns how many objects
+ * of p are left to free.
  */
-void slab_free_objects(struct kmem_cache *s, void **p, int count)
+struct detached_freelist {
+	struct slab *slab;
+	void *head, *tail;
+	int cnt;
+};
+
+#define DETACHED_LOOKAHEAD	3
+
+static size_t build_detached_freelist(struct kmem_cache *s, size_t size,
+				      void **p, struct detached_freelist *df)
 {
-	int i = 0;
+	int lookahead = DETACHED_LOOKAHEAD;
+	size_t same;
+	void *object;
 
-	while (i < count) {
-		struct slab *slab = virt_to_slab(p[i]);
-		void *head = p[i], *tail = p[i];
-		int cnt = 1;
-
-		while (i + cnt < count && virt_to_slab(p[i + cnt]) == slab) {
-			set_freepointer(s, p[i + cnt], head);
-			head = p[i + cnt];
-			cnt++;
+	object = p[--size];
+	df->slab = virt_to_slab(object);
+	df->head = df->tail = object;
+	df->cnt = 1;
+	if (!df->slab || df->slab->slab_cache != s)
+		return size;
+	set_freepointer(s, object, NULL);
+	same = size;
+	while (size) {
+		object = p[--size];
+		if (virt_to_slab(object) == df->slab) {
+			set_freepointer(s, object, df->head);
+			df->head = object;
+			df->cnt++;
+			p[size] = p[--same];
+			continue;
 		}
-		__slab_free(s, slab, head, tail, cnt);
-		i += cnt;
+		if (!--lookahead)
+			break;
+	}
+	return same;
+}
+
+/*
+ * Free size objects of s from p (p is reordered) in detached freelists,
+ * one slab operation per group.  frees: kmem_cache_free_bulk(), counted
+ * as frees, a group of this CPU's cpu slab taking its fast path; else
+ * objects moved out of a sheaf (flushes), straight to their slabs and
+ * counted by the caller (SHEAF_FLUSH).  Objects that are not s's are
+ * reported and skipped, as the kernel's cache_from_obj() does.
+ */
+void slab_free_bulk(struct kmem_cache *s, size_t size, void **p, bool frees)
+{
+	struct detached_freelist df;
+
+	if (unlikely(kmem_cache_debug(s))) {
+		/* one by one, each checked */
+		while (size) {
+			void *object = p[--size];
+			struct slab *slab = virt_to_slab(object);
+
+			if (slab && slab->slab_cache == s)
+				debug_slab_free(s, slab, object);
+			else
+				slab_report("kmem_cache_free_bulk(%s): %p is "
+					    "not an object of this cache",
+					    s->name, object);
+		}
+		return;
+	}
+	while (size) {
+		size = build_detached_freelist(s, size, p, &df);
+		if (unlikely(!df.slab || df.slab->slab_cache != s)) {
+			slab_report("kmem_cache_free_bulk(%s): %p is not an "
+				    "object of this cache", s->name, df.head);
+			continue;
+		}
+		if (frees)
+			cpu_slab_free(s, df.slab, df.head, df.tail, df.cnt);
+		else
+			__slab_free(s, df.slab, df.head, df.tail, df.cnt);
 	}
 }
 
@@ -247,8 +332,9 @@ void slab_free_objects(struct kmem_cache *s, void **p, int count)
  * Take the whole freelist of a slab nobody else allocates from: one we
  * hold under list_lock or that sits on our own per-CPU partial list.  With
  * freeze the slab becomes a cpu slab, else it is left unfrozen and full.
+ * *cnt: how many objects the freelist holds.
  */
-void *slab_take_freelist(struct slab *slab, bool freeze)
+void *slab_take_freelist(struct slab *slab, bool freeze, unsigned int *cnt)
 {
 	struct slab_counters nc;
 	unsigned long old_c;
@@ -257,6 +343,7 @@ void *slab_take_freelist(struct slab *slab, bool freeze)
 	do {
 		slab_read(slab, &fl, &old_c);
 		nc = ctr(old_c);
+		*cnt = nc.objects - nc.inuse;
 		nc.inuse = nc.objects;
 		nc.frozen = freeze;
 	} while (!slab_cmpxchg_double(slab, fl, old_c, NULL, ctr_long(nc)));
@@ -265,7 +352,8 @@ void *slab_take_freelist(struct slab *slab, bool freeze)
 
 /* first partial slab of node n, off the list and frozen: its freelist */
 void *get_partial_frozen(struct kmem_cache *s, struct kmem_cache_node *n,
-			 struct slab **slabp, bool allow_spin)
+			 struct slab **slabp, unsigned int *cnt,
+			 bool allow_spin)
 {
 	struct slab *slab;
 	void *fl;
@@ -278,7 +366,7 @@ void *get_partial_frozen(struct kmem_cache *s, struct kmem_cache_node *n,
 	}
 	slab = list_first_entry(&n->partial, struct slab, slab_list);
 	remove_partial(n, slab);
-	fl = slab_take_freelist(slab, true);
+	fl = slab_take_freelist(slab, true, cnt);
 	spin_unlock(&n->list_lock);
 	slab_stat_inc(s, ALLOC_FROM_PARTIAL);
 	*slabp = slab;
@@ -404,6 +492,108 @@ void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node)
 			       gfpflags_allow_spinning(gfp)) == 1)
 		return p;
 	return NULL;
+}
+
+/*
+ * 7.0's sheaf refill (refill_objects()).  From one node: detach, under a
+ * single list_lock, partial slabs whose free objects add up to at least
+ * min and not beyond max (get_partial_node_bulk()), take each one's
+ * freelist without the lock, give back what exceeds max as a detached
+ * freelist (a free, which may take list_lock again) and put unused
+ * detached slabs back under list_lock.  trylock: a remote node's list_lock
+ * is only trylocked (40fd0acc45d0, "avoid list_lock contention").
+ */
+static unsigned int refill_from_node(struct kmem_cache *s,
+				     struct kmem_cache_node *n, void **p,
+				     unsigned int min, unsigned int max,
+				     bool trylock)
+{
+	struct list_head slabs;
+	struct slab *slab, *t;
+	unsigned int total = 0, got = 0, cnt;
+	void *fl;
+
+	if (!READ_ONCE(n->nr_partial))
+		return 0;
+	if (trylock) {
+		if (!spin_trylock(&n->list_lock))
+			return 0;
+	} else {
+		spin_lock(&n->list_lock);
+	}
+	INIT_LIST_HEAD(&slabs);
+	list_for_each_entry_safe(slab, t, &n->partial, slab_list) {
+		struct slab_counters c = ctr(READ_ONCE(slab->counters));
+		unsigned int free = c.objects - c.inuse;
+
+		if (total >= min && total + free > max)
+			break;
+		remove_partial(n, slab);
+		list_add_tail(&slab->slab_list, &slabs);
+		total += free;
+		if (total >= max)
+			break;
+	}
+	spin_unlock(&n->list_lock);
+	list_for_each_entry_safe(slab, t, &slabs, slab_list) {
+		if (got >= max)
+			break;
+		list_del(&slab->slab_list);
+		/* off the list and not frozen: the slab is full to frees */
+		fl = slab_take_freelist(slab, false, &cnt);
+		slab_stat_inc(s, ALLOC_FROM_PARTIAL);
+		while (fl && got < max) {
+			p[got++] = fl;
+			fl = get_freepointer(s, fl);
+		}
+		if (unlikely(fl)) {
+			/* more than we asked for (concurrent frees): give back */
+			void *tail = fl;
+
+			cnt = 1;
+			while (get_freepointer(s, tail)) {
+				tail = get_freepointer(s, tail);
+				cnt++;
+			}
+			__slab_free(s, slab, fl, tail, cnt);
+		}
+	}
+	if (unlikely(!list_empty(&slabs))) {
+		spin_lock(&n->list_lock);
+		list_for_each_entry_safe(slab, t, &slabs, slab_list) {
+			list_del(&slab->slab_list);
+			add_partial(n, slab, false);
+		}
+		spin_unlock(&n->list_lock);
+	}
+	return got;
+}
+
+unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp,
+			    unsigned int min, unsigned int max)
+{
+	int local = numa_node_id();
+	unsigned int got;
+	int k;
+
+	got = refill_from_node(s, get_node(s, local), p, min, max, false);
+#ifdef CONFIG_SLUB_REFILL_ALL_NODES
+	for (unsigned int i = 0; got < min && i < nr_node_ids; i++) {
+		struct kmem_cache_node *n = get_node(s, i);
+
+		if ((int)i == local || READ_ONCE(n->nr_partial) <= s->min_partial)
+			continue;
+		got += refill_from_node(s, n, p + got, min - got, max - got,
+					true);
+	}
+#endif
+	while (got < min) {
+		k = alloc_from_new_slab(s, gfp, local, p + got, max - got, true);
+		if (!k)
+			break;
+		got += k;
+	}
+	return got;
 }
 
 /* discard every empty slab on the node partial lists */

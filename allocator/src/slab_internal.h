@@ -16,13 +16,17 @@
  * The per-slab freelist+counters pair is never locked: it is updated with
  * a 16-byte compare-and-swap (cmpxchg16b).
  *
- * Configuration comes from allocator/variants/<variant>.mk as -D flags:
- *   CONFIG_SLUB_CPU_SLAB     the classic per-CPU slab + per-CPU partial
- *   CONFIG_SLUB_SHEAVES      percpu sheaves for caches asking for them
- *   CONFIG_SLUB_SHEAVES_ALL  sheaves for every cache (next issue)
- *   CONFIG_SLUB_RCU_SHEAF    kfree_rcu into rcu_free sheaves (next issue)
- *   CONFIG_SLUB_BARRIER_ON_CACHE, CONFIG_SLUB_NOLOCK_SHEAVES (next issue)
- *   SLAB_VARIANT_NAME        "cpuslab", "sheaves", ...
+ * Configuration comes from allocator/variants/<variant>.mk as -D flags
+ * (allocator/README.md has the table):
+ *   CONFIG_SLUB_CPU_SLAB          the classic per-CPU slab + per-CPU partial
+ *   CONFIG_SLUB_SHEAVES           percpu sheaves for caches asking for them
+ *   CONFIG_SLUB_RCU_SHEAF         kfree_rcu into rcu_free sheaves
+ *   CONFIG_SLUB_BARRIER_ON_CACHE  destroy waits for its own cache only
+ *   CONFIG_SLUB_SHEAVES_MOST      sheaves for every cache but kmalloc's
+ *   CONFIG_SLUB_NOLOCK_SHEAVES    kmalloc_nolock through the sheaves
+ *   CONFIG_SLUB_KMALLOC_SHEAVES   sheaves for the kmalloc buckets too
+ *   CONFIG_SLUB_REFILL_ALL_NODES  refills try every node's partial list
+ *   SLAB_VARIANT_NAME             "cpuslab", "sheaves", ...
  */
 #ifndef SLABSCALE_SLAB_INTERNAL_H
 #define SLABSCALE_SLAB_INTERNAL_H
@@ -158,6 +162,7 @@ struct page_alloc_info {
 	unsigned long slab_pages;	/* in slabs and large kmalloc */
 };
 void page_alloc_info(struct page_alloc_info *info);
+void page_alloc_lock_stat(struct lock_stat *sum);
 /* fork.c: take (true) or release (false) the zone lock around fork() */
 void page_alloc_lock(bool lock);
 void slab_fork_init(void);
@@ -173,18 +178,27 @@ struct kmem_cache_node {
 	long total_objects;		/* atomic */
 } __cacheline_aligned;
 
-/* Classic per-CPU slab (CONFIG_SLUB_CPU_SLAB). */
+/*
+ * Classic per-CPU slab (CONFIG_SLUB_CPU_SLAB).  The lock word comes first
+ * (percpu_trylock()), (freelist, tid) and slab sit where the fast paths'
+ * restartable sequences expect them (rseq.h: CPU_SLAB_FL, CPU_SLAB_SLAB);
+ * cpu_slab.h explains tid and the locked_* statistics.
+ */
 struct kmem_cache_cpu {
+	unsigned int lock;		/* per-CPU trylock word */
+	unsigned int __pad;
+	struct slab *partial;		/* per-CPU partial slabs */
 	union {
 		struct {
 			void *freelist;		/* first free object */
-			unsigned long tid;	/* bumped by every change */
+			unsigned long tid;	/* op count << 16 | nr free */
 		};
 		unsigned __int128 freelist_tid;
 	} __attribute__((aligned(16)));
 	struct slab *slab;		/* the cpu slab, NULL: none */
-	struct slab *partial;		/* per-CPU partial slabs */
-	unsigned int lock;		/* per-CPU trylock word */
+	unsigned long locked_ops;	/* tid ops made under the lock */
+	long locked_nr;			/* freelist objects they added */
+	unsigned long lock_acq;		/* acquisitions of lock (stats) */
 } __cacheline_aligned;
 
 struct slab_sheaf {
@@ -238,15 +252,20 @@ struct slub_percpu_sheaves {
 	struct node_barn *barn;
 	unsigned long stat_alloc;	/* sheaf hits, folded, under lock */
 	unsigned long stat_free;
+	/*
+	 * acquisitions of lock: one per counted pop or push (added at the
+	 * fold) plus those counted explicitly by every other locked path
+	 */
+	unsigned long lock_acq;
 } __cacheline_aligned;
 
-#define PCS_SHIFT	6	/* log2(sizeof(struct slub_percpu_sheaves)) */
-#define CPU_SLAB_SHIFT	6	/* log2(sizeof(struct kmem_cache_cpu)) */
-_Static_assert(sizeof(struct slub_percpu_sheaves) == 1u << PCS_SHIFT,
-	       "the rseq fast path indexes per-CPU sheaves by a shift");
-_Static_assert(PCS_SHIFT == 6 &&
-	       sizeof(struct kmem_cache_cpu) == 1u << CPU_SLAB_SHIFT,
-	       "PCS_SHIFT and CPU_SLAB_SHIFT are the structures' log2 sizes");
+_Static_assert(sizeof(struct kmem_cache_cpu) == 64 &&
+	       offsetof(struct kmem_cache_cpu, lock) == 0 &&
+	       offsetof(struct kmem_cache_cpu, freelist) == 16 &&
+	       offsetof(struct kmem_cache_cpu, slab) == 32,
+	       "rseq.h's cpu slab sequences and percpu_trylock() rely on it");
+_Static_assert(offsetof(struct slub_percpu_sheaves, lock) == 0,
+	       "percpu_trylock() takes the word at the start of the entry");
 
 /* stats: one row of counters a CPU, padded to cache lines */
 struct slab_cpu_stats {
@@ -256,13 +275,6 @@ struct slab_cpu_stats {
 struct kmem_cache {
 	/* hot, read by the fast paths */
 	struct slub_percpu_sheaves *cpu_sheaves;	/* NULL: no sheaves */
-	/*
-	 * Which fast path serves the sheaves (pcs.h): cpu_sheaves for the
-	 * lockless rseq sequences, cpu_sheaves | PCS_FAST_ATOMIC for atomic
-	 * mode, 0 for neither (no sheaves, several nodes, rseq offset
-	 * mismatch), so that one load and one bit test choose.
-	 */
-	unsigned long fast_sheaves;
 	struct kmem_cache_cpu *cpu_slab;
 	unsigned int offset;		/* free pointer offset in the object */
 	unsigned int size;		/* object slot size with metadata */
@@ -287,6 +299,8 @@ struct kmem_cache {
 	struct slab_cpu_stats *stats;	/* nr_cpu_ids rows */
 	struct kmem_cache_node *node[MAX_NUMNODES];
 	struct node_barn *barn[MAX_NUMNODES];
+	/* remote lockers of the per-CPU locks: waits (atomic adds) */
+	struct lock_stat cpu_lock_remote;
 	bool is_kmalloc;
 	bool destroyed;
 };
@@ -299,6 +313,12 @@ extern struct list_head slab_caches;
 static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int n)
 {
 	return s->node[n];
+}
+
+/* real sheaves: not none, not the bootstrap sheaf (capacity 0) */
+static inline bool cache_has_sheaves(const struct kmem_cache *s)
+{
+	return s->cpu_sheaves && s->sheaf_capacity;
 }
 
 /* ---- stats (stats.c) ----------------------------------------------------- */
@@ -336,12 +356,16 @@ void __slab_free(struct kmem_cache *s, struct slab *slab, void *head,
 /* Take up to max objects from node partial slabs / new slabs into p. */
 int slab_alloc_objects(struct kmem_cache *s, gfp_t gfp, int node,
 		       void **p, int max, bool allow_spin);
-/* Free count objects, any slabs: groups same-slab runs. */
-void slab_free_objects(struct kmem_cache *s, void **p, int count);
+/* Free size objects of s in detached freelists (p is reordered). */
+void slab_free_bulk(struct kmem_cache *s, size_t size, void **p, bool frees);
 void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node);
-void *slab_take_freelist(struct slab *slab, bool freeze);
+/* 7.0's sheaf refill: min..max objects from partial slabs in bulk, new slabs */
+unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp,
+			    unsigned int min, unsigned int max);
+void *slab_take_freelist(struct slab *slab, bool freeze, unsigned int *cnt);
 void *get_partial_frozen(struct kmem_cache *s, struct kmem_cache_node *n,
-			 struct slab **slabp, bool allow_spin);
+			 struct slab **slabp, unsigned int *cnt,
+			 bool allow_spin);
 static inline struct slab_counters slab_ctr(unsigned long c)
 {
 	union { unsigned long l; struct slab_counters s; } u = { .l = c };
@@ -359,9 +383,12 @@ int slab_node_of(const void *object);
 void slab_shrink_nodes(struct kmem_cache *s);
 unsigned int slab_order_objects(struct kmem_cache *s, unsigned int order);
 
-/* ---- classic cpu slab (cpu_slab.c) ---------------------------------------- */
+/* ---- classic cpu slab (cpu_slab.c; fast paths in cpu_slab.h) ---------------- */
+/* an object through the cpu slab (fast, then slow path), counted */
 void *cpu_slab_alloc(struct kmem_cache *s, gfp_t gfp, int node);
-void cpu_slab_free(struct kmem_cache *s, struct slab *slab, void *object);
+/* free the chain head..tail of cnt objects of slab: cpu slab or slab */
+void cpu_slab_free(struct kmem_cache *s, struct slab *slab, void *head,
+		   void *tail, int cnt);
 bool cpu_slab_free_nolock(struct kmem_cache *s, struct slab *slab,
 			  void *object);
 int cpu_slab_alloc_bulk(struct kmem_cache *s, gfp_t gfp, int node, void **p,
@@ -373,6 +400,9 @@ void cpu_slab_flush_all(struct kmem_cache *s);
 void put_cpu_partial(struct kmem_cache *s, struct slab *slab);
 int cpu_slab_init(struct kmem_cache *s);
 void cpu_slab_exit(struct kmem_cache *s);
+/* add CPU cpu's cpu-slab fast-path counts (tid) to allocs/frees */
+void cpu_slab_fast_stats(struct kmem_cache *s, unsigned int cpu,
+			 unsigned long long *allocs, unsigned long long *frees);
 
 /* ---- sheaves and barn (sheaf.c, barn.c) ------------------------------------ */
 int sheaves_init(struct kmem_cache *s);
@@ -408,6 +438,8 @@ struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp);
 void free_empty_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf);
 void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf);
 int refill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp);
+int sheaf_refill_objects(struct kmem_cache *s, void **p, unsigned int n,
+			 gfp_t gfp);
 unsigned int sheaf_default_capacity(unsigned int size);
 
 void barn_init(struct node_barn *barn);
@@ -451,6 +483,7 @@ slab_flags_t debug_flags_from_string(const char *str);
 
 /* ---- cache lifecycle / kmalloc ---------------------------------------------- */
 struct kmem_cache *kmalloc_cache_for(size_t size);
+size_t kmalloc_size_roundup(size_t size);
 void slab_init_once(void);
 /* free one checked object of s (alloc.c) */
 void slab_free_object(struct kmem_cache *s, struct slab *slab, void *object);

@@ -19,14 +19,15 @@
 #include <stdio.h>
 #include <string.h>
 #include "pcs.h"
+#include "cpu_slab.h"
 
 static const char *const stat_names[NR_SLAB_STAT_ITEMS] = {
 	[ALLOC_FASTPATH] = "alloc_fastpath",
 	[ALLOC_SLOWPATH] = "alloc_slowpath",
-	[ALLOC_PCS] = "alloc_pcs",
+	[ALLOC_PCS] = "alloc_cpu_sheaf",
 	[FREE_FASTPATH] = "free_fastpath",
 	[FREE_SLOWPATH] = "free_slowpath",
-	[FREE_PCS] = "free_pcs",
+	[FREE_PCS] = "free_cpu_sheaf",
 	[FREE_RCU_SHEAF] = "free_rcu_sheaf",
 	[FREE_RCU_SHEAF_FAIL] = "free_rcu_sheaf_fail",
 	[FREE_FROZEN] = "free_frozen",
@@ -67,6 +68,7 @@ static const char *const stat_names[NR_SLAB_STAT_ITEMS] = {
 	[PCS_TRYLOCK_FAIL] = "pcs_trylock_fail",
 	[NOLOCK_ALLOC_FAIL] = "nolock_alloc_fail",
 	[NOLOCK_FREE_DEFERRED] = "nolock_free_deferred",
+	[ALLOC_FROM_SHEAF] = "alloc_from_sheaf",
 };
 
 const char *slab_stat_name(enum slab_stat_item item)
@@ -105,8 +107,12 @@ void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
  */
 #define PCS_STATS_TRIES	64
 
+/*
+ * One CPU's sheaf hits into out[], and its sheaves' lock acquisitions
+ * into *acq.
+ */
 static void pcs_stats(struct kmem_cache *s, unsigned int cpu,
-		      unsigned long long *out)
+		      unsigned long long *out, unsigned long long *acq)
 {
 	struct slub_percpu_sheaves *pcs = NULL;
 	int tries;
@@ -119,28 +125,119 @@ static void pcs_stats(struct kmem_cache *s, unsigned int cpu,
 	if (pcs) {
 		out[PCS_ALLOC_ITEM] += pcs->stat_alloc;
 		out[PCS_FREE_ITEM] += pcs->stat_free;
+		*acq += pcs->lock_acq;
 		pcs_unlock_cpu(pcs);
 		return;
 	}
 	pcs = &s->cpu_sheaves[cpu];
 	out[PCS_ALLOC_ITEM] += READ_ONCE(pcs->stat_alloc);
 	out[PCS_FREE_ITEM] += READ_ONCE(pcs->stat_free);
+	*acq += READ_ONCE(pcs->lock_acq);
+}
+
+/* every counter of s, and the acquisitions of its per-CPU locks */
+static void cache_counters(struct kmem_cache *s,
+			   unsigned long long out[NR_SLAB_STAT_ITEMS],
+			   unsigned long long *cpu_lock_acq)
+{
+	unsigned int cpu, i;
+
+	memset(out, 0, sizeof(unsigned long long) * NR_SLAB_STAT_ITEMS);
+	*cpu_lock_acq = 0;
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		for (i = 0; i < NR_SLAB_STAT_ITEMS; i++)
+			out[i] += READ_ONCE(s->stats[cpu].v[i]);
+		if (s->cpu_sheaves)
+			pcs_stats(s, cpu, out, cpu_lock_acq);
+		if (s->cpu_slab) {
+			cpu_slab_fast_stats(s, cpu, &out[ALLOC_FASTPATH],
+					    &out[FREE_FASTPATH]);
+			*cpu_lock_acq += READ_ONCE(s->cpu_slab[cpu].lock_acq);
+		}
+	}
 }
 
 void kmem_cache_stats(struct kmem_cache *s,
 		      unsigned long long out[NR_SLAB_STAT_ITEMS])
 {
-	unsigned int cpu, i;
+	unsigned long long acq;
 
-	memset(out, 0, sizeof(unsigned long long) * NR_SLAB_STAT_ITEMS);
+	if (!s) {
+		memset(out, 0, sizeof(unsigned long long) * NR_SLAB_STAT_ITEMS);
+		return;
+	}
+	cache_counters(s, out, &acq);
+}
+
+static const char *const lock_class_names[NR_SLAB_LOCK_CLASSES] = {
+	[SLAB_LOCK_LIST] = "list_lock",
+	[SLAB_LOCK_BARN] = "barn_lock",
+	[SLAB_LOCK_CPU] = "cpu_lock",
+};
+
+const char *slab_lock_class_name(enum slab_lock_class cls)
+{
+	if ((unsigned int)cls >= NR_SLAB_LOCK_CLASSES)
+		return NULL;
+	return lock_class_names[cls];
+}
+
+static void lock_stat_out(const struct lock_stat *st,
+			  struct slab_lock_stat *out)
+{
+	out->acquired += st->acquired;
+	out->contended += st->contended;
+	out->wait_ns += st->wait_ns;
+	out->trylock_failed += st->trylock_failed;
+}
+
+/* the lock classes of s, from counters already read (v, cpu_lock_acq) */
+static void cache_locks(struct kmem_cache *s,
+			const unsigned long long v[NR_SLAB_STAT_ITEMS],
+			unsigned long long cpu_lock_acq,
+			struct slab_lock_stat out[NR_SLAB_LOCK_CLASSES])
+{
+	struct lock_stat sum;
+	unsigned int node;
+
+	memset(out, 0, sizeof(*out) * NR_SLAB_LOCK_CLASSES);
+	for (node = 0; node < nr_node_ids; node++) {
+		sum = (struct lock_stat){ 0 };
+		lock_stat_read(&s->node[node]->list_lock.stat, &sum);
+		lock_stat_out(&sum, &out[SLAB_LOCK_LIST]);
+		if (!s->barn[node])
+			continue;
+		sum = (struct lock_stat){ 0 };
+		lock_stat_read(&s->barn[node]->lock.stat, &sum);
+		lock_stat_out(&sum, &out[SLAB_LOCK_BARN]);
+	}
+	sum = (struct lock_stat){ 0 };
+	lock_stat_read(&s->cpu_lock_remote, &sum);
+	lock_stat_out(&sum, &out[SLAB_LOCK_CPU]);
+	out[SLAB_LOCK_CPU].acquired += cpu_lock_acq;
+	out[SLAB_LOCK_CPU].trylock_failed += v[PCS_TRYLOCK_FAIL];
+}
+
+void kmem_cache_lock_stats(struct kmem_cache *s,
+			   struct slab_lock_stat out[NR_SLAB_LOCK_CLASSES])
+{
+	unsigned long long v[NR_SLAB_STAT_ITEMS], acq;
+
+	memset(out, 0, sizeof(*out) * NR_SLAB_LOCK_CLASSES);
 	if (!s)
 		return;
-	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		for (i = 0; i < NR_SLAB_STAT_ITEMS; i++)
-			out[i] += READ_ONCE(s->stats[cpu].v[i]);
-		if (s->cpu_sheaves)
-			pcs_stats(s, cpu, out);
-	}
+	cache_counters(s, v, &acq);
+	cache_locks(s, v, acq, out);
+}
+
+void slab_zone_lock_stat(struct slab_lock_stat *out)
+{
+	struct lock_stat sum = { 0 };
+
+	memset(out, 0, sizeof(*out));
+	slab_init_once();
+	page_alloc_lock_stat(&sum);
+	lock_stat_out(&sum, out);
 }
 
 long slab_cache_active(struct kmem_cache *s)
@@ -148,7 +245,8 @@ long slab_cache_active(struct kmem_cache *s)
 	unsigned long long v[NR_SLAB_STAT_ITEMS];
 
 	kmem_cache_stats(s, v);
-	return (long)(v[ALLOC_FASTPATH] + v[ALLOC_SLOWPATH] + v[ALLOC_PCS]) -
+	return (long)(v[ALLOC_FASTPATH] + v[ALLOC_SLOWPATH] + v[ALLOC_PCS] +
+		      v[ALLOC_FROM_SHEAF]) -
 	       (long)(v[FREE_FASTPATH] + v[FREE_SLOWPATH] + v[FREE_PCS]);
 }
 
@@ -233,17 +331,28 @@ static void jstring(struct jbuf *j, const char *str)
 
 static const char *const feature_names[] = {
 	"cpu_slab", "sheaves", "rcu_sheaf", "barrier_on_cache",
-	"nolock_sheaves", "sheaves_all",
+	"nolock_sheaves", "sheaves_all", "sheaves_most", "kmalloc_sheaves",
+	"refill_all_nodes",
 };
+
+static void json_lock(struct jbuf *j, const char *name,
+		      const struct slab_lock_stat *l, bool first)
+{
+	jprintf(j, "%s\"%s\":{\"acquired\":%llu,\"contended\":%llu,"
+		"\"wait_ns\":%llu,\"trylock_failed\":%llu}", first ? "" : ",",
+		name, l->acquired, l->contended, l->wait_ns, l->trylock_failed);
+}
 
 static void json_cache(struct jbuf *j, struct kmem_cache *s)
 {
-	unsigned long long v[NR_SLAB_STAT_ITEMS];
+	unsigned long long v[NR_SLAB_STAT_ITEMS], acq;
+	struct slab_lock_stat locks[NR_SLAB_LOCK_CLASSES];
 	struct slab_cache_info info;
 	unsigned int i;
 
 	kmem_cache_info(s, &info);
-	kmem_cache_stats(s, v);
+	cache_counters(s, v, &acq);
+	cache_locks(s, v, acq, locks);
 	jprintf(j, "{\"name\":");
 	jstring(j, s->name);
 	jprintf(j, ",\"object_size\":%u,\"size\":%u,\"objs_per_slab\":%u,"
@@ -254,23 +363,17 @@ static void json_cache(struct jbuf *j, struct kmem_cache *s)
 		info.slabs, kmem_cache_debug(s) ? "true" : "false");
 	for (i = 0; i < NR_SLAB_STAT_ITEMS; i++)
 		jprintf(j, "%s\"%s\":%llu", i ? "," : "", stat_names[i], v[i]);
+	jprintf(j, "},\"locks\":{");
+	for (i = 0; i < NR_SLAB_LOCK_CLASSES; i++)
+		json_lock(j, lock_class_names[i], &locks[i], !i);
 	jprintf(j, "}}");
-}
-
-/*
- * "lockless": sheaf hits are rseq sequences without the per-CPU lock
- * (pcs.h); "locked": they take it (atomic mode, several nodes, or glibc's
- * rseq area not where the build expected it).
- */
-static const char *sheaf_fast_path(void)
-{
-	return pcs_lockless() ? "lockless" : "locked";
 }
 
 int slab_stats_json(char *buf, size_t len)
 {
 	struct jbuf j = { .buf = buf, .len = len };
 	struct page_alloc_info pa;
+	struct slab_lock_stat zone;
 	struct kmem_cache *s;
 	unsigned int i, feat = slab_features();
 	bool first = true;
@@ -286,12 +389,12 @@ int slab_stats_json(char *buf, size_t len)
 				feature_names[i]);
 			first = false;
 		}
-	jprintf(&j, "],\"percpu\":\"%s\",\"sheaf_fast_path\":\"%s\","
+	jprintf(&j, "],\"percpu\":\"%s\","
 		"\"nr_cpus\":%u,\"nr_nodes\":%u,"
 		"\"live_objects\":%ld,\"leaked_objects\":%lu,"
 		"\"pages\":{\"total\":%lu,\"free\":%lu,\"released\":%lu,"
 		"\"used\":%lu},\"caches\":[",
-		slab_use_rseq ? "rseq" : "atomic", sheaf_fast_path(),
+		slab_use_rseq ? "rseq" : "atomic",
 		nr_cpu_ids, nr_node_ids, slab_live_objects(), slab_leaked_objects(), pa.total_pages,
 		pa.free_pages, pa.released_pages, pa.slab_pages);
 	first = true;
@@ -302,7 +405,10 @@ int slab_stats_json(char *buf, size_t len)
 		first = false;
 	}
 	pthread_mutex_unlock(&slab_mutex);
-	jprintf(&j, "]}");
+	slab_zone_lock_stat(&zone);
+	jprintf(&j, "],\"locks\":{");
+	json_lock(&j, "zone_lock", &zone, true);
+	jprintf(&j, "}}");
 	if (j.overflow)
 		return -1;
 	return (int)j.pos;
@@ -310,26 +416,30 @@ int slab_stats_json(char *buf, size_t len)
 
 void slab_dump_slabinfo(FILE *f)
 {
-	unsigned long long v[NR_SLAB_STAT_ITEMS];
+	unsigned long long v[NR_SLAB_STAT_ITEMS], acq;
+	struct slab_lock_stat l[NR_SLAB_LOCK_CLASSES], zone;
 	struct slab_cache_info info;
 	struct kmem_cache *s;
 
 	if (!f)
 		return;
 	slab_init_once();
-	fprintf(f, "slabinfo - slabscale %s (%s per-CPU, %s sheaf fast "
-		"path)\n", slab_variant(), slab_use_rseq ? "rseq" : "atomic",
-		sheaf_fast_path());
+	fprintf(f, "slabinfo - slabscale %s (%s per-CPU)\n", slab_variant(),
+		slab_use_rseq ? "rseq" : "atomic");
 	fprintf(f, "# %-18s %10s %10s %7s %6s %5s %6s : %12s %12s %10s %10s "
-		"%10s : %8s\n", "name", "active_objs", "num_objs", "objsize",
-		"objper", "order", "sheaf", "sheaf_hits", "slab_hits",
-		"barn_get", "barn_put", "trylk_fail", "slabs");
+		"%10s : %8s : %10s %8s %10s %8s\n", "name", "active_objs",
+		"num_objs", "objsize", "objper", "order", "sheaf",
+		"sheaf_hits", "slab_hits", "barn_get", "barn_put",
+		"trylk_fail", "slabs", "list_lock", "contend", "barn_lock",
+		"contend");
 	pthread_mutex_lock(&slab_mutex);
 	for_each_slab_cache(s) {
 		kmem_cache_info(s, &info);
-		kmem_cache_stats(s, v);
+		cache_counters(s, v, &acq);
+		cache_locks(s, v, acq, l);
 		fprintf(f, "%-20s %10lu %10lu %7u %6u %5u %6u : %12llu %12llu "
-			"%10llu %10llu %10llu : %8lu\n", s->name,
+			"%10llu %10llu %10llu : %8lu : %10llu %8llu %10llu "
+			"%8llu\n", s->name,
 			info.active_objs, info.objects, info.object_size,
 			info.objs_per_slab, info.order, info.sheaf_capacity,
 			v[ALLOC_PCS] + v[FREE_PCS] +
@@ -337,9 +447,15 @@ void slab_dump_slabinfo(FILE *f)
 					   v[FREE_FASTPATH]),
 			s->cpu_slab ? v[ALLOC_FASTPATH] + v[FREE_FASTPATH] : 0,
 			v[BARN_GET], v[BARN_PUT], v[PCS_TRYLOCK_FAIL],
-			info.slabs);
+			info.slabs, l[SLAB_LOCK_LIST].acquired,
+			l[SLAB_LOCK_LIST].contended, l[SLAB_LOCK_BARN].acquired,
+			l[SLAB_LOCK_BARN].contended);
 	}
 	pthread_mutex_unlock(&slab_mutex);
+	slab_zone_lock_stat(&zone);
+	fprintf(f, "# zone_lock: acquired %llu contended %llu wait_ns %llu "
+		"trylock_failed %llu\n", zone.acquired, zone.contended,
+		zone.wait_ns, zone.trylock_failed);
 }
 
 /* ---- reports ------------------------------------------------------------------ */

@@ -241,8 +241,8 @@ static void test_sheaves(void)
 {
 	struct kmem_cache_args args = { .sheaf_capacity = 32 };
 	struct kmem_cache *s = kmem_cache_create("t-sheaves", 64, &args, 0);
-	static void *p[32 * 20];
-	int i, n = 32 * 20;
+	static void *p[64 * 20];
+	int i, n;
 
 	CHECK(s);
 	if (!expect_sheaves()) {
@@ -250,7 +250,10 @@ static void test_sheaves(void)
 		kmem_cache_destroy(s);
 		return;
 	}
-	CHECK_EQ(kmem_cache_sheaf_capacity(s), 32);
+	/* 7.0: the default for the size when larger than the request */
+	CHECK_EQ(kmem_cache_sheaf_capacity(s),
+		 slab_features() & SLAB_FEAT_SHEAVES_MOST ? 60 : 32);
+	n = kmem_cache_sheaf_capacity(s) * 20;
 	p[0] = kmem_cache_alloc(s, GFP_KERNEL);
 	kmem_cache_free(s, p[0]);
 	CHECK(tu_stat(s, ALLOC_PCS) + tu_stat(s, ALLOC_FASTPATH) >= 1);
@@ -290,11 +293,11 @@ static void test_sheaves(void)
 	CHECK_NO_REPORT();
 }
 
-/* allocations and frees counted by every path, the lockless one included */
+/* allocations and frees counted by every path, the hit paths included */
 static unsigned long long tu_allocs(struct kmem_cache *s)
 {
 	return tu_stat(s, ALLOC_PCS) + tu_stat(s, ALLOC_FASTPATH) +
-	       tu_stat(s, ALLOC_SLOWPATH);
+	       tu_stat(s, ALLOC_SLOWPATH) + tu_stat(s, ALLOC_FROM_SHEAF);
 }
 
 static unsigned long long tu_frees(struct kmem_cache *s)
@@ -304,30 +307,25 @@ static unsigned long long tu_frees(struct kmem_cache *s)
 }
 
 /*
- * The sheaf fast path keeps its counts in main's size word (pcs.h): every
- * read folds them, exactly, whatever mix of pops, pushes, replacements
- * and reads came before.
+ * The hit paths count in the words their commits store: the sheaf paths
+ * in main's size word (pcs.h), the cpu slab's in tid (cpu_slab.h).  Every
+ * read solves for them, exactly, whatever mix of hits, refills,
+ * deactivations and reads came before.
  */
-static void test_fast_path_stats(void)
+static void fast_path_stats(unsigned int capacity)
 {
-	struct kmem_cache_args args = { .sheaf_capacity = 16 };
+	struct kmem_cache_args args = { .sheaf_capacity = capacity };
 	struct kmem_cache *s = kmem_cache_create("t-fast", 64, &args, 0);
 	static void *p[200];
 	unsigned long long allocs = 0, frees = 0;
 	int round, i, n;
 
 	CHECK(s);
-	/* with rseq, the lockless sequences serve sheaf caches (pcs.h) */
-	if (expect_sheaves() && slab_use_rseq && nr_node_ids == 1) {
-		CHECK(slab_rseq_offset_ok);
-		CHECK(s->fast_sheaves == (unsigned long)s->cpu_sheaves);
-	} else if (expect_sheaves() && nr_node_ids == 1) {
-		/* atomic mode's fast path (pcs.h) */
-		CHECK(s->fast_sheaves ==
-		      ((unsigned long)s->cpu_sheaves | PCS_FAST_ATOMIC));
-	} else {
-		CHECK(!s->fast_sheaves);
-	}
+	/* which hit path serves it */
+	if (capacity && expect_sheaves())
+		CHECK(s->cpu_sheaves);
+	else if (!debug_all && !(slab_features() & SLAB_FEAT_SHEAVES_MOST))
+		CHECK(!s->cpu_sheaves && s->cpu_slab);
 	for (round = 0; round < 40; round++) {
 		n = 1 + (round * 37) % 200;
 		for (i = 0; i < n; i++)
@@ -345,13 +343,28 @@ static void test_fast_path_stats(void)
 		CHECK_EQ(tu_frees(s), frees);
 		CHECK_EQ(slab_cache_active(s), 0);
 	}
-	/* a pair that never leaves main is counted too */
+	/* a pair that never leaves main (or the cpu freelist) is counted */
 	for (i = 0; i < 1000; i++)
 		kmem_cache_free(s, kmem_cache_alloc(s, GFP_KERNEL));
 	CHECK_EQ(tu_allocs(s), allocs + 1000);
 	CHECK_EQ(tu_frees(s), frees + 1000);
+	/* and every hit is a hit: on a warm cache, no slow path at all */
+	if (!debug_all &&
+	    !(s->cpu_sheaves && (slab_features() & SLAB_FEAT_CPU_SLAB))) {
+		unsigned long long fast = tu_stat(s, ALLOC_FASTPATH);
+
+		for (i = 0; i < 1000; i++)
+			kmem_cache_free(s, kmem_cache_alloc(s, GFP_KERNEL));
+		CHECK_EQ(tu_stat(s, ALLOC_FASTPATH), fast + 1000);
+	}
 	kmem_cache_destroy(s);
 	CHECK_NO_REPORT();
+}
+
+static void test_fast_path_stats(void)
+{
+	fast_path_stats(16);	/* sheaves where the variant has them */
+	fast_path_stats(0);	/* the cpu slab (sheaves from sheaves-most on) */
 }
 
 static void test_trylock_fail(void)
@@ -478,9 +491,10 @@ static void test_stats_dump(void)
 	CHECK(strstr(buf, "\"name\":\"t-\\\"json\\\"\""));
 	CHECK(strstr(buf, "\"kmalloc-16\""));
 	CHECK(strstr(buf, "\"alloc_slowpath\":"));
-	CHECK(strstr(buf, pcs_lockless() ?
-			  "\"sheaf_fast_path\":\"lockless\"" :
-			  "\"sheaf_fast_path\":\"locked\""));
+	CHECK(strstr(buf, "\"locks\":{\"list_lock\":{\"acquired\":"));
+	CHECK(strstr(buf, "\"barn_lock\":{"));
+	CHECK(strstr(buf, "\"cpu_lock\":{"));
+	CHECK(strstr(buf, "],\"locks\":{\"zone_lock\":{\"acquired\":"));
 	CHECK(buf[n - 1] == '}');
 	CHECK_EQ(slab_stats_json(small, sizeof(small)), -1);
 	f = tmpfile();
@@ -492,6 +506,8 @@ static void test_stats_dump(void)
 	fclose(f);
 	CHECK(strstr(buf, "kmalloc-8k"));
 	CHECK(strstr(buf, "sheaf_hits"));
+	CHECK(strstr(buf, "list_lock"));
+	CHECK(strstr(buf, "# zone_lock: acquired "));
 	kmem_cache_destroy(s);
 	CHECK_NO_REPORT();
 }
@@ -605,6 +621,46 @@ static void test_destroy_leak(void)
 	CHECK(virt_to_slab(o[0]) && virt_to_slab(o[0])->slab_cache == s);
 }
 
+/*
+ * SLAB_TYPESAFE_BY_RCU: an empty slab discarded while a reader is inside
+ * an RCU read-side section keeps its pages (and stays a slab of its
+ * cache) until the grace period ends; destroy waits for that.  The free
+ * pointer lives outside the object, so a freed object's bytes stay what
+ * they were for such readers.
+ */
+static void test_typesafe_by_rcu(void)
+{
+	struct page_alloc_info before, after;
+	struct kmem_cache *s;
+	static void *p[512];
+	unsigned char *o;
+	int i, n = 512;
+
+	page_alloc_info(&before);
+	s = kmem_cache_create("t-typesafe", 192, NULL, SLAB_TYPESAFE_BY_RCU);
+	CHECK(s);
+	CHECK(s->offset >= s->object_size);	/* free pointer outside */
+	for (i = 0; i < n; i++) {
+		CHECK((p[i] = kmem_cache_alloc(s, GFP_KERNEL)));
+		memset(p[i], 0x3c, 192);
+	}
+	o = p[0];
+	slab_rcu_read_lock();
+	for (i = 0; i < n; i++)
+		kmem_cache_free(s, p[i]);
+	kmem_cache_shrink(s);		/* empty slabs discarded */
+	CHECK(tu_stat(s, FREE_SLAB) > 0);
+	/* still a slab of s, and the freed object's bytes untouched */
+	CHECK(virt_to_slab(o) && virt_to_slab(o)->slab_cache == s);
+	for (i = 0; i < 192; i++)
+		CHECK_EQ(o[i], 0x3c);
+	slab_rcu_read_unlock();
+	kmem_cache_destroy(s);
+	page_alloc_info(&after);
+	CHECK_EQ(after.slab_pages, before.slab_pages);
+	CHECK_NO_REPORT();
+}
+
 static void test_pages(void)
 {
 	struct page_alloc_info before, after;
@@ -655,6 +711,7 @@ int main(void)
 	test_bad_input();
 	test_destroy_leak();
 	test_pages();
+	test_typesafe_by_rcu();
 	printf("test_api: ok (%s, %s)\n", slab_variant(),
 	       slab_use_rseq ? "rseq" : "atomic");
 	return 0;

@@ -84,25 +84,30 @@ static void test_features(void)
 	const char *v = slab_variant();
 	unsigned int f = slab_features(), want = 0;
 
-	if (!strcmp(v, "cpuslab"))
-		want = SLAB_FEAT_CPU_SLAB;
-	else if (!strcmp(v, "sheaves"))
-		want = SLAB_FEAT_CPU_SLAB | SLAB_FEAT_SHEAVES;
-	else if (!strcmp(v, "rcu-sheaf"))
-		want = SLAB_FEAT_CPU_SLAB | SLAB_FEAT_SHEAVES |
-		       SLAB_FEAT_RCU_SHEAF;
-	else if (!strcmp(v, "barrier-on-cache"))
-		want = SLAB_FEAT_CPU_SLAB | SLAB_FEAT_SHEAVES |
-		       SLAB_FEAT_RCU_SHEAF | SLAB_FEAT_BARRIER_ON_CACHE;
-	else if (!strcmp(v, "nolock-sheaves"))
-		want = SLAB_FEAT_CPU_SLAB | SLAB_FEAT_SHEAVES |
-		       SLAB_FEAT_RCU_SHEAF | SLAB_FEAT_BARRIER_ON_CACHE |
-		       SLAB_FEAT_NOLOCK_SHEAVES;
-	else if (!strcmp(v, "sheaves-all"))
-		want = SLAB_FEAT_SHEAVES | SLAB_FEAT_RCU_SHEAF |
-		       SLAB_FEAT_BARRIER_ON_CACHE | SLAB_FEAT_NOLOCK_SHEAVES |
-		       SLAB_FEAT_SHEAVES_ALL;
-	else
+	/* each step adds what its variants/<v>.mk adds, in history order */
+	static const struct {
+		const char *name;
+		unsigned int add, drop;
+	} steps[] = {
+		{ "cpuslab", SLAB_FEAT_CPU_SLAB, 0 },
+		{ "sheaves", SLAB_FEAT_SHEAVES, 0 },
+		{ "rcu-sheaf", SLAB_FEAT_RCU_SHEAF, 0 },
+		{ "barrier-on-cache", SLAB_FEAT_BARRIER_ON_CACHE, 0 },
+		{ "sheaves-most", SLAB_FEAT_SHEAVES_MOST, 0 },
+		{ "nolock-sheaves", SLAB_FEAT_NOLOCK_SHEAVES, 0 },
+		{ "kmalloc-sheaves",
+		  SLAB_FEAT_KMALLOC_SHEAVES | SLAB_FEAT_SHEAVES_ALL, 0 },
+		{ "no-cpu-slab", 0, SLAB_FEAT_CPU_SLAB },
+		{ "sheaves-all", SLAB_FEAT_REFILL_ALL_NODES, 0 },
+	};
+	unsigned int i;
+	bool known = false;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]) && !known; i++) {
+		want = (want | steps[i].add) & ~steps[i].drop;
+		known = !strcmp(v, steps[i].name);
+	}
+	if (!known)
 		CHECK(!"unknown variant");
 	CHECK_EQ(f, want);
 	has_rcu_sheaf = f & SLAB_FEAT_RCU_SHEAF;
@@ -118,9 +123,11 @@ static void test_features(void)
 }
 
 /*
- * sheaves-all: kmalloc_nolock/kfree_nolock from normal context are served
- * by the kmalloc bucket's percpu sheaves (allow_spin = false), not by the
- * slabs or the deferred list.
+ * kmalloc sheaves and nolock through them (kmalloc-sheaves on):
+ * kmalloc_nolock/kfree_nolock from normal context are served by the
+ * kmalloc bucket's percpu sheaves (allow_spin = false), not by the slabs
+ * or the deferred list.  Before kmalloc-sheaves the bucket's bootstrap
+ * sheaf sends them on (tested by the torture's counts).
  */
 static void test_nolock_uses_sheaves(void)
 {
@@ -129,23 +136,29 @@ static void test_nolock_uses_sheaves(void)
 	void *p[8];
 	int i;
 
+	enum slab_stat_item ahit = ALLOC_FASTPATH, fhit = FREE_FASTPATH;
+
 	if (!(slab_features() & SLAB_FEAT_SHEAVES_ALL))
 		return;
+	if (slab_features() & SLAB_FEAT_CPU_SLAB) {
+		ahit = ALLOC_PCS;	/* sheaf hits beside the cpu slab */
+		fhit = FREE_PCS;
+	}
 	/* empty sheaves everywhere, then main is refilled to capacity - 1 */
 	kmem_cache_shrink(k);
 	p[0] = kmalloc(64, GFP_KERNEL);
 	kfree(p[0]);		/* main full, and 8 pops + 8 pushes stay in it */
-	a0 = tu_stat(k, ALLOC_FASTPATH);
+	a0 = tu_stat(k, ahit);
 	s0 = tu_stat(k, ALLOC_SLOWPATH);
-	f0 = tu_stat(k, FREE_FASTPATH);
+	f0 = tu_stat(k, fhit);
 	d0 = tu_stat(k, NOLOCK_FREE_DEFERRED);
 	for (i = 0; i < 8; i++)
 		CHECK((p[i] = kmalloc_nolock(64, 0, NUMA_NO_NODE)));
 	for (i = 0; i < 8; i++)
 		kfree_nolock(p[i]);
-	CHECK(tu_stat(k, ALLOC_FASTPATH) - a0 == 8);
+	CHECK(tu_stat(k, ahit) - a0 == 8);
 	CHECK_EQ(tu_stat(k, ALLOC_SLOWPATH), s0);
-	CHECK(tu_stat(k, FREE_FASTPATH) - f0 == 8);
+	CHECK(tu_stat(k, fhit) - f0 == 8);
 	CHECK_EQ(tu_stat(k, NOLOCK_FREE_DEFERRED), d0);
 }
 
@@ -158,28 +171,32 @@ static void test_nolock_uses_sheaves(void)
  */
 static void test_grace_period_and_reuse(void)
 {
-	enum { CAP = 8, MORE = 6 * CAP };
-	struct kmem_cache *s = mkcache("rs-gp", CAP);
-	struct obj *freed[CAP], *more[MORE];
+	/* 8 asked; 7.0 variants may give the default for the size */
+	enum { MAXCAP = 64 };
+	struct kmem_cache *s = mkcache("rs-gp", 8);
+	int cap = kmem_cache_sheaf_capacity(s), more_n = 6 * cap;
+	struct obj *freed[MAXCAP], *more[6 * MAXCAP];
 	unsigned long long put0, alloc_slab, get0;
 	int i, j;
 
+	CHECK(cap > 0 && cap <= MAXCAP);
+
 	slab_rcu_read_lock();
-	for (i = 0; i < CAP; i++)
+	for (i = 0; i < cap; i++)
 		freed[i] = obj_new(s);
-	for (i = 0; i < CAP; i++)
+	for (i = 0; i < cap; i++)
 		kfree_rcu(freed[i], rcu);
-	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF), CAP);
-	CHECK_EQ(slab_cache_active(s), CAP);	/* still allocated */
-	for (i = 0; i < MORE; i++) {
+	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF), cap);
+	CHECK_EQ(slab_cache_active(s), cap);	/* still allocated */
+	for (i = 0; i < more_n; i++) {
 		more[i] = obj_new(s);
-		for (j = 0; j < CAP; j++)
+		for (j = 0; j < cap; j++)
 			CHECK(more[i] != freed[j]);
 	}
-	for (j = 0; j < CAP; j++)	/* nobody wrote over them */
+	for (j = 0; j < cap; j++)	/* nobody wrote over them */
 		CHECK_EQ(freed[j]->canary, (uintptr_t)freed[j] ^ 0x5a5a5a5a);
 	slab_rcu_read_unlock();
-	for (i = 0; i < MORE; i++)
+	for (i = 0; i < more_n; i++)
 		kmem_cache_free(s, more[i]);
 
 	put0 = tu_stat(s, BARN_PUT);
@@ -190,18 +207,18 @@ static void test_grace_period_and_reuse(void)
 
 	/* its objects serve allocations from the barn, not from slabs */
 	kmem_cache_shrink(s);
-	for (i = 0; i < CAP; i++)
+	for (i = 0; i < cap; i++)
 		freed[i] = obj_new(s);
-	for (i = 0; i < CAP; i++)
+	for (i = 0; i < cap; i++)
 		kfree_rcu(freed[i], rcu);
 	kvfree_rcu_barrier_on_cache(s);
 	alloc_slab = tu_stat(s, ALLOC_SLAB);
 	get0 = tu_stat(s, BARN_GET);
-	for (i = 0; i < CAP; i++)
+	for (i = 0; i < cap; i++)
 		more[i] = obj_new(s);
 	CHECK_EQ(tu_stat(s, ALLOC_SLAB), alloc_slab);
 	CHECK(tu_stat(s, BARN_GET) > get0);
-	for (i = 0; i < CAP; i++)
+	for (i = 0; i < cap; i++)
 		kmem_cache_free(s, more[i]);
 	kmem_cache_destroy(s);
 	CHECK_NO_REPORT();
@@ -210,21 +227,25 @@ static void test_grace_period_and_reuse(void)
 /* past MAX_FULL_SHEAVES full sheaves in the barn, rcu sheaves are flushed */
 static void test_barn_full(void)
 {
-	enum { CAP = 4, N = (MAX_FULL_SHEAVES + 3) * CAP };
-	struct kmem_cache *s = mkcache("rs-barnfull", CAP);
-	struct obj *o[N];
+	enum { MAXCAP = 64 };
+	struct kmem_cache *s = mkcache("rs-barnfull", 4);
+	int cap = kmem_cache_sheaf_capacity(s);
+	int n = (MAX_FULL_SHEAVES + 3) * cap;
+	static struct obj *o[(MAX_FULL_SHEAVES + 3) * MAXCAP];
 	char json[1 << 16];
 	int i;
 
-	for (i = 0; i < N; i++)
+	CHECK(cap > 0 && cap <= MAXCAP);
+
+	for (i = 0; i < n; i++)
 		o[i] = obj_new(s);
-	for (i = 0; i < N; i++)
+	for (i = 0; i < n; i++)
 		kfree_rcu(o[i], rcu);
 	kvfree_rcu_barrier_on_cache(s);
 	CHECK_EQ(slab_cache_active(s), 0);
 	CHECK(tu_stat(s, BARN_PUT) >= MAX_FULL_SHEAVES);
 	CHECK(tu_stat(s, BARN_PUT_FAIL) >= 1);
-	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF), N);
+	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF), n);
 	CHECK(slab_stats_json(json, sizeof(json)) > 0);
 	CHECK(strstr(json, "\"free_rcu_sheaf\""));
 	CHECK(strstr(json, "\"barn_put_fail\""));
@@ -363,8 +384,11 @@ static void test_prefill(void)
 	struct kmem_cache *s = mkcache("rs-prefill", 16);
 	struct slab_sheaf *sh, *old;
 	unsigned long long v[NR_SLAB_STAT_ITEMS];
-	void *o[64];
-	int i;
+	unsigned int cap = kmem_cache_sheaf_capacity(s);
+	/* above the capacity, whatever the variant made of the 16 asked */
+	unsigned int big = cap + 24 > 40 ? cap + 24 : 40;
+	void *o[128];
+	int i, take;
 
 	CHECK(!kmem_cache_prefill_sheaf(NULL, GFP_KERNEL, 4));
 	CHECK(!kmem_cache_prefill_sheaf(s, GFP_KERNEL, 0));
@@ -384,8 +408,9 @@ static void test_prefill(void)
 	if (kmem_cache_sheaf_capacity(s))
 		CHECK(sh == old);
 	old = sh;
-	/* a refill failure keeps the sheaf and its objects */
-	for (i = 0; i < 10; i++)
+	/* a refill failure keeps the sheaf and its objects: 6 left */
+	take = kmem_cache_sheaf_size(sh) - 6;
+	for (i = 0; i < take; i++)
 		o[i] = kmem_cache_alloc_from_sheaf(s, GFP_KERNEL, sh);
 	page_alloc_fail_order(0);
 	kmem_cache_shrink(s);
@@ -401,17 +426,17 @@ static void test_prefill(void)
 			 -ENOMEM);
 		CHECK(sh == old && kmem_cache_sheaf_size(sh) >= 6);
 		/* oversize prefill fails as a whole */
-		CHECK(!kmem_cache_prefill_sheaf(s, GFP_NOWAIT, 40));
+		CHECK(!kmem_cache_prefill_sheaf(s, GFP_NOWAIT, big));
 		page_alloc_fail_order(-1);
 		while (n)
 			kmem_cache_free(s, drain[--n]);
 	}
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < take; i++)
 		kmem_cache_free(s, o[i]);
 	/* larger than the capacity: swapped for an oversize sheaf */
-	CHECK_EQ(kmem_cache_refill_sheaf(s, GFP_KERNEL, &sh, 40), 0);
-	CHECK(sh != old && kmem_cache_sheaf_size(sh) >= 40);
-	for (i = 0; i < 40; i++) {
+	CHECK_EQ(kmem_cache_refill_sheaf(s, GFP_KERNEL, &sh, big), 0);
+	CHECK(sh != old && kmem_cache_sheaf_size(sh) >= big);
+	for (i = 0; i < (int)big; i++) {
 		o[i] = kmem_cache_alloc_from_sheaf(s, GFP_KERNEL | __GFP_ZERO,
 						   sh);
 		CHECK(o[i] && !((struct obj *)o[i])->canary);
@@ -419,7 +444,7 @@ static void test_prefill(void)
 	if (!kmem_cache_sheaf_size(sh))	/* never a fallback allocation */
 		CHECK(!kmem_cache_alloc_from_sheaf(s, GFP_KERNEL, sh));
 	kmem_cache_return_sheaf(s, GFP_KERNEL, sh);
-	for (i = 0; i < 40; i++)
+	for (i = 0; i < (int)big; i++)
 		kmem_cache_free(s, o[i]);
 	/* a normal one returned twice: once as spare or to the barn */
 	sh = kmem_cache_prefill_sheaf(s, GFP_KERNEL, 3);

@@ -1,6 +1,7 @@
-# sheaves-all (7.0): sheaves for every cache, kmalloc buckets included
-# (default capacity by object size; debug caches excepted), and the cpu
-# slab layer removed: no CONFIG_SLUB_CPU_SLAB, so this one is spelled out.
-VARIANT_CONFIG_sheaves-all := -DCONFIG_SLUB_SHEAVES -DCONFIG_SLUB_SHEAVES_ALL \
-	-DCONFIG_SLUB_RCU_SHEAF -DCONFIG_SLUB_BARRIER_ON_CACHE \
-	-DCONFIG_SLUB_NOLOCK_SHEAVES
+# sheaves-all (7.0 as merged: "slab: refill sheaves from all nodes", with
+# 40fd0acc45d0 "slub: avoid list_lock contention from
+# __refill_objects_any()"): a refill short of objects on the local node
+# tries the other nodes' partial lists, with a list_lock trylock, before a
+# new slab; kmem_cache_alloc_bulk() refills the same way.
+VARIANT_CONFIG_sheaves-all := $(VARIANT_CONFIG_no-cpu-slab) \
+	-DCONFIG_SLUB_REFILL_ALL_NODES

@@ -105,7 +105,8 @@ def build_parser():
     p.add_argument("--sweep", help="sweep for bare variant names "
                    "(default: latest on this host)")
     p.add_argument("--metric", action="append",
-                   help="only this metric (repeatable)")
+                   help="only this metric (repeatable; shell patterns such "
+                   "as 'slab.*.per_cycle' work)")
     p.add_argument("--json", action="store_true", help="print JSON")
     _common(p)
 

@@ -2,7 +2,8 @@
 
 from . import stats
 from .errors import DataError
-from .results import check_hosts, group_runs, samples, primary_metric
+from .results import (check_hosts, group_runs, samples, primary_metric,
+                      select_metrics, slab_metric_parts)
 
 
 def _variants(runs):
@@ -42,6 +43,9 @@ def compare_sets(base, new, base_label="base", new_label="new",
 
     Refuses (DataError) results from different hosts (unless allowed),
     different schema versions, or with no case/mode/nr_task/params in common.
+    metric_filter: names or shell patterns (results.select_metrics); without
+    it the allocator counters' detail is left out, and their rows that are
+    0 in every run are left out unless named exactly.
     """
     if not base or not new:
         raise DataError("nothing to compare: %s is empty"
@@ -88,12 +92,14 @@ def compare_sets(base, new, base_label="base", new_label="new",
                     names.append(m)
         prim = primary_metric(k[2])
         names.sort(key=lambda m: (m != prim, m))
-        if metric_filter:
-            names = [m for m in names if m in metric_filter]
+        names = select_metrics(names, metric_filter)
         mets = []
         for m in names:
             a, better = samples(ra, m)
             b, better_b = samples(rb, m)
+            if slab_metric_parts(m) and not any(a + b) and \
+                    m not in (metric_filter or ()):
+                continue    # an allocator counter that stayed 0, not named
             res = stats.compare_samples(a, b, better or better_b,
                                         min_effect, alpha)
             res["metric"] = m

@@ -6,6 +6,7 @@ Plan file (JSON object, or lines of `key = value`; lists comma separated;
     cases     = page_fault3_slab, cache_destroy
     variants  = cpuslab, sheaves-all     # the first is the baseline
     nr_task   = 1, 2                     # "all" = every online CPU
+    nr_task_max = cpus                   # clamp nr_task to the CPUs (or N)
     modes     = threads
     repeats   = 5
     seconds   = 5
@@ -20,8 +21,8 @@ import os
 from .errors import UserError
 
 MISSION_CASES = ["page_fault3_slab", "cache_destroy", "kvfree_rcu_barrier"]
-KEYS = ("cases", "variants", "baseline", "nr_task", "modes", "repeats",
-        "seconds", "warmup", "params", "events")
+KEYS = ("cases", "variants", "baseline", "nr_task", "nr_task_max", "modes",
+        "repeats", "seconds", "warmup", "params", "events")
 
 
 def _ints(vals, what):
@@ -66,6 +67,15 @@ def normalise(raw):
         raise UserError("plan: baseline %r is not among the variants %s"
                         % (p["baseline"], ", ".join(p["variants"])))
     p["nr_task"] = _ints(_list(raw.get("nr_task", ["1", "all"])), "nr_task")
+    cap = raw.get("nr_task_max")
+    if cap is not None and str(cap).strip():
+        # a plan written for a big machine runs unchanged on a small one:
+        # task counts above the cap become the cap (and merge)
+        cpus = os.cpu_count() or 1
+        lim = _ints([cpus if str(cap).strip() == "cpus" else cap],
+                    "nr_task_max")[0]
+        p["nr_task"] = sorted({min(n, lim) for n in p["nr_task"]})
+        p["nr_task_max"] = lim
     p["modes"] = _list(raw.get("modes", ["threads"]))
     for m in p["modes"]:
         if m not in ("threads", "processes"):

@@ -5,6 +5,7 @@ file, a directory (recursively) or a sweep.  Runs whose status is not "ok"
 are kept (so they can be reported) but never contribute samples.
 """
 
+import fnmatch
 import hashlib
 import json
 import os
@@ -42,6 +43,7 @@ class Run:
         self.build = doc.get("build") or {}
         self.start_time = doc.get("start_time") or ""
         self.marks = [m for m in doc.get("marks") or []]
+        self._metrics = None
 
     @property
     def ok(self):
@@ -56,7 +58,10 @@ class Run:
         return host_identity(self.host)
 
     def metrics(self):
-        return extract_metrics(self.doc) if self.ok else {}
+        """Computed once: a run has hundreds of allocator metrics."""
+        if self._metrics is None:
+            self._metrics = extract_metrics(self.doc) if self.ok else {}
+        return self._metrics
 
 
 def host_identity(host):
@@ -172,6 +177,72 @@ def _check_pmu(doc, where):
                          allow_null=True)
 
 
+def _check_numbers_below(obj, where, field):
+    """Every number inside obj (nested objects and lists) passes
+    check_number; other leaves (names, flags) are left alone."""
+    stack = [(obj, field)]
+    while stack:
+        v, f = stack.pop()
+        if isinstance(v, dict):
+            stack.extend((x, "%s.%s" % (f, k)) for k, x in v.items())
+        elif isinstance(v, list):
+            stack.extend((x, "%s[%d]" % (f, i)) for i, x in enumerate(v))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            check_number(v, where, f)
+
+
+def _check_samples(doc, where):
+    """The samples' deltas: the allocator counters are divided by them."""
+    for i, smp in enumerate(doc.get("samples") or []):
+        f = "samples[%d]" % i
+        if not isinstance(smp, dict):
+            _bad(where, f, "is %s, not an object" % _type_name(smp))
+        deltas = smp.get("deltas", [])
+        if not isinstance(deltas, list):
+            _bad(where, f + ".deltas", "is %s, not a list"
+                 % _type_name(deltas))
+        for k, d in enumerate(deltas):
+            check_number(d, where, "%s.deltas[%d]" % (f, k))
+
+
+def _check_allocator(doc, where):
+    """The allocator snapshots: null, or a list of snapshots (null for one
+    that did not arrive), each with caches whose stats and locks hold
+    counters (results.allocator_counters sums them)."""
+    snaps = doc.get("allocator")
+    if snaps is None:
+        return
+    if not isinstance(snaps, list):
+        _bad(where, "allocator", "is %s, not a list" % _type_name(snaps))
+    for i, snap in enumerate(snaps):
+        f = "allocator[%d]" % i
+        if snap is None:
+            continue
+        if not isinstance(snap, dict):
+            _bad(where, f, "is %s, not an object" % _type_name(snap))
+        caches = snap.get("caches", [])
+        if caches is None:
+            caches = []
+        if not isinstance(caches, list):
+            _bad(where, f + ".caches", "is %s, not a list"
+                 % _type_name(caches))
+        for k, c in enumerate(caches):
+            cf = "%s.caches[%d]" % (f, k)
+            if not isinstance(c, dict):
+                _bad(where, cf, "is %s, not an object" % _type_name(c))
+            _need(c, "name", str, where, cf + ".")
+            for part in ("stats", "locks"):
+                v = c.get(part)
+                if v is not None and not isinstance(v, dict):
+                    _bad(where, "%s.%s" % (cf, part), "is %s, not an object"
+                         % _type_name(v))
+                _check_numbers_below(v, where, "%s.%s" % (cf, part))
+        v = snap.get("locks")
+        if v is not None and not isinstance(v, dict):
+            _bad(where, f + ".locks", "is %s, not an object" % _type_name(v))
+        _check_numbers_below(v, where, f + ".locks")
+
+
 def _check_str_map(doc, field, where):
     val = doc.get(field)
     if val is None:
@@ -247,6 +318,8 @@ def check_doc(doc, where):
         check_number(stats[key], where, "stats." + key)
         _check_metrics(doc, where)
         _check_pmu(doc, where)
+        _check_samples(doc, where)
+        _check_allocator(doc, where)
 
 
 def _depth(doc):
@@ -370,7 +443,8 @@ def extract_metrics(doc):
 
     The per-task ops (per_thread_ops or per_process_ops) are higher-better;
     case latencies (p50, p99, mean) and "max" metrics lower-better; PMU
-    counts per op lower-better; plain counters have no direction.
+    counts per op lower-better; plain counters have no direction; the
+    allocator's counters as slab_metrics() names them.
     """
     out = {}
     stats = doc.get("stats") or {}
@@ -393,6 +467,182 @@ def extract_metrics(doc):
         if isinstance(ev, dict) and ev.get("status") == "ok" \
                 and _num(ev.get("per_op")):
             out["pmu.%s.per_op" % ev.get("name")] = (float(ev["per_op"]), LOWER)
+    out.update(slab_metrics(doc))
+    return out
+
+
+# ---- the allocator's counters as metrics ------------------------------------
+#
+# Every numeric counter of a cache's `stats` object and of an optional
+# `locks` object (per cache, and at the top of a snapshot for locks that
+# belong to no cache), divided by the run's iterations and, when the case
+# reports a `cycles` counter, by its cycles:
+#
+#   slab.<counter>.per_op            summed over caches and snapshots
+#   slab.locks.<path>.per_op         every cache's locks plus the top level
+#   slab.<cache>.<counter>.per_op    one cache (summed over snapshots)
+#   slab.<cache>.locks.<path>.per_op
+#   ... .per_cycle                   the same divided by `cycles`
+#
+# <path> is the dotted path of a numeric leaf inside `locks` (e.g.
+# locks.barn.contended).  Cache names keep [A-Za-z0-9_+-]; other
+# characters become "_".  The snapshots cover the whole process, warmup
+# included (docs/results-schema.md), so the divisor is every iteration the
+# samples counted, warmup included, and `cycles` must be recorded the same
+# way (HARNESS_ALWAYS).  analysis/README.md explains the directions.
+
+# Work off the fast path: lower is better.
+SLAB_LOWER = frozenset((
+    "alloc_slowpath", "free_slowpath", "free_rcu_sheaf_fail",
+    "free_add_partial", "free_remove_partial", "alloc_from_partial",
+    "alloc_slab", "alloc_refill", "alloc_node_mismatch", "free_slab",
+    "cpuslab_flush", "deactivate_full", "deactivate_empty",
+    "deactivate_to_head", "deactivate_to_tail", "deactivate_remote_frees",
+    "deactivate_bypass", "order_fallback", "cmpxchg_double_cpu_fail",
+    "cmpxchg_double_fail", "cpu_partial_alloc", "cpu_partial_free",
+    "cpu_partial_node", "cpu_partial_drain", "sheaf_flush", "sheaf_refill",
+    "sheaf_alloc", "sheaf_free", "barn_get", "barn_get_fail", "barn_put",
+    "barn_put_fail", "sheaf_prefill_slow", "sheaf_prefill_oversize",
+    "sheaf_return_slow", "pcs_trylock_fail", "nolock_alloc_fail",
+    "nolock_free_deferred"))
+# Fast-path hits and plain operation counts: no direction.
+SLAB_NEUTRAL = frozenset((
+    "alloc_fastpath", "alloc_pcs", "free_fastpath", "free_pcs",
+    "free_rcu_sheaf", "free_frozen", "sheaf_prefill_fast",
+    "sheaf_return_fast"))
+# A counter this reader does not know yet is lower-better if its name says
+# it is off the fast path.
+_SLOW_WORDS = ("slow", "fail", "refill", "flush", "partial", "barn",
+               "contended", "wait", "lock", "deactivate", "drain",
+               "fallback", "oversize", "deferred")
+SLAB_PER = ("per_op", "per_cycle")
+
+
+def slab_direction(path):
+    """Better direction of one allocator counter: a `stats` name, or a
+    `locks.` path (acquisitions, contention, wait: all lower-better)."""
+    if path.startswith("locks."):
+        return LOWER
+    if path in SLAB_NEUTRAL:
+        return NEUTRAL
+    if path in SLAB_LOWER or any(w in path for w in _SLOW_WORDS):
+        return LOWER
+    return NEUTRAL
+
+
+def _leaves(obj, prefix, out):
+    """Numeric leaves of a JSON object into out, as dotted paths."""
+    if not isinstance(obj, dict):
+        return
+    for k, v in obj.items():
+        path = prefix + str(k).replace(".", "_")
+        if isinstance(v, dict):
+            _leaves(v, path + ".", out)
+        elif _num(v):
+            out[path] = out.get(path, 0) + v
+
+
+def slab_cache_name(name):
+    return re.sub(r"[^A-Za-z0-9_+-]", "_", name)
+
+
+def allocator_counters(doc):
+    """(totals, per_cache) of the run's allocator counters summed over its
+    snapshots: counter path -> value, cache -> {path: value}.  None when
+    there is no allocator section or a snapshot is missing (a timed-out
+    snapshot would make every sum short)."""
+    snaps = doc.get("allocator")
+    if not isinstance(snaps, list) or not snaps or \
+            not all(isinstance(s, dict) for s in snaps):
+        return None
+    total, per_cache = {}, {}
+    for snap in snaps:
+        for c in snap.get("caches") or []:
+            if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+                continue
+            flat = {}
+            _leaves(c.get("stats"), "", flat)
+            _leaves(c.get("locks"), "locks.", flat)
+            mine = per_cache.setdefault(slab_cache_name(c["name"]), {})
+            for k, v in flat.items():
+                mine[k] = mine.get(k, 0) + v
+                total[k] = total.get(k, 0) + v
+        _leaves(snap.get("locks"), "locks.", total)
+    return total, per_cache
+
+
+def run_divisors(doc):
+    """per_op: iterations of every sample (warmup included, the scope of
+    the allocator snapshots); per_cycle: the case's `cycles` counter."""
+    ops = 0
+    for s in doc.get("samples") or []:
+        for d in (s.get("deltas") or []) if isinstance(s, dict) else []:
+            if _num(d):
+                ops += d
+    cyc = ((doc.get("metrics") or {}).get("cycles") or {})
+    cycles = cyc.get("value") if isinstance(cyc, dict) and \
+        cyc.get("kind") == "counter" and _num(cyc.get("value")) else 0
+    return {"per_op": ops, "per_cycle": cycles}
+
+
+def slab_metrics(doc):
+    """The allocator counters of one ok run as metrics (names above)."""
+    counters = allocator_counters(doc)
+    if counters is None:
+        return {}
+    total, per_cache = counters
+    out = {}
+    for per, div in run_divisors(doc).items():
+        if not div or div <= 0:
+            continue
+        for path, v in total.items():
+            out["slab.%s.%s" % (path, per)] = (v / div, slab_direction(path))
+        for cache, counts in per_cache.items():
+            for path, v in counts.items():
+                out["slab.%s.%s.%s" % (cache, path, per)] = (
+                    v / div, slab_direction(path))
+    return out
+
+
+def slab_metric_parts(name):
+    """(cache or None for a sum, counter path, per_op/per_cycle) of an
+    allocator metric name; None for any other metric."""
+    if not name.startswith("slab."):
+        return None
+    body, _, per = name[len("slab."):].rpartition(".")
+    if per not in SLAB_PER or not body:
+        return None
+    if body.startswith("locks.") or "." not in body:
+        return None, body, per
+    cache, _, path = body.partition(".")
+    return cache, path, per
+
+
+def diagnostic_metric(name):
+    """PMU counts and allocator counters explain a change; they never make
+    a sweep fail."""
+    return name.startswith("pmu.") or slab_metric_parts(name) is not None
+
+
+def select_metrics(names, patterns=None):
+    """The metrics a comparison shows.  With patterns (exact names or shell
+    patterns like 'slab.maple_node.*'): those.  Without: everything except
+    the allocator counters' detail, i.e. per-cache rows, counters without
+    a direction, and per-op rows whose per-cycle twin is there."""
+    if patterns:
+        return [m for m in names
+                if any(fnmatch.fnmatchcase(m, p) for p in patterns)]
+    have = set(names)
+    out = []
+    for m in names:
+        parts = slab_metric_parts(m)
+        if parts is not None:
+            cache, path, per = parts
+            if cache is not None or slab_direction(path) is NEUTRAL:
+                continue
+            if per == "per_op" and "slab.%s.per_cycle" % path in have:
+                continue
+        out.append(m)
     return out
 
 

@@ -96,6 +96,32 @@ def runs_needed(rel_noise, min_effect, alpha=ALPHA, power=POWER):
     return max(MIN_EXACT_RUNS, int(math.ceil(n)))
 
 
+def from_zero(res, base, new, better, alpha):
+    """The base median is 0, so no relative change exists; a counter that
+    appears where it was absent (a lock taken, a slow path reached) is
+    still a change when the new runs sit above the base ones (Mann-Whitney
+    p <= alpha, new median > 0): change None, 'from_zero' set."""
+    n = min(res["base"]["n"], res["new"]["n"])
+    res["from_zero"] = True
+    if n < MIN_RUNS or res["new"]["median"] <= 0:
+        res["reason"] = "base median is 0: relative change undefined"
+        return
+    p = mannwhitney_p(base, new)
+    res["p"] = p
+    if p > alpha:
+        res["reason"] = ("base median is 0, new median %.4g, p %.3g > %.3g"
+                         % (res["new"]["median"], p, alpha))
+        return
+    if better is None:
+        res["verdict"] = CHANGED
+    elif better == LOWER:
+        res["verdict"] = REGRESSION
+    else:
+        res["verdict"] = IMPROVEMENT
+    res["reason"] = ("from 0 to a median of %.4g (p %.3g <= %.3g)" %
+                     (res["new"]["median"], p, alpha))
+
+
 def compare_samples(base, new, better=HIGHER, min_effect=MIN_EFFECT,
                     alpha=ALPHA):
     """Compare two samples of one metric; returns a dict (JSON-ready)."""
@@ -111,7 +137,7 @@ def compare_samples(base, new, better=HIGHER, min_effect=MIN_EFFECT,
             res.update(change=0.0, p=1.0, ci=(0.0, 0.0), verdict=NO_CHANGE,
                        reason="all values are 0")
         else:
-            res["reason"] = "base median is 0: relative change undefined"
+            from_zero(res, base, new, better, alpha)
         return res
     change = sb["median"] / sa["median"] - 1
     res["change"] = change

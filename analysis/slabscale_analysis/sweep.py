@@ -22,6 +22,7 @@ from . import compare as cmpmod
 from . import layout, plan as planmod, runner, table
 from .errors import (UserError, DataError, EXIT_OK, EXIT_REGRESSION,
                      EXIT_INCOMPLETE, EXIT_INTERRUPTED)
+from .results import diagnostic_metric
 from .textsafe import term
 
 DONE = ("ok", "failed", "skipped")
@@ -354,11 +355,11 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
 
 def gating_regressions(analysis):
     """Regressions that fail the sweep: any metric with a direction except
-    the diagnostic PMU counts."""
+    the diagnostic PMU counts and allocator counters."""
     out = []
     for c in analysis["vs_baseline"] + analysis["vs_previous"]:
         for g, m in cmpmod.regressions(c):
-            if not m["metric"].startswith("pmu."):
+            if not diagnostic_metric(m["metric"]):
                 out.append((c, g, m))
     return out
 
@@ -390,10 +391,10 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
     if regs:
         out("sweep: %d significant regression(s):" % len(regs))
         for c, g, m in regs:
-            out("  %s -> %s: %s %s t=%d %s %+.1f%% (p=%.3g)" % (
+            out("  %s -> %s: %s %s t=%d %s %s (p=%.3g)" % (
                 term(c["base_label"]), term(c["new_label"]), term(g["case"]),
                 g["mode"], g["nr_task"], term(m["metric"]),
-                100 * m["change"], m["p"]))
+                table.fmt_change(m["change"]), m["p"]))
         return EXIT_REGRESSION
     if st.get("ok", 0) == 0 or st.get("failed", 0):
         return EXIT_INCOMPLETE

@@ -13,13 +13,41 @@ BUILD = {"git_commit": "0123456789abcdef0123456789abcdef01234567",
          "cflags": "-O2 -g", "variant": "none"}
 
 
+def snapshot(caches, locks=None, variant="none"):
+    """One allocator snapshot: caches is {name: {counter: n}} or
+    {name: {"stats": {...}, "locks": {...}}}; locks the top-level ones."""
+    out = []
+    for name, c in caches.items():
+        nested = "stats" in c or "locks" in c
+        stats = c.get("stats", {}) if nested else c
+        entry = {"name": name, "object_size": 64, "size": 64, "objects": 0,
+                 "active_objs": 0, "slabs": 0, "order": 0,
+                 "objs_per_slab": 64, "sheaf_capacity": 32,
+                 "stats": {k: int(v) for k, v in stats.items()}}
+        if "locks" in c:
+            entry["locks"] = c["locks"]
+        out.append(entry)
+    snap = {"variant": variant, "features": [], "percpu": "rseq",
+            "sheaf_fast_path": "lockless", "live_objects": 0,
+            "leaked_objects": 0, "caches": out}
+    if locks is not None:
+        snap["locks"] = locks
+    return snap
+
+
+def iterations(doc):
+    """Iterations of every sample, warmup included (the allocator's scope)."""
+    return sum(sum(s["deltas"]) for s in doc["samples"])
+
+
 def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
              ops=1e6, status="ok", host=None, metrics=None, params=None,
              seconds=5, latency=None, start_time="2026-11-22T00:00:00Z",
-             run_id="random"):
-    """One run document whose per-task ops is `ops` (per interval: flat).
-    Each gets a random run_id, as the harness gives every run (None: the
-    field is left out, as in documents from before it existed)."""
+             allocator=None, run_id="random"):
+    """One run document whose per-task ops is `ops` (per interval: flat);
+    allocator: a list of snapshot()s (default null, no allocator).  Each
+    gets a random run_id, as the harness gives every run (None: the field
+    is left out, as in documents from before it existed)."""
     h = copy.deepcopy(HOST)
     if host:
         h.update(host)
@@ -74,7 +102,7 @@ def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
                       "involuntary_ctxt_switches": 2, "minor_faults": 3,
                       "major_faults": 0, "user_seconds": 1.0,
                       "system_seconds": 1.0, "max_rss_kb": 1000},
-           "metrics": m, "allocator": None}
+           "metrics": m, "allocator": allocator}
     if run_id == "random":
         doc["run_id"] = uuid.uuid4().hex
     elif run_id is not None:

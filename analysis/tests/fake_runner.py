@@ -16,6 +16,8 @@ Behaviour from the environment:
                   file first (a filler file in FAKE_FILL_DIR), so the
                   document cannot be written: as the harness, say so, exit 1
   FAKE_FILL_AFTER on the Nth invocation fill it after writing the document
+  FAKE_SLAB       JSON {variant: {cache: {counter: per_op}}}: an allocator
+                  snapshot whose counters are per_op x the run's iterations
 """
 import json
 import os
@@ -87,6 +89,12 @@ def main():
                          ops=ops, status=status, params=params,
                          host={"hostname": os.environ.get(
                              "FAKE_HOSTNAME", os.uname().nodename)})
+    slab = json.loads(os.environ.get("FAKE_SLAB", "{}")).get(variant)
+    if slab is not None and status == "ok":
+        n_ops = synth.iterations(doc)
+        doc["allocator"] = [synth.snapshot(
+            {c: {k: v * n_ops for k, v in cnt.items()}
+             for c, cnt in slab.items()}, variant=variant)]
     tmp = out + ".tmp"
     try:
         with open(tmp, "w") as f:

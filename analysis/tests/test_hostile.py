@@ -92,6 +92,21 @@ def run_doc_inputs():
     add(("run_id",), [5, "", [], {}, "x" * 200])
     add(("marks",), ["x", 5, [1], [{}], [{"reason": 5}]])
     add(("samples",), ["x", 5, {}])
+    add(("samples", 1), ["x", 5, None])
+    add(("samples", 1, "deltas"), ["x", 5, {}])
+    add(("samples", 1, "deltas", 0), BAD_NUMBERS)
+    add(("allocator",), ["x", 5, {}])
+    add(("allocator", 0), ["x", 5, []])
+    add(("allocator", 0, "caches"), ["x", 5, {}])
+    add(("allocator", 0, "caches", 0), ["x", 5, None, []])
+    add(("allocator", 0, "caches", 0, "name"), NOT_STRINGS + [DELETE])
+    add(("allocator", 0, "caches", 0, "stats"), ["x", 5, []])
+    add(("allocator", 0, "caches", 0, "stats", "alloc_slowpath"),
+        [NAN, INF, -INF, 1e308, 10 ** 400, -1])
+    add(("allocator", 0, "caches", 0, "locks", "list_lock", "contended"),
+        [NAN, INF, 10 ** 400, -1])
+    add(("allocator", 0, "locks"), ["x", 5, []])
+    add(("allocator", 0, "locks", "barn", "wait_ns"), [NAN, -INF, 1e300])
     add(("start_time",), [5, [], {}])
     return out
 
@@ -114,6 +129,10 @@ RAW_TEXTS = [
 ]
 
 RUN_INPUTS = run_doc_inputs()
+SNAPSHOT = synth.snapshot(
+    {"maple_node": {"stats": {"alloc_fastpath": 900, "alloc_slowpath": 30},
+                    "locks": {"list_lock": {"taken": 5, "contended": 1}}}},
+    locks={"barn": {"taken": 3, "wait_ns": 120}})
 
 
 def _good(tmp_path, side, ops, n=3, **kw):
@@ -123,7 +142,8 @@ def _good(tmp_path, side, ops, n=3, **kw):
                                  metrics={"bg_kfree_rcu": {
                                      "kind": "counter", "unit": "calls",
                                      "value": 7, "per_task": [7]}},
-                                 params={"size": "64"}, **kw))
+                                 params={"size": "64"},
+                                 allocator=[copy.deepcopy(SNAPSHOT)], **kw))
 
 
 def _one_line(err):
@@ -156,7 +176,7 @@ def test_bad_run_document(tmp_path, capsys, ident, path, value, needle):
     doc = synth.make_doc(ops=91.0, latency=1000.0, params={"size": "64"},
                          metrics={"bg_kfree_rcu": {
                              "kind": "counter", "unit": "calls", "value": 7,
-                             "per_task": [7]}})
+                             "per_task": [7]}}, allocator=[copy.deepcopy(SNAPSHOT)])
     _set_field(doc, path, value)
     bad = tmp_path / "b" / "bad.json"
     bad.write_text(json.dumps(doc))
@@ -370,6 +390,6 @@ def test_the_suite_is_not_shrinking():
     quietly drop most of the inputs."""
     n = (len(RUN_INPUTS) + len(RAW_TEXTS) + len(MANIFEST_INPUTS)
          + len(MANIFEST_TEXTS) + len(NAME_INPUTS))
-    assert len(RUN_INPUTS) >= 200 and len(MANIFEST_INPUTS) >= 80
+    assert len(RUN_INPUTS) >= 250 and len(MANIFEST_INPUTS) >= 80
     assert len(NAME_INPUTS) == len(FIELDS) * len(NAMES)
-    assert n >= 420, n
+    assert n >= 480, n

@@ -91,3 +91,21 @@ def test_runs_needed_grows_with_noise():
 def test_all_zero_is_no_change():
     r = stats.compare_samples([0.0] * 3, [0.0] * 3, HIGHER)
     assert r["verdict"] == stats.NO_CHANGE
+
+
+def test_a_counter_appearing_from_zero_is_a_change():
+    """All base runs 0, all new runs above: MWU p < 0.01 at n = 5,
+    so a lower-is-better counter (a lock now taken) regressed, a metric
+    without direction changed; too few runs or overlap stays open."""
+    base, new = [0.0] * 5, [0.004, 0.006, 0.005, 0.007, 0.006]
+    r = stats.compare_samples(base, new, LOWER)
+    assert r["verdict"] == stats.REGRESSION and r["change"] is None
+    assert r["from_zero"] and r["p"] < 0.01
+    assert stats.compare_samples(base, new, None)["verdict"] == stats.CHANGED
+    assert stats.compare_samples(base, new, HIGHER)["verdict"] == \
+        stats.IMPROVEMENT
+    # the new side mostly 0 too: not told apart
+    r = stats.compare_samples(base, [0.0, 0.0, 0.0, 0.001, 0.0], LOWER)
+    assert r["verdict"] == stats.INCONCLUSIVE
+    r = stats.compare_samples([0.0] * 2, [1.0] * 2, LOWER)
+    assert r["verdict"] == stats.INCONCLUSIVE

@@ -36,7 +36,7 @@ static int used_metric;
 
 const char *testcase_unsupported(void)
 {
-	if (!(slab_features() & (SLAB_FEAT_SHEAVES | SLAB_FEAT_SHEAVES_ALL)))
+	if (!(slab_features() & SLAB_FEAT_SHEAVES))
 		return "needs percpu sheaves for prefilled sheaves (variant sheaves or later)";
 	return NULL;
 }

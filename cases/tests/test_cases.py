@@ -23,7 +23,10 @@ NO_SHEAVES_VARIANTS = {"cpuslab"}
 # case -> (small parameters, metrics that must have been recorded,
 #          metrics that must exist), for a 1 s run with 2 tasks.
 SPECS = {
-    "page_fault3_slab": ({"pages": 256}, ["map_latency", "unmap_latency"], []),
+    "page_fault3_slab": ({"pages": 256},
+                         ["map_latency", "unmap_latency", "cycles"], []),
+    "page_fault3_slab_perfault": ({"pages": 256},
+                                  ["map_latency", "unmap_latency"], []),
     "cache_destroy": ({"bg_caches": 10, "bg_period_us": 2000},
                       ["destroy_latency", "unload_latency", "bg_kfree_rcu"], []),
     "kmod_stress": ({"rounds": 5, "bg_caches": 10, "bg_period_us": 2000},
