@@ -15,10 +15,14 @@
  *	B holders on every CPU; with barrier-on-cache only its own cache.
  *	The holders are refilled before every repetition.
  *   rcu barrier [--reps R]
- *	The pieces on their own: liburcu's rcu_barrier() (the floor, >= one
- *	10 ms callback-worker sleep), kvfree_rcu_barrier_on_cache() on a cache
- *	holding rcu sheaves, kvfree_rcu_barrier() with no other caches, and
- *	the per-CPU flush round trip of one cache with no rcu_barrier().
+ *	The pieces on their own: slab_rcu_barrier() right after one
+ *	call_rcu (one grace period), kvfree_rcu_barrier_on_cache() on a
+ *	cache holding rcu sheaves, kvfree_rcu_barrier() with no other caches,
+ *	and the per-CPU flush round trip of one cache with no rcu_barrier().
+ *   rcu gp [--reps R]
+ *	Distributions (every sample printed) of a grace period, call_rcu ->
+ *	callback, rcu_barrier and kvfree_rcu_barrier, the allocator's and
+ *	liburcu's own (see test_gp()).
  *
  * Output lines start with "rcu " and hold key=value fields (the first one
  * describes the variant); a "stat" line gives the cache's counters after
@@ -26,13 +30,14 @@
  * never destroyed: with the global barrier that alone would take B
  * barriers, and the process exits anyway.
  *
- * RCU workers exist only after the first kfree_rcu, and this program
- * never forks, so liburcu's fork rules do not apply here.
+ * RCU workers exist only after the first RCU call, and this program
+ * never forks.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "benchlib.h"
 #include "slab.h"
@@ -231,6 +236,40 @@ static void test_destroy(void)
 	free(holders);
 }
 
+/* ---- grace-period probes ---------------------------------------------------- */
+
+/*
+ * One callback whose run time is recorded; the measuring thread sleeps on
+ * a condition variable until it has run.
+ */
+struct gp_probe {
+	struct rcu_head head;
+	uint64_t ran_ns;
+	int done;
+};
+
+static pthread_mutex_t gp_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gp_cond = PTHREAD_COND_INITIALIZER;
+
+static void gp_probe_fn(struct rcu_head *head)
+{
+	struct gp_probe *p = (struct gp_probe *)head;
+
+	p->ran_ns = bench_now_ns();
+	pthread_mutex_lock(&gp_lock);
+	p->done = 1;
+	pthread_cond_broadcast(&gp_cond);
+	pthread_mutex_unlock(&gp_lock);
+}
+
+static void gp_probe_wait(struct gp_probe *p)
+{
+	pthread_mutex_lock(&gp_lock);
+	while (!p->done)
+		pthread_cond_wait(&gp_cond, &gp_lock);
+	pthread_mutex_unlock(&gp_lock);
+}
+
 /* ---- the barriers on their own ------------------------------------------- */
 
 /*
@@ -273,9 +312,13 @@ static void test_barrier(void)
 	alloc_kfree_rcu(s, 0);			/* start the RCU workers */
 	kvfree_rcu_barrier();
 	for (r = 0; r < opt.reps; r++) {
+		struct gp_probe p = { .done = 0 };
+
+		slab_call_rcu(&p.head, gp_probe_fn);
 		t0 = bench_now_ns();
-		urcu_memb_barrier();
+		slab_rcu_barrier();
 		rb[r] = (double)(bench_now_ns() - t0) / 1e3;
+		gp_probe_wait(&p);
 
 		fill_holders(&s, 1);
 		t0 = bench_now_ns();
@@ -295,12 +338,172 @@ static void test_barrier(void)
 	kmem_cache_destroy(s);
 }
 
+/* ---- grace periods and barriers: distributions ------------------------------ */
+
+/* call_rcu(fn) -> callback start, in us, with the given call_rcu. */
+static double time_call_rcu(void (*call)(struct rcu_head *,
+					 void (*)(struct rcu_head *)))
+{
+	struct gp_probe p = { .done = 0 };
+	uint64_t t0 = bench_now_ns();
+
+	call(&p.head, gp_probe_fn);
+	gp_probe_wait(&p);
+	return (double)(p.ran_ns - t0) / 1e3;
+}
+
+static void print_samples(const char *kind, const double *v, int n)
+{
+	int i;
+
+	printf("rcu test=gp variant=%s kind=%s n=%d us=", slab_variant(), kind,
+	       n);
+	for (i = 0; i < n; i++)
+		printf("%s%.1f", i ? "," : "", v[i]);
+	printf("\n");
+}
+
+static void pause_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000l };
+
+	nanosleep(&ts, NULL);
+}
+
+/* kfree_rcu one object: of the sheaf cache s, or a 16 KiB (large) kmalloc. */
+static void one_kfree_rcu(struct kmem_cache *s)
+{
+	struct obj *o = s ? kmem_cache_alloc(s, GFP_KERNEL)
+			  : kmalloc(16384, GFP_KERNEL);
+
+	if (!o)
+		bench_die("allocation failed");
+	o->payload[0] = 1;
+	bench_use(o);
+	kfree_rcu(o, rcu);
+}
+
+static double time_kvfree_barrier(void)
+{
+	uint64_t t0 = bench_now_ns();
+
+	kvfree_rcu_barrier();
+	return (double)(bench_now_ns() - t0) / 1e3;
+}
+
+/*
+ * Each kind --reps times, from an idle state (a pause between samples):
+ *   sync            slab_synchronize_rcu()
+ *   call_rcu        slab_call_rcu() -> its callback starts
+ *   rcu_barrier0    slab_rcu_barrier() with nothing queued
+ *   rcu_barrier1    slab_rcu_barrier() right after one slab_call_rcu()
+ *   kvfree0         kvfree_rcu_barrier() with nothing pending
+ *   kvfree1         kvfree_rcu_barrier() after kfree_rcu() of one object of
+ *                   a sheaf cache (capacity 32: the rcu sheaf from
+ *                   rcu-sheaf on, the classic batch before)
+ *   kvfree1_classic the same with a 16 KiB kmalloc object (always the
+ *                   classic batching: large kmalloc has no sheaves)
+ *   urcu_call_rcu, urcu_call_rcu_rt, urcu_barrier1: liburcu's own
+ *                   call_rcu worker (default, and URCU_CALL_RCU_RT) and
+ *                   rcu_barrier(), for reference
+ */
+static void test_gp(void)
+{
+	struct kmem_cache *s = new_cache("bench-rcu-gp", 0);
+	struct call_rcu_data *rt;
+	double v[MAX_REPS];
+	struct gp_probe p;
+	uint64_t t0;
+	int r;
+
+	bench_pin_cpu(0);
+	one_kfree_rcu(s);		/* start the RCU machinery */
+	kvfree_rcu_barrier();
+	for (r = 0; r < opt.reps; r++) {
+		pause_ms(5);
+		t0 = bench_now_ns();
+		slab_synchronize_rcu();
+		v[r] = (double)(bench_now_ns() - t0) / 1e3;
+	}
+	print_samples("sync", v, opt.reps);
+	for (r = 0; r < opt.reps; r++) {
+		pause_ms(5);
+		v[r] = time_call_rcu(slab_call_rcu);
+	}
+	print_samples("call_rcu", v, opt.reps);
+	for (r = 0; r < opt.reps; r++) {
+		pause_ms(5);
+		t0 = bench_now_ns();
+		slab_rcu_barrier();
+		v[r] = (double)(bench_now_ns() - t0) / 1e3;
+	}
+	print_samples("rcu_barrier0", v, opt.reps);
+	for (r = 0; r < opt.reps; r++) {
+		pause_ms(5);
+		p.done = 0;
+		slab_call_rcu(&p.head, gp_probe_fn);
+		t0 = bench_now_ns();
+		slab_rcu_barrier();
+		v[r] = (double)(bench_now_ns() - t0) / 1e3;
+		gp_probe_wait(&p);
+	}
+	print_samples("rcu_barrier1", v, opt.reps);
+	for (r = 0; r < opt.reps; r++) {
+		pause_ms(5);
+		v[r] = time_kvfree_barrier();
+	}
+	print_samples("kvfree0", v, opt.reps);
+	for (r = 0; r < opt.reps; r++) {
+		pause_ms(5);
+		one_kfree_rcu(s);
+		v[r] = time_kvfree_barrier();
+	}
+	print_samples("kvfree1", v, opt.reps);
+	for (r = 0; r < opt.reps; r++) {
+		pause_ms(5);
+		one_kfree_rcu(NULL);
+		v[r] = time_kvfree_barrier();
+	}
+	print_samples("kvfree1_classic", v, opt.reps);
+
+	/* liburcu alone; this thread is registered (kfree_rcu above) */
+	for (r = 0; r < opt.reps; r++) {
+		pause_ms(5);
+		v[r] = time_call_rcu(urcu_memb_call_rcu);
+	}
+	print_samples("urcu_call_rcu", v, opt.reps);
+	for (r = 0; r < opt.reps; r++) {
+		pause_ms(5);
+		p.done = 0;
+		urcu_memb_call_rcu(&p.head, gp_probe_fn);
+		t0 = bench_now_ns();
+		urcu_memb_barrier();
+		v[r] = (double)(bench_now_ns() - t0) / 1e3;
+		gp_probe_wait(&p);
+	}
+	print_samples("urcu_barrier1", v, opt.reps);
+	rt = urcu_memb_create_call_rcu_data(URCU_CALL_RCU_RT, -1);
+	if (!rt)
+		bench_die("create_call_rcu_data(URCU_CALL_RCU_RT) failed");
+	urcu_memb_set_thread_call_rcu_data(rt);
+	for (r = 0; r < opt.reps; r++) {
+		pause_ms(5);
+		v[r] = time_call_rcu(urcu_memb_call_rcu);
+	}
+	urcu_memb_set_thread_call_rcu_data(NULL);
+	print_samples("urcu_call_rcu_rt", v, opt.reps);
+	urcu_memb_call_rcu_data_free(rt);
+	kvfree_rcu_barrier();
+	kmem_cache_destroy(s);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: rcu tput [--threads T] [--ops N] [--reps R]\n"
 		"       rcu destroy [--caches B] [--reps R]\n"
 		"       rcu barrier [--reps R]\n"
+		"       rcu gp [--reps R]\n"
 		"       common: [--capacity K] (sheaf_capacity, default 32)\n");
 	exit(2);
 }
@@ -345,6 +548,8 @@ int main(int argc, char **argv)
 		test_destroy();
 	else if (!strcmp(opt.test, "barrier"))
 		test_barrier();
+	else if (!strcmp(opt.test, "gp"))
+		test_gp();
 	else
 		usage();
 	return 0;

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
 """bench-rcu: kfree_rcu throughput per thread, kmem_cache_destroy latency
-while B other sheaf caches hold rcu sheaves, and the barriers on their own.
+while B other sheaf caches hold rcu sheaves, the barriers on their own, and
+the distributions of a grace period, call_rcu -> callback, rcu_barrier and
+kvfree_rcu_barrier (the model's and, for reference, liburcu's own).
 
 Runs build/bench/rcu-<variant> (built only for libraries that define the
 kfree_rcu and barrier symbols).  Processes interleave the variants; each
@@ -18,12 +20,25 @@ import benchcommon as bc  # noqa: E402
 
 MODES = {
     "full":  dict(outer=3, tput_ops=1000000, tput_reps=5, destroy_reps=7,
-                  caches=(10, 100, 300, 1000), barrier_reps=9),
+                  caches=(2, 10, 100, 300, 1000), barrier_reps=9, gp_reps=40),
     "quick": dict(outer=1, tput_ops=200000, tput_reps=3, destroy_reps=3,
-                  caches=(10, 100, 300, 1000), barrier_reps=3),
+                  caches=(2, 10, 100, 300, 1000), barrier_reps=3, gp_reps=20),
     "smoke": dict(outer=1, tput_ops=2000, tput_reps=1, destroy_reps=1,
-                  caches=(3,), barrier_reps=1),
+                  caches=(3,), barrier_reps=1, gp_reps=2),
 }
+# test=gp kinds in print order, with what each times
+GP_KINDS = (
+    ("sync", "slab_synchronize_rcu()"),
+    ("call_rcu", "slab_call_rcu() -> callback starts"),
+    ("rcu_barrier0", "slab_rcu_barrier(), nothing queued"),
+    ("rcu_barrier1", "slab_rcu_barrier() after one call_rcu"),
+    ("kvfree0", "kvfree_rcu_barrier(), nothing pending"),
+    ("kvfree1", "kvfree_rcu_barrier() after kfree_rcu of one sheaf-cache object"),
+    ("kvfree1_classic", "the same, one 16 KiB kmalloc object (classic batch)"),
+    ("urcu_call_rcu", "liburcu call_rcu() -> callback (default worker)"),
+    ("urcu_call_rcu_rt", "liburcu call_rcu() -> callback (URCU_CALL_RCU_RT worker)"),
+    ("urcu_barrier1", "liburcu rcu_barrier() after one call_rcu"),
+)
 DESTROY_PAIR = ("rcu-sheaf", "barrier-on-cache")
 
 
@@ -54,6 +69,7 @@ class Variant:
         self.stats = {}		# threads -> last stat line
         self.destroy = {}	# caches -> [us]
         self.barrier = {}	# kind -> [us]
+        self.gp = {}		# test=gp kind -> [us], every sample
 
     def fail(self, what, e):
         self.error = "%s: %s" % (what, e)
@@ -86,6 +102,37 @@ def barrier_phase(vs, mode):
                 v.barrier.setdefault(r["kind"], []).append(r["us"])
             if flush[0]["available"]:
                 v.barrier.setdefault("flush", []).append(flush[0]["us"])
+
+
+def gp_phase(vs, mode):
+    for rep in range(mode["outer"]):
+        for v in vs:
+            if v.error:
+                continue
+            try:
+                _, rows, _ = run_test(v.binary, ["gp", "--reps",
+                                                 str(mode["gp_reps"])], "gp")
+                got = {r["kind"]: [float(x) for x in str(r["us"]).split(",")]
+                       for r in rows}
+                if set(got) != {k for k, _ in GP_KINDS} or any(
+                        len(x) != mode["gp_reps"] for x in got.values()):
+                    raise bc.BenchError("incomplete gp output: %r" % rows)
+            except (bc.BenchError, ValueError) as e:
+                v.fail("gp", e)
+                continue
+            for k, x in got.items():
+                v.gp.setdefault(k, []).extend(x)
+
+
+def pct(xs, q):
+    """q-th percentile (0..100) of xs, linear between order statistics."""
+    s = sorted(xs)
+    if not s:
+        return None
+    i = (len(s) - 1) * q / 100.0
+    lo = int(i)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (i - lo)
 
 
 def tput_phase(vs, mode, threads):
@@ -156,7 +203,11 @@ def summarise(vs, mode, threads):
              "destroy_us": {b: bc.median(x) for b, x in v.destroy.items()},
              "destroy_samples": v.destroy,
              "barrier_us": {k: bc.median(x) for k, x in v.barrier.items()},
-             "barrier_samples": v.barrier}
+             "barrier_samples": v.barrier,
+             "gp_us": {k: {"n": len(x), "p10": pct(x, 10),
+                           "p50": pct(x, 50), "p90": pct(x, 90)}
+                       for k, x in v.gp.items()},
+             "gp_samples": v.gp}
         k, c = slope(sorted(d["destroy_us"].items()))
         base = next((x for x in vs if x.name == "cpuslab"), None)
         d["tput_x_cpuslab"] = {t: paired(v.tput.get(t), base.tput.get(t))
@@ -224,7 +275,8 @@ def print_report(res, mode_name, mode, out=sys.stdout):
         bc.table(hdr, lines, out)
 
     print("\nbarriers on their own (us, median of %d processes x %d reps): "
-          "rcu_barrier = liburcu alone (the floor); on_cache = "
+          "rcu_barrier = slab_rcu_barrier() after one call_rcu (one grace "
+          "period); on_cache = "
           "kvfree_rcu_barrier_on_cache() on a cache holding rcu sheaves; "
           "global = kvfree_rcu_barrier() with that one cache; flush alone = "
           "the per-CPU rcu sheaf flush round trip of that cache without "
@@ -244,6 +296,21 @@ def print_report(res, mode_name, mode, out=sys.stdout):
                              else None, "%.0f"),
                       bc.fmt(bu.get("flush"), "%.1f")])
     bc.table(hdr, lines, out)
+    if any(d["gp_us"] for d in V.values()):
+        print("\ngrace periods and barriers (us; p10 / p50 / p90 over n "
+              "samples = %d processes x %d, each from idle, 5 ms apart)" %
+              (mode["outer"], mode["gp_reps"]), file=out)
+        hdr = ["what", "variant", "n", "p10", "p50", "p90"]
+        lines = []
+        for k, what in GP_KINDS:
+            for n, d in V.items():
+                g = d["gp_us"].get(k)
+                if g:
+                    lines.append([what, n, str(g["n"]),
+                                  bc.fmt(g["p10"], "%.1f"),
+                                  bc.fmt(g["p50"], "%.1f"),
+                                  bc.fmt(g["p90"], "%.1f")])
+        bc.table(hdr, lines, out)
     if pair and res["destroy_ratio"].get(300):
         r = res["destroy_ratio"][300]
         print("goal B=300: %s / %s = %.2fx (the kernel's kmod case: 8529 -> "
@@ -266,11 +333,11 @@ def main():
                     "barrier-on-cache")
     ap.add_argument("--mode", choices=sorted(MODES), default="full")
     ap.add_argument("--json", default=None)
-    ap.add_argument("--tests", default="barrier,tput,destroy",
-                    help="comma-separated subset of barrier,tput,destroy")
+    ap.add_argument("--tests", default="barrier,gp,tput,destroy",
+                    help="comma-separated subset of barrier,gp,tput,destroy")
     args = ap.parse_args()
     tests = set(args.tests.split(","))
-    if not tests <= {"barrier", "tput", "destroy"}:
+    if not tests <= {"barrier", "gp", "tput", "destroy"}:
         ap.error("--tests: unknown test in %r" % args.tests)
     mode = MODES[args.mode]
     bench_dir = os.path.join(args.build, "bench")
@@ -296,6 +363,8 @@ def main():
     if "barrier" not in tests:
         for v in vs:
             v.barrier = {}
+    if "gp" in tests:
+        gp_phase(vs, mode)
     if "tput" in tests:
         tput_phase(vs, mode, threads)
     with_sheaf = [v for v in vs if v.features and v.features.get("rcu_sheaf")]

@@ -267,6 +267,61 @@ def test_hit_path_through_a_marker():
     assert hitpath.hit_path_length(DISASM, rseq) is None
 
 
+# the mode flag tested twice (as gcc does in kmem_cache_free): the CPU id
+# at 4a06, the lock at 4a12; the atomic CPU id costs 3 instructions more
+# (4a60), and a path mixing the rseq CPU id with the atomic lock is the
+# shortest but never runs
+TWO_TESTS = """
+0000000000004a00 <kmem_cache_free>:
+    4a00:	movzbl 0x2692a(%rip),%edx        # 2c302 <slab_use_rseq>
+    4a06:	test   %dl,%dl
+    4a08:	je     4a60 <kmem_cache_free+0x60>
+    4a0a:	movslq %fs:0x924,%rax
+    4a10:	mov    %rax,%rcx
+    4a12:	test   %dl,%dl
+    4a14:	je     4a30 <kmem_cache_free+0x30>
+    4a16:	movl   $0x1,(%rax)
+    4a1c:	movl   $0x0,(%rax)
+    4a22:	ret
+    4a30:	lock btsl $0x0,(%rax)
+    4a35:	jb     4a70 <kmem_cache_free+0x70>
+    4a37:	movl   $0x0,(%rax)
+    4a3d:	ret
+    4a60:	mov    %fs:0xffffffffffffffd8,%rax
+    4a69:	shr    $0x6,%rax
+    4a6d:	sub    $0x1,%rax
+    4a6f:	jmp    4a10 <kmem_cache_free+0x10>
+    4a70:	jmp    4b70 <free_trylock_missed>
+"""
+
+
+def test_hit_path_follows_the_mode():
+    """A path of a known mode tests the mode flag the same way each time,
+    and follows jumps inside the function."""
+    rseq, atomic = hitpath.PATHS["rseq sheaf"], hitpath.PATHS["atomic sheaf"]
+    # without the mode: the mixed path, 4a00..4a14, 4a30..4a3d
+    assert hitpath.hit_path_length(TWO_TESTS, atomic) == 11
+    # atomic: 4a00..4a08, 4a60..4a6f, 4a10..4a14, 4a30..4a3d
+    assert hitpath.hit_path_length(TWO_TESTS, atomic, False) == 14
+    assert hitpath.hit_path_length(TWO_TESTS, rseq, True) == 10
+    # an impossible combination has no path
+    assert hitpath.hit_path_length(TWO_TESTS, rseq, False) is None
+    assert hitpath.hit_path_length(TWO_TESTS, atomic, True) is None
+    # a register overwritten no longer holds the flag: the second test
+    # goes both ways again
+    clobbered = TWO_TESTS.replace("mov    %rax,%rcx", "mov    %rax,%rdx")
+    assert hitpath.hit_path_length(clobbered, atomic, True) == 11
+    # the flag compared in memory counts as a test too
+    in_memory = TWO_TESTS.replace(
+        "test   %dl,%dl\n    4a14",
+        "cmpb   $0x0,0x2692a(%rip)        # 2c302 <slab_use_rseq>\n    4a14")
+    assert hitpath.hit_path_length(in_memory, atomic, False) == 14
+    assert hitpath.hit_path_length(in_memory, atomic, True) is None
+    assert hitpath.MODES == {"rseq sheaf": True, "atomic sheaf": False,
+                             "rseq cpu slab": True,
+                             "atomic cpu slab": False}
+
+
 def test_cpu_slab_markers():
     """The cpu slab's paths: cmpxchg16b unlocked (rseq) or locked."""
     plain = hitpath.PATHS["rseq cpu slab"]

@@ -4,8 +4,11 @@
 #
 # For every variant v in ALL_VARIANTS:
 #   build/<v>/slabscale-run         all cases linked into one runner
-#   build/<v>/<case>_threads        will-it-scale style names (symlinks)
-#   build/<v>/<case>_processes
+#   build/<v>/<case>_threads        will-it-scale's executables: the harness
+#   build/<v>/<case>_processes      with that case alone, its mode fixed
+#                                   (wisfixed.c), so a renamed copy runs;
+#                                   variants link ../none/'s for cases/*.c
+# Foreign will-it-scale files (cases/wis/) build into build/wis/: wis.mk.
 # Cases are cases/*.c for every variant plus cases/slab/*.c for v != none.
 # Each case file is compiled with its testcase symbols renamed
 # (testcase -> __case_<name>_testcase, ...) and every other global symbol
@@ -99,19 +102,57 @@ $(1)/slabscale-run: $(1)/registry.o $(1)/slabglue.o $(BUILD)/harness/buildinfo.o
 	$$(CC) $$(CFLAGS_COMMON) -o $$@ $$(filter %.o,$$^) $(HARNESS_LIB) $(4) \
 		$(HARNESS_LDLIBS) $(if $(4),$$(URCU_LIBS)) \
 		$$(foreach c,$(3),$$(CASE_LDLIBS_$$(call case_name,$$(c))))
-	@cd $(1) && for c in $(foreach c,$(3),$(call case_name,$(c))); do \
-		ln -sf slabscale-run $$$${c}_threads; \
-		ln -sf slabscale-run $$$${c}_processes; done
 endef
 
+# $(1) runner dir, $(2) variant, $(3) case source, $(4) case object,
+# $(5) libslab or empty.  No buildinfo, no allocator statistics: these
+# executables write no JSON (wisfixed.c stands in for buildinfo).
+define wis_exes
+$(1)/reg/$(call case_name,$(3)).c: harness/tools/gen-registry.sh
+	@mkdir -p $$(@D)
+	@harness/tools/gen-registry.sh $(2) $$@ $(3)
+
+$(1)/reg/$(call case_name,$(3)).o: $(1)/reg/$(call case_name,$(3)).c
+	$$(CC) $$(HARNESS_CFLAGS) -c -o $$@ $$<
+
+$(foreach m,threads processes,$(call wis_exe,$(1),$(call case_name,$(3)),$(4),$(5),$(m)))
+HARNESS_WIS_EXES += $(1)/$(call case_name,$(3))_threads $(1)/$(call case_name,$(3))_processes
+endef
+
+# $(1) dir, $(2) case name, $(3) case object, $(4) libslab, $(5) mode
+define wis_exe
+$(1)/$(2)_$(5): $(1)/reg/$(2).o $(3) $(BUILD)/harness/wis_$(5).o \
+		$(BUILD)/none/slabglue.o $(HARNESS_LIB) $(4)
+	@rm -f $$@
+	$$(CC) $$(CFLAGS_COMMON) -o $$@ $$(filter %.o,$$^) $(HARNESS_LIB) $(4) \
+		$(HARNESS_LDLIBS) $(if $(4),$$(URCU_LIBS)) $$(CASE_LDLIBS_$(2))
+
+endef
+
+# A variant's executables of an allocator-free case are none's.
+define wis_link
+$(1)/$(2)_$(3): $(BUILD)/none/$(2)_$(3)
+	@mkdir -p $$(@D)
+	ln -sf ../none/$(2)_$(3) $$@
+HARNESS_WIS_EXES += $(1)/$(2)_$(3)
+endef
+
+HARNESS_WIS_EXES :=
 $(eval $(call runner,$(BUILD)/none,none,$(PLAIN_CASES),))
 $(eval $(call runner,$(BUILD)/test,none,$(PLAIN_CASES) $(TEST_CASES),))
 $(foreach v,$(filter-out none,$(HARNESS_VARIANTS)),\
   $(foreach c,$(SLAB_CASES),$(eval $(call case_object,$(c),$(BUILD)/$(v)/cases/$(call case_name,$(c)).o,$(SLAB_CFLAGS_$(v)))))\
   $(eval $(call runner,$(BUILD)/$(v),$(v),$(PLAIN_CASES) $(SLAB_CASES),$(BUILD)/$(v)/libslab.a)))
 
+$(foreach c,$(PLAIN_CASES) $(TEST_CASES),$(eval $(call wis_exes,$(if $(filter $(c),$(TEST_CASES)),$(BUILD)/test,$(BUILD)/none),none,$(c),$(BUILD)/cases/$(call case_name,$(c)).o,)))
+$(foreach v,$(filter-out none,$(HARNESS_VARIANTS)),\
+  $(foreach c,$(PLAIN_CASES),$(foreach m,threads processes,$(eval $(call wis_link,$(BUILD)/$(v),$(call case_name,$(c)),$(m)))))\
+  $(foreach c,$(SLAB_CASES),$(eval $(call wis_exes,$(BUILD)/$(v),$(v),$(c),$(BUILD)/$(v)/cases/$(call case_name,$(c)).o,$(BUILD)/$(v)/libslab.a))))
+
+include harness/wis.mk
+
 HARNESS_RUNNERS := $(HARNESS_VARIANTS:%=$(BUILD)/%/slabscale-run)
-ALL_TARGETS	+= $(HARNESS_RUNNERS)
+ALL_TARGETS	+= $(HARNESS_RUNNERS) $(HARNESS_WIS_EXES)
 
 # ---- the runner under ASan + UBSan --------------------------------------------
 # $(BUILD)/<v>/san-asan/slabscale-run for the newest variant v: harness and
@@ -174,7 +215,8 @@ $(HARNESS_UNIT): $(HARNESS_UNIT_SRCS) $(HARNESS_LIB) $(BUILD)/none/registry.o \
 check-harness-unit: $(HARNESS_UNIT)
 	$(HARNESS_UNIT)
 
-check-harness-py: $(BUILD)/none/slabscale-run $(BUILD)/test/slabscale-run
+check-harness-py: $(BUILD)/none/slabscale-run $(BUILD)/test/slabscale-run \
+		$(BUILD)/wistest/slabscale-run
 	cd harness/tests && SLABSCALE_BUILD=$(abspath $(BUILD)) \
 		SLABSCALE_SAN_RUNNER=$(abspath $(HARNESS_SAN_RUNNER)) \
 		$(PYTHON) -m pytest -q -p no:cacheprovider .

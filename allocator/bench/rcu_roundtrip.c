@@ -11,7 +11,7 @@
  *                    has to preempt us; N != 0: a cross-CPU wakeup)
  *   flush_all_cpus   slab_flush_rcu_sheaves_on_cache(): one item on every
  *                    CPU, then wait for all (the kmod regression's unit)
- *   rcu_barrier      liburcu's rcu_barrier() with nothing queued
+ *   rcu_barrier      slab_rcu_barrier() with nothing queued (returns at once)
  *   kvfree_barrier_idle     kvfree_rcu_barrier() with nothing pending
  *   kvfree_barrier_pending  kvfree_rcu_barrier() after one kfree_rcu
  *   kfree_rcu_ns     ns per kmem_cache_alloc + kfree_rcu, one thread

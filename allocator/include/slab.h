@@ -132,7 +132,15 @@ void kvfree_rcu_barrier(void);
 void kvfree_rcu_barrier_on_cache(struct kmem_cache *s);
 void slab_rcu_read_lock(void);
 void slab_rcu_read_unlock(void);
+/*
+ * The allocator's grace periods cost what the kernel's do (a few ms; see
+ * allocator/README-rcu.md).  slab_rcu_barrier() waits for every callback
+ * queued before it; it and slab_synchronize_rcu() refuse (report, false)
+ * to run in a callback or a read-side section.
+ */
 void slab_synchronize_rcu(void);
+void slab_call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *head));
+bool slab_rcu_barrier(void);
 
 /* ---- prefilled sheaves -------------------------------------------------- */
 /*

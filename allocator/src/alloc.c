@@ -341,12 +341,14 @@ FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 		return free_not_slab(s, object);
 #ifdef CONFIG_SLUB_SHEAVES
 	if (likely(s->cpu_sheaves)) {
+		/* one test of the mode for the node check and the lock */
+		bool rseq = slab_use_rseq;
 		struct slub_percpu_sheaves *pcs;
 		struct slab_sheaf *main;
 
-		if (unlikely(slab->node != this_node()))
+		if (unlikely(slab->node != this_node_mode(rseq)))
 			return free_remote(s, slab, object);
-		pcs = percpu_trylock_fast(s->cpu_sheaves);
+		pcs = percpu_trylock_fast_mode(s->cpu_sheaves, rseq);
 		if (unlikely(!pcs))
 			return free_trylock_missed(s, slab, object);
 		main = pcs->main;

@@ -446,6 +446,18 @@ void kmem_cache_destroy(struct kmem_cache *s)
 		return;
 	}
 	flush_all(s);
+#ifdef CONFIG_SLUB_RCU_SHEAF
+	/*
+	 * __kmem_cache_shutdown(): "we might have rcu sheaves in flight" (the
+	 * flush above hands this CPU's rcu_free to call_rcu(); so may a
+	 * racing flush).  Under slab_mutex, as the kernel: the callbacks take
+	 * no slab_mutex.
+	 */
+	if (s->cpu_sheaves) {
+		slab_rcu_barrier();
+		flush_all(s);	/* the kernel's barn_shrink() comes after it */
+	}
+#endif
 	slab_shrink_nodes(s);
 	/* its slabs' pages go back after a grace period: wait for them */
 	if (s->flags & SLAB_TYPESAFE_BY_RCU)

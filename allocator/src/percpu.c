@@ -61,8 +61,11 @@ void *percpu_trylock_retry(void *base)
 		return NULL;
 	}
 	slab_cpu_id_slow();
-	return percpu_trylock_atomic_once(base);
+	return percpu_trylock_fast(base);
 }
+
+__thread unsigned int slab_preempt_count = PREEMPT_NEED_RESCHED;
+bool slab_preempt_underflow;
 
 int slab_cpu_id(void)
 {

@@ -71,17 +71,23 @@ static inline int current_cpu(void)
 #define SLAB_MAX_CPUS	4096
 extern unsigned char slab_node_map[];
 
-static __attribute__((always_inline)) inline int this_node(void)
+static __attribute__((always_inline)) inline int this_node_mode(bool rseq)
 {
 	long idx;
 
 #if SLAB_HAVE_RSEQ_ASM
-	if (likely(slab_use_rseq))
+	if (likely(rseq))
 		idx = rseq_cpu_id();
 	else
 #endif
 		idx = (long)(slab_thread_cpu_off >> PERCPU_SHIFT) - 1;
+	(void)rseq;
 	return slab_node_map[idx + PERCPU_GUARDS];
+}
+
+static __attribute__((always_inline)) inline int this_node(void)
+{
+	return this_node_mode(slab_use_rseq);
 }
 
 /*
@@ -114,19 +120,63 @@ percpu_trylock_atomic_once(void *base)
 }
 
 /*
+ * The kernel's local_trylock() runs with preemption disabled: it adds 1
+ * to the preempt count (a per-CPU read-modify-write), and local_unlock()
+ * takes 1 off and tests whether a reschedule is due, as distribution
+ * kernels with PREEMPT_DYNAMIC (CONFIG_PREEMPT_COUNT) do.  The model has
+ * no preemption to disable - a restartable sequence or an atomic guards
+ * the lock word - but it keeps the count, per thread, so that a sheaf hit
+ * costs what the kernel's costs (allocator/README.md, "Fidelity"; the
+ * count started at PREEMPT_NEED_RESCHED, as x86 keeps it inverted, so the
+ * test never fires).
+ */
+#define PREEMPT_NEED_RESCHED	0x80000000u
+extern __thread unsigned int slab_preempt_count
+	__attribute__((tls_model("local-exec")));
+/* set if the count ever reached 0: a lock released more often than taken */
+extern bool slab_preempt_underflow;
+
+static __attribute__((always_inline)) inline void preempt_disable(void)
+{
+	slab_preempt_count++;
+	barrier();
+}
+
+static __attribute__((always_inline)) inline void preempt_enable(void)
+{
+	barrier();
+	if (unlikely(!--slab_preempt_count))
+		WRITE_ONCE(slab_preempt_underflow, true);
+}
+
+/*
  * The hit paths' form: no call, so that a hit needs no stack frame.  In
  * atomic mode a thread that has no index yet finds the guard entry (its
  * slab_thread_cpu_off is 0) and misses; the miss handler then calls
  * percpu_trylock_retry().
  */
 static __attribute__((always_inline)) inline void *
+percpu_trylock_fast_mode(void *base, bool rseq)
+{
+	void *entry;
+
+	preempt_disable();
+#if SLAB_HAVE_RSEQ_ASM
+	if (likely(rseq))
+		entry = rseq_trylock(base);
+	else
+#endif
+		entry = percpu_trylock_atomic_once(base);
+	(void)rseq;
+	if (unlikely(!entry))
+		preempt_enable();
+	return entry;
+}
+
+static __attribute__((always_inline)) inline void *
 percpu_trylock_fast(void *base)
 {
-#if SLAB_HAVE_RSEQ_ASM
-	if (likely(slab_use_rseq))
-		return rseq_trylock(base);
-#endif
-	return percpu_trylock_atomic_once(base);
+	return percpu_trylock_fast_mode(base, slab_use_rseq);
 }
 
 /*
@@ -183,9 +233,12 @@ static inline void cpu_lock_remote_stat(struct kmem_cache *s,
 bool percpu_trylock_remote(unsigned int *lock, int cpu);
 void percpu_unlock_remote(unsigned int *lock);
 
-static inline void percpu_unlock(unsigned int *lock)
+/* release a lock taken by percpu_trylock*() (local_unlock()) */
+static __attribute__((always_inline)) inline void
+percpu_unlock(unsigned int *lock)
 {
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+	preempt_enable();
 }
 
 static inline void percpu_add(void *base, unsigned long stride,

@@ -141,7 +141,10 @@ extern size_t slab_arena_top;		/* bytes carved so far */
 extern struct slab *slab_page_desc;
 extern struct slab slab_free_sentinel;
 
-/* head descriptor of p; NULL outside the arena or inside a free block */
+/*
+ * head descriptor of p; NULL outside the arena or inside a free block
+ * (every carved page has a head: its slab's, its block's or the sentinel)
+ */
 static inline struct slab *virt_to_slab(const void *p)
 {
 	size_t off = (uintptr_t)p - (uintptr_t)slab_arena;
@@ -152,6 +155,8 @@ static inline struct slab *virt_to_slab(const void *p)
 		return NULL;
 	slab = __atomic_load_n(&slab_page_desc[off >> PAGE_SHIFT].head,
 			       __ATOMIC_RELAXED);
+	if (!slab)
+		__builtin_unreachable();
 	return slab == &slab_free_sentinel ? NULL : slab;
 }
 bool slab_arena_contains(const void *p);

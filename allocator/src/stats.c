@@ -11,8 +11,9 @@
  * counts into stat_alloc/stat_free, so it may wait for a lock holder.
  *
  * Every object allocation counts exactly one of ALLOC_FASTPATH,
- * ALLOC_SLOWPATH, ALLOC_PCS and every free one of FREE_FASTPATH,
- * FREE_SLOWPATH, FREE_PCS, so active objects = allocations - frees.
+ * ALLOC_SLOWPATH, ALLOC_PCS, ALLOC_FROM_SHEAF and every free one of
+ * FREE_FASTPATH, FREE_SLOWPATH, FREE_PCS, so active objects = allocations
+ * - frees (slab.h, enum slab_stat_item).
  */
 #include <sched.h>
 #include <stdarg.h>

@@ -296,16 +296,32 @@ static void test_barn_and_zone_lock(void)
 	CHECK_NO_REPORT();
 }
 
+/*
+ * Every per-CPU lock taken was released: the kernel-cost preempt count
+ * (percpu.h) is back where it started (a leak would shift it, a double
+ * release would hit 0 and be reported).
+ */
+static void check_preempt_balanced(void)
+{
+	CHECK_EQ(slab_preempt_count, PREEMPT_NEED_RESCHED);
+	CHECK(!slab_preempt_underflow);
+}
+
 int main(void)
 {
 	pin_to_first_cpu();
 	tu_capture();
 	test_names();
 	test_refill_counts_objects();
+	check_preempt_balanced();
 	test_prefill_counts();
+	check_preempt_balanced();
 	test_cpu_lock_counts();
+	check_preempt_balanced();
 	test_barn_and_zone_lock();
+	check_preempt_balanced();
 	test_list_lock_contention();
+	check_preempt_balanced();
 	printf("test_counters: ok (%s, %s)\n", slab_variant(),
 	       slab_use_rseq ? "rseq" : "atomic");
 	return 0;

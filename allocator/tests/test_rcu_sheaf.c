@@ -12,6 +12,8 @@
  *    objects take the classic path; counters appear in slab_stats_json();
  *  - which barrier kmem_cache_destroy() uses: the global one (rcu-sheaf)
  *    also empties other caches' rcu sheaves, the per-cache one does not;
+ *    7.0's per-cache barrier (CONFIG_SLUB_SHEAVES_MOST) waits for the
+ *    rcu sheaves it flushed, 6.19's does not (on_cache_barrier());
  *  - kfree_rcu then immediate destroy leaves nothing, a leaking destroy
  *    is reported, on every variant;
  *  - sheaves-all: kmalloc_nolock/kfree_nolock are served by the kmalloc
@@ -47,6 +49,20 @@ struct obj {
 };
 
 static bool has_rcu_sheaf;
+
+/*
+ * kvfree_rcu_barrier_on_cache(s), and then what it takes until the rcu
+ * sheaves it flushed have surely been freed: up to 6.19 it hands them to
+ * call_rcu() without waiting (kmem_cache_destroy()'s shutdown barrier
+ * covers that), from 7.0 on it calls rcu_barrier() itself.
+ */
+static void on_cache_barrier(struct kmem_cache *s)
+{
+	kvfree_rcu_barrier_on_cache(s);
+#if defined(CONFIG_SLUB_RCU_SHEAF) && !defined(CONFIG_SLUB_SHEAVES_MOST)
+	CHECK(slab_rcu_barrier());
+#endif
+}
 
 static struct kmem_cache *mkcache(const char *name, unsigned int cap)
 {
@@ -200,7 +216,7 @@ static void test_grace_period_and_reuse(void)
 		kmem_cache_free(s, more[i]);
 
 	put0 = tu_stat(s, BARN_PUT);
-	kvfree_rcu_barrier_on_cache(s);
+	on_cache_barrier(s);
 	CHECK_EQ(slab_cache_active(s), 0);
 	CHECK(tu_stat(s, BARN_PUT) > put0);	/* the full rcu sheaf */
 	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF_FAIL), 0);
@@ -211,7 +227,7 @@ static void test_grace_period_and_reuse(void)
 		freed[i] = obj_new(s);
 	for (i = 0; i < cap; i++)
 		kfree_rcu(freed[i], rcu);
-	kvfree_rcu_barrier_on_cache(s);
+	on_cache_barrier(s);
 	alloc_slab = tu_stat(s, ALLOC_SLAB);
 	get0 = tu_stat(s, BARN_GET);
 	for (i = 0; i < cap; i++)
@@ -241,7 +257,7 @@ static void test_barn_full(void)
 		o[i] = obj_new(s);
 	for (i = 0; i < n; i++)
 		kfree_rcu(o[i], rcu);
-	kvfree_rcu_barrier_on_cache(s);
+	on_cache_barrier(s);
 	CHECK_EQ(slab_cache_active(s), 0);
 	CHECK(tu_stat(s, BARN_PUT) >= MAX_FULL_SHEAVES);
 	CHECK(tu_stat(s, BARN_PUT_FAIL) >= 1);
@@ -273,7 +289,7 @@ static void test_sheaf_fail(void)
 	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF_FAIL), 1);
 	CHECK_EQ(tu_stat(s, FREE_RCU_SHEAF), 0);
 	CHECK_EQ(b.queued - a.queued, 1);
-	kvfree_rcu_barrier_on_cache(s);
+	on_cache_barrier(s);
 	CHECK_EQ(slab_cache_active(s), 0);
 	kmem_cache_destroy(s);
 	CHECK_NO_REPORT();
@@ -292,7 +308,12 @@ static void test_barrier_flushes_partial(void)
 	slab_kfree_rcu_get_stats(&a);
 	kvfree_rcu_barrier_on_cache(s);
 	slab_kfree_rcu_get_stats(&b);
+#ifdef CONFIG_SLUB_SHEAVES_MOST
+	CHECK_EQ(slab_cache_active(s), 0);	/* waited for the flushed sheaf */
+#else
+	CHECK(slab_rcu_barrier());		/* 6.19's did not */
 	CHECK_EQ(slab_cache_active(s), 0);
+#endif
 	CHECK_EQ(b.flush_works - a.flush_works, slab_rcu_nr_cpus());
 	o = obj_new(s);
 	kfree_rcu(o, rcu);
@@ -346,7 +367,7 @@ static void test_remote_node(void)
 	} else {
 		kmem_cache_free(s, o);	/* migrated meanwhile */
 	}
-	kvfree_rcu_barrier_on_cache(s);
+	on_cache_barrier(s);
 	kmem_cache_destroy(s);
 	CHECK_NO_REPORT();
 }

@@ -28,7 +28,7 @@ def snapshot(caches, locks=None, variant="none"):
             entry["locks"] = c["locks"]
         out.append(entry)
     snap = {"variant": variant, "features": [], "percpu": "rseq",
-            "sheaf_fast_path": "lockless", "live_objects": 0,
+            "live_objects": 0,
             "leaked_objects": 0, "caches": out}
     if locks is not None:
         snap["locks"] = locks

@@ -2,21 +2,24 @@
 /*
  * cache_destroy - kmem_cache_destroy() under kmod-stress conditions.
  *
- * One iteration = one "module load and unload" (see kmod_common.h): create
- * `caches` caches, allocate and free objects, kfree_rcu() some, destroy
- * the caches, while bg_caches background caches with sheaves exist and a
- * feeder keeps their rcu_free sheaves populated on every CPU.  With the
- * rcu-sheaf variant every destroy runs the global kvfree_rcu_barrier(),
- * which flushes every sheaf cache on every CPU, so its latency grows with
- * bg_caches; from barrier-on-cache on only the destroyed cache is flushed.
+ * One iteration = one "module load and unload" shaped like slub_kunit
+ * (see kmod_common.h): 19 caches, each created, used (11 of them with a
+ * kfree_rcu()'d object) and destroyed, while bg_caches background caches
+ * with sheaves exist and a feeder keeps RCU busy on every CPU.  What each
+ * destroy waits for depends on the variant (allocator/README-rcu.md): on
+ * rcu-sheaf the global kvfree_rcu_barrier() flushes every sheaf cache on
+ * every CPU and waits for an rcu_barrier() and the classic batches; from
+ * barrier-on-cache on only the destroyed cache's rcu sheaves are flushed.
  *
- * Parameters: caches (2), objects (64 per cache), rcu_objects (16 per
- * cache), size (128), sheaf_capacity (0: module caches ask for no sheaves),
- * bg_caches (100), bg_size (64), bg_sheaf_capacity (32), bg_period_us
- * (1000: the feeder's pause between rounds), feeder (1).
- * Metrics: destroy_latency (ns, per kmem_cache_destroy call),
- * unload_latency (ns, all destroys of one iteration), bg_kfree_rcu (the
- * feeder's kfree_rcu calls).
+ * Parameters: caches (19), debug_caches (7), rcu_caches (11), objects (2
+ * per cache), rcu_objects (1 per rcu cache), size (64), sheaf_capacity
+ * (0: module caches ask for no sheaves), bg_caches (2), bg_size (64),
+ * bg_sheaf_capacity (32), bg_period_us (1000: the feeder's pause between
+ * rounds), bg_kmalloc_rcu (1), bg_call_rcu (1), feeder (1).
+ * Metrics: destroy_latency (ns, per kmem_cache_destroy call; and per kind
+ * of cache: destroy_latency_debug, _rcu, _plain), unload_latency (ns, all
+ * destroys of one iteration), bg_kfree_rcu (the feeder's kfree_rcu and
+ * call_rcu calls).
  */
 #include "kmod_common.h"
 
@@ -38,9 +41,8 @@ void testcase_prepare(unsigned long nr_tasks)
 {
 	(void)nr_tasks;
 	kmod_read_params(&world);
-	world.destroy_metric = harness_metric("destroy_latency", HARNESS_LATENCY, "ns");
+	kmod_metrics(&world, 0);
 	unload_metric = harness_metric("unload_latency", HARNESS_LATENCY, "ns");
-	world.fed_metric = harness_metric("bg_kfree_rcu", HARNESS_COUNTER, "calls");
 
 	slab_case_acct_begin(&baseline);
 	kmod_create_bg(&world);

@@ -1,23 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kmod_stress - the kmod selftest's sequential shape (tests 0008/0009).
+ * kmod_stress - the kmod selftest's sequential shape (kmod.sh tests 0008
+ * and 0009, 150 runs each: 300 sequential module unloads).
  *
  * Each task runs a fixed number of module load/unload rounds (as
- * cache_destroy's iteration, see kmod_common.h) back to back, then idles
- * until the run ends.  One iteration = one round.  When its rounds are
- * done a task reports on stderr in the kernel report's terms:
+ * cache_destroy's iteration: a slub_kunit-shaped module of 19 caches, see
+ * kmod_common.h) back to back, then idles until the run ends.  One
+ * iteration = one round.  When its rounds are done a task reports on
+ * stderr in the kernel report's terms:
  *   Total calls: N, Average latency (us): A, Total time (us): T
  * where calls are kmem_cache_destroy() calls, A their mean latency and T
  * the time spent in them, followed by the wall time of all rounds (what
  * the kmod selftest's runtime measures).  Rounds run from the start of
  * testcase(), warmup included, so the metrics are recorded always.
  *
- * Parameters: rounds (150 per task), and those of cache_destroy: caches
- * (2), objects (64), rcu_objects (16), size (128), sheaf_capacity (0),
- * bg_caches (100), bg_size (64), bg_sheaf_capacity (32), bg_period_us
- * (1000), feeder (1).
- * Metrics: destroy_latency (ns), total_calls, total_time_us (time in
- * kmem_cache_destroy), wall_time_us (max over tasks), rounds_done.
+ * Parameters: rounds (300 per task), and those of cache_destroy: caches
+ * (19), debug_caches (7), rcu_caches (11), objects (2), rcu_objects (1),
+ * size (64), sheaf_capacity (0), bg_caches (2), bg_size (64),
+ * bg_sheaf_capacity (32), bg_period_us (1000), bg_kmalloc_rcu (1),
+ * bg_call_rcu (1), feeder (1).
+ * Metrics: destroy_latency (ns; and per kind of cache), total_calls,
+ * total_time_us (time in kmem_cache_destroy), wall_time_us (max over
+ * tasks), rounds_done.
  */
 #include "kmod_common.h"
 
@@ -39,12 +43,9 @@ static int calls_metric, time_metric, wall_metric, rounds_metric;
 void testcase_prepare(unsigned long nr_tasks)
 {
 	(void)nr_tasks;
-	rounds = slab_case_param_range("rounds", 150, 1, 1ul << 32);
+	rounds = slab_case_param_range("rounds", 300, 1, 1ul << 32);
 	kmod_read_params(&world);
-	world.destroy_metric = harness_metric("destroy_latency",
-					      HARNESS_LATENCY | HARNESS_ALWAYS, "ns");
-	world.fed_metric = harness_metric("bg_kfree_rcu",
-					  HARNESS_COUNTER | HARNESS_ALWAYS, "calls");
+	kmod_metrics(&world, HARNESS_ALWAYS);
 	calls_metric = harness_metric("total_calls",
 				      HARNESS_COUNTER | HARNESS_ALWAYS, "calls");
 	time_metric = harness_metric("total_time_us",

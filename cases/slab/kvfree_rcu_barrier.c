@@ -15,10 +15,9 @@
  * sheaves, so rcu_free sheaves are used from the rcu-sheaf variant on),
  * sheaf_capacity (32, cache api only).
  * Metrics: barrier_latency (ns), grace_periods (grace periods completed,
- * counted by a self-rearming call_rcu probe: with liburcu each one also
- * includes its worker's 10 ms nap), peak_live_objects (objects allocated
- * or waiting for their grace period, sampled before each barrier) and
- * peak_rss_kb (resident memory, sampled likewise).
+ * counted by a self-rearming slab_call_rcu() probe), peak_live_objects
+ * (objects allocated or waiting for their grace period, sampled before
+ * each barrier) and peak_rss_kb (resident memory, sampled likewise).
  */
 #include "slab_case.h"
 
@@ -71,14 +70,14 @@ static void probe_cb(struct rcu_head *head)
 		__atomic_store_n(&probe_armed, 0, __ATOMIC_RELEASE);
 		return;
 	}
-	urcu_memb_call_rcu(head, probe_cb);
+	slab_call_rcu(head, probe_cb);
 }
 
 static void probe_start(void)
 {
 	probe_stop = 0;
 	probe_armed = 1;
-	urcu_memb_call_rcu(&probe_head, probe_cb);
+	slab_call_rcu(&probe_head, probe_cb);
 }
 
 static void probe_end(void)
@@ -86,7 +85,7 @@ static void probe_end(void)
 	__atomic_store_n(&probe_stop, 1, __ATOMIC_RELEASE);
 	/* A callback that re-armed just before seeing probe_stop needs one more. */
 	while (__atomic_load_n(&probe_armed, __ATOMIC_ACQUIRE))
-		urcu_memb_barrier();
+		slab_rcu_barrier();
 }
 
 /* Sleep until deadline (ns), waking early when told to stop. */
@@ -108,9 +107,6 @@ static void *barrier_main(void *arg)
 	struct barrier_thread *b = arg;
 	unsigned long long next, t0, gps, last_gps = 0;
 
-	/* liburcu wants call_rcu() callers registered: this registers us. */
-	slab_rcu_read_lock();
-	slab_rcu_read_unlock();
 	probe_start();
 	next = harness_now_ns();
 	for (;;) {

@@ -28,10 +28,15 @@ SPECS = {
     "page_fault3_slab_perfault": ({"pages": 256},
                                   ["map_latency", "unmap_latency"], []),
     "cache_destroy": ({"bg_caches": 10, "bg_period_us": 2000},
-                      ["destroy_latency", "unload_latency", "bg_kfree_rcu"], []),
-    "kmod_stress": ({"rounds": 5, "bg_caches": 10, "bg_period_us": 2000},
-                    ["destroy_latency", "total_calls", "total_time_us",
-                     "wall_time_us", "rounds_done"], []),
+                      ["destroy_latency", "destroy_latency_debug",
+                       "destroy_latency_rcu", "destroy_latency_plain",
+                       "unload_latency", "bg_kfree_rcu"], []),
+    "kmod_stress": ({"rounds": 5, "caches": 4, "debug_caches": 1,
+                     "rcu_caches": 2, "bg_caches": 10, "bg_period_us": 2000},
+                    ["destroy_latency", "destroy_latency_debug",
+                     "destroy_latency_rcu", "destroy_latency_plain",
+                     "total_calls", "total_time_us", "wall_time_us",
+                     "rounds_done"], []),
     "kvfree_rcu_barrier": ({"period_ms": 20},
                            ["barrier_latency", "grace_periods",
                             "peak_live_objects", "peak_rss_kb"], []),
@@ -134,12 +139,16 @@ def test_case_runs_counts_and_balances(tmp_path, rep_variant, case, mode):
     for k, v in params.items():
         assert doc["params"][k] == str(v)
     if case == "kmod_stress":
-        rounds = params["rounds"]
+        rounds, caches = params["rounds"], params["caches"]
         assert metrics["rounds_done"]["value"] == rounds * tasks
-        assert metrics["total_calls"]["value"] == 2 * rounds * tasks
-        assert metrics["destroy_latency"]["count"] == 2 * rounds * tasks
+        assert metrics["total_calls"]["value"] == caches * rounds * tasks
+        assert metrics["destroy_latency"]["count"] == caches * rounds * tasks
+        # slub_kunit's order: debug, kfree_rcu ones, plain, last debug
+        assert metrics["destroy_latency_debug"]["count"] == rounds * tasks
+        assert metrics["destroy_latency_rcu"]["count"] == 2 * rounds * tasks
+        assert metrics["destroy_latency_plain"]["count"] == rounds * tasks
         assert res.stderr.count("Total calls: %d, Average latency (us): "
-                                % (2 * rounds)) == tasks, res.stderr
+                                % (caches * rounds)) == tasks, res.stderr
 
 
 def test_list_and_unsupported_on_every_variant(tmp_path):

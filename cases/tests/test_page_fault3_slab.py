@@ -38,16 +38,18 @@ def counts(doc):
     return out
 
 
-# An allocation counts once: alloc_fastpath (cpu slab or sheaf hit, and
-# kmem_cache_alloc_from_sheaf), alloc_pcs (a sheaf hit while a cpu slab is
-# behind the sheaves) or alloc_slowpath; frees alike.
+# An allocation counts once: alloc_fastpath (cpu slab hit, or sheaf hit
+# where no cpu slab is behind the sheaves), alloc_cpu_sheaf (a sheaf hit
+# while a cpu slab is behind them, the kernel's name), alloc_from_sheaf
+# (kmem_cache_alloc_from_sheaf) or alloc_slowpath; frees alike, without
+# the prefilled-sheaf case (a returned sheaf's objects go back in bulk).
 def allocs(c):
-    return sum(c.get(k, 0) for k in ("alloc_fastpath", "alloc_pcs",
-                                     "alloc_slowpath"))
+    return sum(c.get(k, 0) for k in ("alloc_fastpath", "alloc_cpu_sheaf",
+                                     "alloc_from_sheaf", "alloc_slowpath"))
 
 
 def frees(c):
-    return sum(c.get(k, 0) for k in ("free_fastpath", "free_pcs",
+    return sum(c.get(k, 0) for k in ("free_fastpath", "free_cpu_sheaf",
                                      "free_slowpath"))
 
 

@@ -31,6 +31,7 @@
 #define SLABSCALE_HARNESS_INTERNAL_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -50,12 +51,17 @@
 
 enum affinity { AFF_CORES, AFF_SMT, AFF_NONE };
 
-/* Exit codes of slabscale-run. */
+/*
+ * Exit codes of slabscale-run.  Interrupted runs exit 128 + the signal
+ * (SIGINT 130, SIGTERM 143, SIGHUP 129); the will-it-scale executables
+ * die by that signal instead, as will-it-scale's do.
+ */
 #define EXIT_OK			0
 #define EXIT_FAILED		1
 #define EXIT_USAGE		2
 #define EXIT_SKIPPED		3
-#define EXIT_INTERRUPTED	130
+#define EXIT_INTERRUPTED	130	/* SIGINT */
+#define EXIT_WIS_USAGE		1	/* will-it-scale's usage() status */
 
 /* ---- options.c ---------------------------------------------------------- */
 struct options {
@@ -181,6 +187,7 @@ struct shared_ctl {
 	int processes;
 	int verbose;
 	struct fail_info fail;
+	int parked;		/* host: tasks stopped in place (host.c) */
 	int usage_error;	/* host: bad --param (exit 2) */
 	char usage_msg[512];
 	pthread_mutex_t lock;
@@ -200,6 +207,7 @@ struct shared {
 	size_t size;
 	const struct case_desc *cs;
 	const struct options *opt;
+	const struct topology *topo;	/* for pinning (task.c) */
 };
 
 extern struct shared sh;	/* valid in every process of a run */
@@ -242,10 +250,16 @@ struct topology {
 	int smt;		/* threads per core (max) */
 	int *pu_order;		/* online, allowed PUs: core by core */
 	int *core_first;	/* first allowed PU of each core */
+	int *core_of;		/* CPU number -> core index, -1: not used */
+	cpu_set_t *core_set;	/* the allowed PUs of each core */
 };
 int topology_load(struct topology *t);
+int topology_load_from(struct topology *t, const char *sysfs_cpu,
+		       const cpu_set_t *allowed);
 int topology_cpu_for(const struct topology *t, enum affinity a,
 		     unsigned long nr);
+int topology_pin_set(const struct topology *t, enum affinity a, int cpu,
+		     cpu_set_t *set);
 int count_cpus_in_list(const char *list);
 
 /* ---- stats.c (pure) ----------------------------------------------------- */

@@ -6,17 +6,28 @@
  *
  * End of a run: the coordinator sets ctl->stop.  Tasks that poll
  * harness_should_stop() get time to return; the others are will-it-scale
- * cases that never return: threads are cancelled (deferred), processes
- * are killed by the coordinator.  testcase_cleanup() runs once every task
- * is gone.
+ * cases that never return.  Threads are cancelled (deferred, so a thread
+ * unwinds only at a cancellation point); those still running after
+ * CANCEL_GRACE_NS never reach one (a getppid() or lseek() loop) and are
+ * parked: PARK_SIGNAL's handler stops them where they are, with every
+ * signal blocked, until the process exits.  will-it-scale cancels
+ * asynchronously instead, which can unwind a thread inside malloc()
+ * holding its arena lock and hang its exit.  Processes are killed by the
+ * coordinator; their helper processes and anything else they forked are
+ * reaped here (the host is their subreaper).  testcase_cleanup() runs once
+ * no task can run any more; a thread that cannot be parked (it blocks
+ * PARK_SIGNAL) fails the run, after cleanup.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +37,8 @@
 
 #define RETURN_GRACE_NS		5000000000ULL
 #define CANCEL_GRACE_NS		200000000ULL
+#define PARK_ACK_NS		5000000000ULL
+#define PARK_SIGNAL		SIGRTMAX
 
 static void crash_handler(int sig)
 {
@@ -70,9 +83,29 @@ static void run_cleanup(void)
 		sh.cs->cleanup();
 }
 
+/*
+ * A parked thread may hold a stdio lock (a case that prints in its loop):
+ * then flush only the standard streams, and only if their lock is free.
+ */
+static void flush_streams(void)
+{
+	FILE *std[] = { stdout, stderr };
+
+	if (!__atomic_load_n(&sh.ctl->parked, __ATOMIC_ACQUIRE)) {
+		fflush(NULL);
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (ftrylockfile(std[i]))
+			continue;
+		fflush_unlocked(std[i]);
+		funlockfile(std[i]);
+	}
+}
+
 static __attribute__((noreturn)) void host_exit(void)
 {
-	fflush(NULL);
+	flush_streams();
 	_exit(sh.ctl->fail.claimed ? EXIT_FAILED : EXIT_OK);
 }
 
@@ -82,10 +115,51 @@ static void wait_for_stop(void)
 		futex_wait(&sh.ctl->stop, 0, -1);
 }
 
+static void reap_descendants(void);
+
+/* Threads parked by park_handler(); the host waits for their count. */
+static int parked;
+
+static void park_handler(int sig)
+{
+	static int forever;
+
+	(void)sig;
+	__atomic_add_fetch(&parked, 1, __ATOMIC_RELEASE);
+	/* a raw futex wait, not a cancellation point; every signal blocked */
+	for (;;)
+		syscall(SYS_futex, &forever, FUTEX_WAIT_PRIVATE, 0, NULL, NULL,
+			0);
+}
+
+static void park_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = park_handler;
+	sigfillset(&sa.sa_mask);
+	sigaction(PARK_SIGNAL, &sa, NULL);
+}
+
+/* Wait until sent threads are parked; returns how many are not. */
+static int park_wait(int sent)
+{
+	unsigned long long dl = now_ns() + PARK_ACK_NS;
+	int n;
+
+	while ((n = __atomic_load_n(&parked, __ATOMIC_ACQUIRE)) < sent &&
+	       now_ns() < dl)
+		futex_wait(&parked, n, 1000000L);
+	__atomic_store_n(&sh.ctl->parked, n, __ATOMIC_RELEASE);
+	return sent - n;
+}
+
 static void threads_end(pthread_t *th, unsigned long nr)
 {
 	struct timespec dl = realtime_in(RETURN_GRACE_NS);
-	unsigned long i, left = 0;
+	unsigned long i;
+	int sent = 0, left;
 	char *joined = calloc(nr, 1);
 
 	for (i = 0; i < nr; i++)
@@ -94,17 +168,25 @@ static void threads_end(pthread_t *th, unsigned long nr)
 	for (i = 0; i < nr; i++)
 		if (!joined[i])
 			pthread_cancel(th[i]);
+	helpers_cancel();
 	dl = realtime_in(CANCEL_GRACE_NS);
+	park_install();
 	for (i = 0; i < nr; i++)
-		if (!joined[i] && pthread_timedjoin_np(th[i], NULL, &dl))
-			left++;
-	left += helpers_stop(&dl);
+		if (!joined[i] && pthread_timedjoin_np(th[i], NULL, &dl) &&
+		    !pthread_kill(th[i], PARK_SIGNAL))
+			sent++;
+	sent += helpers_join_or_park(&dl, PARK_SIGNAL);
 	free(joined);
-	if (!left)
-		run_cleanup();
-	else if (sh.ctl->verbose)
-		harness_warn("%lu task(s) did not stop; testcase_cleanup() "
-			     "skipped", left);
+	left = park_wait(sent);
+	if (sent && sh.ctl->verbose)
+		harness_warn("%d task(s) never reached a cancellation point: "
+			     "stopped in place", sent - left);
+	reap_descendants();
+	run_cleanup();
+	if (left)
+		fail_record(-1, 0, 0, -1, "%d task(s) could not be stopped "
+			    "(signal %d blocked); testcase_cleanup() ran while "
+			    "they were still running", left, PARK_SIGNAL);
 }
 
 static __attribute__((noreturn)) void host_threads(unsigned long nr)
@@ -117,11 +199,8 @@ static __attribute__((noreturn)) void host_threads(unsigned long nr)
 		int err;
 
 		pthread_attr_init(&attr);
-		if (sh.info[i].cpu >= 0) {
-			CPU_ZERO(&set);
-			CPU_SET(sh.info[i].cpu, &set);
+		if (!pin_set(sh.info[i].cpu, &set))
 			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-		}
 		err = pthread_create(&th[i], &attr, thread_trampoline,
 				     (void *)i);
 		pthread_attr_destroy(&attr);
@@ -150,6 +229,58 @@ static void kill_all(const pid_t *pids, unsigned long nr)
 	for (unsigned long i = 0; i < nr; i++)
 		if (pids[i] > 0 && sh.info[i].state != TASK_GONE)
 			kill(pids[i], SIGKILL);
+}
+
+/* SIGKILL every child listed under the host's threads; returns the count. */
+static int kill_children(void)
+{
+	char path[64], buf[4096];
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/task");
+	int n = 0;
+
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.16s/children",
+			 d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fscanf(f, "%4095s", buf) == 1) {
+			kill(atoi(buf), SIGKILL);
+			n++;
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * Once the tasks are gone: kill and reap whatever is left under the host
+ * (helpers of testcase_prepare(), helper processes of dead tasks, which
+ * their PR_SET_PDEATHSIG kills and the kernel hands to us as subreaper,
+ * and anything a case forked), so that testcase_cleanup() runs with no
+ * task of the run alive.  Bounded by the coordinator's --cleanup-timeout.
+ */
+static void reap_descendants(void)
+{
+	prepare_helpers_kill();
+	for (;;) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+
+		if (pid > 0)
+			continue;
+		if (pid < 0 && errno != EINTR)
+			return;		/* ECHILD: nothing left */
+		kill_children();
+		futex_wait(&sh.ctl->stop, 1, 1000000L);	/* 1 ms */
+	}
 }
 
 /* A task process ended: was that a failure? */
@@ -223,8 +354,9 @@ static __attribute__((noreturn)) void host_processes(unsigned long nr)
 			kill_all(pids, nr);
 		}
 	}
-	if (!failed)
-		run_cleanup();
+	/* after a failure too: what prepare() made is removed */
+	reap_descendants();
+	run_cleanup();
 	host_exit();
 }
 
@@ -238,7 +370,8 @@ void host_main(const struct options *o, const struct case_desc *cs,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != sh.ctl->coord_pid)
 		_exit(EXIT_FAILED);
-	prctl(PR_SET_NAME, "slabscale-host");
+	/* tasks keep the executable's name (comm), as will-it-scale's do */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	/* Ctrl-C reaches the whole process group: only the coordinator acts. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);

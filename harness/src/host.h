@@ -3,11 +3,15 @@
 #ifndef SLABSCALE_HOST_H
 #define SLABSCALE_HOST_H
 
+#include <sched.h>
 #include <time.h>
 
+int pin_set(int cpu, cpu_set_t *set);
 void pin_self(int cpu);
 void reporter_start(unsigned int blob);
 void task_run(unsigned long nr);
-int helpers_stop(const struct timespec *deadline);
+void helpers_cancel(void);
+int helpers_join_or_park(const struct timespec *deadline, int sig);
+void prepare_helpers_kill(void);
 
 #endif

@@ -2,9 +2,11 @@
 /*
  * main.c - slabscale-run: pick the case, then one run per nr_task.
  *
- * Also answers to will-it-scale's names: a link build/<v>/X_threads or
- * X_processes to this binary behaves as will-it-scale's X_threads /
- * X_processes (its options, its output, nothing else).
+ * Also will-it-scale's X_threads / X_processes (its options, its output,
+ * its exit statuses, nothing else): build/<v>/X_threads is this program
+ * linked with case X alone and a runner_wis_fixed object saying which
+ * mode, so a renamed copy still runs; a link named X_threads to a
+ * slabscale-run that has case X behaves the same.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +17,9 @@
 #include <unistd.h>
 
 #include "run.h"
+
+/* Defined (wisfixed.c) only in the per-case will-it-scale executables. */
+extern const int runner_wis_fixed __attribute__((weak));
 
 static const char *unsupported(const struct case_desc *c)
 {
@@ -51,8 +56,42 @@ static void block_run_signals(void)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/*
+ * will-it-scale's binaries die by SIGINT/SIGTERM/SIGHUP; ours stop the
+ * tasks and run testcase_cleanup() first, then die by the same signal, so
+ * a driver sees the same wait status (a shell: 128 + signal).
+ */
+static int die_by_signal(int rc)
+{
+	sigset_t set;
+	int sig = rc - 128;
+
+	if (sig != SIGINT && sig != SIGTERM && sig != SIGHUP)
+		return rc;
+	fflush(NULL);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	return rc;
+}
+
+/* Which will-it-scale executable this is, if any. */
+static bool wis_identity(const char *argv0, char *name, size_t len,
+			 bool *procs)
+{
+	if (&runner_wis_fixed && case_registry_nr == 1) {
+		snprintf(name, len, "%s", case_registry[0].name);
+		*procs = runner_wis_fixed == 2;
+		return true;
+	}
+	return !wis_name_split(argv0, name, len, procs) && case_find(name);
 }
 
 /* Fail before measuring, not after, when the JSON cannot be written. */
@@ -179,21 +218,21 @@ int main(int argc, char **argv)
 	bool procs = false;
 
 	raise_nofile();
-	if (!wis_name_split(argv[0], wis_case, sizeof(wis_case), &procs) &&
-	    case_find(wis_case)) {
+	if (wis_identity(argv[0], wis_case, sizeof(wis_case), &procs)) {
 		o.wis = true;
 		o.case_name = wis_case;
 	}
 	if (options_parse(&o, argc, argv, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", argv[0], err);
-		usage(stderr, argv[0], o.wis);
-		return EXIT_USAGE;
+		/* will-it-scale prints its usage on stdout and exits 1 */
+		usage(o.wis ? stdout : stderr, argv[0], o.wis);
+		return o.wis ? EXIT_WIS_USAGE : EXIT_USAGE;
 	}
 	if (o.wis)
 		o.processes = procs;
 	if (o.help) {
 		usage(stdout, argv[0], o.wis);
-		return EXIT_OK;
+		return o.wis ? EXIT_WIS_USAGE : EXIT_OK;
 	}
 	if (o.list) {
 		list_cases(stdout, "");
@@ -209,5 +248,7 @@ int main(int argc, char **argv)
 	if (check_events(&o) || check_json_dir(&o))
 		return EXIT_USAGE;
 	block_run_signals();
+	if (o.wis)
+		return die_by_signal(run_all(&o, cs));
 	return run_all(&o, cs);
 }

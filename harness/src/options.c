@@ -21,12 +21,12 @@ static const char *const default_events[] = {
 
 void usage(FILE *f, const char *prog, bool wis)
 {
-	if (wis) {
+	if (wis) {	/* will-it-scale's text, plus -v */
 		fprintf(f, "Usage: %s [options]\n\n"
 			"\t-s iterations\tNumber of iterations to run\n"
 			"\t-t tasks\tNumber of threads or processes to run\n"
 			"\t-m\t\tAffinitize tasks on SMT threads (default cores)\n"
-			"\t-n\t\tDo not affinitize tasks\n"
+			"\t-n\t\tNo affinity\n"
 			"\t-v\t\tPrint per task deltas\n", prog);
 		return;
 	}
@@ -38,8 +38,8 @@ void usage(FILE *f, const char *prog, bool wis)
 "      --warmup S         seconds of warmup before measuring (default 5)\n"
 "      --interval S       length of one sample (default 1)\n"
 "      --mode M           threads (default) or processes\n"
-"  -m                     bind tasks to SMT threads (default: one per core)\n"
-"  -n                     no CPU affinity\n"
+"  -m                     bind each task to one SMT thread (default: to a core)\n"
+"  -n                     no CPU affinity (not with -m)\n"
 "  -v                     print per-task rates of every interval\n"
 "      --json FILE        write the results document (FILE.tN.json per N of a list)\n"
 "      --events LIST      perf/libpfm4 events, at most 16 (default cycles,\n"
@@ -54,7 +54,8 @@ void usage(FILE *f, const char *prog, bool wis)
 "                         (default 60)\n"
 "      --list             list the cases of this runner\n"
 "  -h, --help             this text\n"
-"Exit: 0 ok, 1 failed, 2 usage, 3 case unsupported, 130 interrupted.\n",
+"Exit: 0 ok, 1 failed, 2 usage, 3 case unsupported, 128+signal interrupted\n"
+"(130 SIGINT, 143 SIGTERM).\n",
 		prog, prog);
 }
 
@@ -327,13 +328,16 @@ static int parse_one(struct options *o, int c, char *arg, char *err,
 /*
  * Returns 0 on success, -1 on a usage error (message in err).  With wis
  * set by the caller (argv[0] named a case), only will-it-scale's options
- * are accepted and its 6-interval warmup and endless default apply.
+ * are accepted and its 6-interval warmup and endless default apply; no
+ * PMU counters are opened (will-it-scale has none, and nothing would
+ * report them: the JSON is slabscale-run's).
  */
 int options_parse(struct options *o, int argc, char **argv,
 		  char *err, size_t errlen)
 {
 	bool wis = o->wis;
 	const char *case_name = o->case_name;
+	bool smt = false, no_aff = false;
 	int c;
 
 	defaults(o, argv);
@@ -342,6 +346,8 @@ int options_parse(struct options *o, int argc, char **argv,
 	if (wis) {
 		o->seconds = 0;
 		o->warmup = 6;
+		o->nr_events = 0;
+		o->events_default = false;
 	}
 	err[0] = '\0';
 	optind = 0;	/* 0: full re-initialisation (tests parse many times) */
@@ -377,8 +383,14 @@ int options_parse(struct options *o, int argc, char **argv,
 			o->seconds = v;
 			continue;
 		}
+		smt |= c == 'm';
+		no_aff |= c == 'n';
 		if (parse_one(o, c, optarg, err, errlen))
 			return -1;
+	}
+	if (smt && no_aff) {	/* will-it-scale refuses them together */
+		snprintf(err, errlen, "-m and -n exclude each other");
+		return -1;
 	}
 	if (wis) {
 		if (optind < argc) {

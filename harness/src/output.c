@@ -26,14 +26,15 @@ void output_measurement(void)
 	fflush(stdout);
 }
 
-/* One interval: rates normalised by its measured length. */
+/*
+ * One interval: rates normalised by its measured length; with -v one line
+ * per task before it, in will-it-scale's format.
+ */
 void output_sample(const struct run *r, const struct sample *s)
 {
-	if (r->o->verbose) {
+	if (r->o->verbose)
 		for (unsigned long i = 0; i < r->nr; i++)
-			printf("%s%llu", i ? " " : "", round_rate(s->rates[i]));
-		printf("\n");
-	}
+			printf("%4lu -> %llu\n", i, round_rate(s->rates[i]));
 	printf("min:%llu max:%llu total:%llu\n", round_rate(s->min),
 	       round_rate(s->max), round_rate(s->total));
 	fflush(stdout);

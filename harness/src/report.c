@@ -424,6 +424,8 @@ static void w_latency(struct json *j, const struct run *r, int id)
 		json_null(j);
 	json_key(j, "min");
 	json_uint(j, min);
+	json_key(j, "p10");
+	json_uint(j, hist_percentile(b, count, 0.10, min, max));
 	json_key(j, "p50");
 	json_uint(j, hist_percentile(b, count, 0.50, min, max));
 	json_key(j, "p90");

@@ -14,9 +14,10 @@
  *     /proc usage), after the last measured one close it;
  *  5. allocator snapshots, stop the tasks, wait for testcase_cleanup().
  *
- * The coordinator blocks SIGCHLD, SIGINT, SIGTERM and SIGUSR2 (main.c) and
- * takes them with sigtimedwait() while it waits, so a dying host or task
- * (SIGCHLD, or SIGUSR2 from fail_record()) and Ctrl-C are seen at once.
+ * The coordinator blocks SIGCHLD, SIGINT, SIGTERM, SIGHUP and SIGUSR2
+ * (main.c) and takes them with sigtimedwait() while it waits, so a dying
+ * host or task (SIGCHLD, or SIGUSR2 from fail_record()) and Ctrl-C are seen
+ * at once.
  */
 #include <assert.h>
 #include <errno.h>
@@ -42,6 +43,7 @@ static pid_t host_pid;
 static int host_status;
 static bool host_reaped;
 static int interrupts;
+static int interrupt_sig;	/* the first SIGINT/SIGTERM/SIGHUP */
 
 static bool fail_published(void)
 {
@@ -69,6 +71,7 @@ static enum ev wait_event(unsigned long long deadline)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR2);
 	for (;;) {
 		unsigned long long now = now_ns();
@@ -85,8 +88,9 @@ static enum ev wait_event(unsigned long long deadline)
 		ts.tv_sec = (deadline - now) / 1000000000ULL;
 		ts.tv_nsec = (deadline - now) % 1000000000ULL;
 		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGINT || sig == SIGTERM) {
-			interrupts++;
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+			if (!interrupts++)
+				interrupt_sig = sig;
 			return EV_INTERRUPT;
 		}
 	}
@@ -402,11 +406,43 @@ static void stop_task_processes(struct run *r)
 	}
 }
 
+/*
+ * Processes mode, a task failed: the host (still alive) kills the other
+ * tasks, reaps their helpers and runs testcase_cleanup(), so that what
+ * testcase_prepare() made is removed; it gets --cleanup-timeout for that.
+ * (In threads mode a failing task takes the host with it.)
+ */
+static void let_host_clean_up(struct run *r)
+{
+	unsigned long long dl = now_ns() +
+		(unsigned long long)(r->o->cleanup_timeout * 1e9);
+	sigset_t set;
+
+	reap_host(false);
+	if (!sh.ctl->processes || host_reaped ||
+	    !__atomic_load_n(&sh.ctl->host_done_prepare, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&sh.ctl->stop, 1, __ATOMIC_RELEASE);
+	futex_wake_all(&sh.ctl->stop);
+	for (unsigned long i = 0; i < sh.ctl->nr_tasks; i++)
+		if (sh.info[i].pid > 0)
+			kill(sh.info[i].pid, SIGKILL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	while (!host_reaped && now_ns() < dl) {
+		struct timespec ts = { 0, 10000000L };
+
+		sigtimedwait(&set, NULL, &ts);
+		reap_host(false);
+	}
+}
+
 static void finish(struct run *r)
 {
 	unsigned long long dl;
 
 	if (r->status == RUN_FAILED) {
+		let_host_clean_up(r);
 		kill_everything();
 		return;
 	}
@@ -475,7 +511,7 @@ static int exit_code(const struct run *r)
 	case RUN_OK:
 		return EXIT_OK;
 	case RUN_INTERRUPTED:
-		return EXIT_INTERRUPTED;
+		return interrupt_sig ? 128 + interrupt_sig : EXIT_INTERRUPTED;
 	case RUN_SKIPPED:
 		return EXIT_SKIPPED;
 	default:
@@ -534,6 +570,7 @@ int run_one(struct run *r)
 	}
 	sh.cs = r->cs;
 	sh.opt = o;
+	sh.topo = r->topo;
 	sh.ctl->coord_pid = getpid();
 	sh.ctl->verbose = o->verbose;
 	params_init(o);

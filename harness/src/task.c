@@ -18,14 +18,19 @@ static pthread_mutex_t helpers_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t *helpers;
 static int nr_helpers, helpers_cap;
 
+/* The CPUs of a task reported on cpu: its core, or the PU with -m. */
+int pin_set(int cpu, cpu_set_t *set)
+{
+	return topology_pin_set(sh.topo, sh.opt ? sh.opt->affinity : AFF_SMT,
+				cpu, set);
+}
+
 void pin_self(int cpu)
 {
 	cpu_set_t set;
 
-	if (cpu < 0)
+	if (pin_set(cpu, &set))
 		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
@@ -130,20 +135,50 @@ static void helper_remember(pthread_t t)
 	pthread_mutex_unlock(&helpers_lock);
 }
 
-/* Cancel every helper thread; returns how many did not end in time. */
-int helpers_stop(const struct timespec *deadline)
+/*
+ * Threads mode, end of a run: cancel every helper thread (deferred, as
+ * will-it-scale cancels its threads).  helpers_join_or_park() then joins
+ * those that ended by the deadline and sends sig to the others, which
+ * parks them (host.c); it returns how many were sent sig.  Called once
+ * every task has returned, been cancelled or been parked; new_task()
+ * holds helpers_lock only around the list update, and a task parked in
+ * that window would leave the host waiting here until the coordinator's
+ * --cleanup-timeout fails the run.
+ */
+void helpers_cancel(void)
 {
-	int left = 0;
-
 	pthread_mutex_lock(&helpers_lock);
 	for (int i = 0; i < nr_helpers; i++)
 		pthread_cancel(helpers[i]);
+	pthread_mutex_unlock(&helpers_lock);
+}
+
+int helpers_join_or_park(const struct timespec *deadline, int sig)
+{
+	int sent = 0;
+
+	pthread_mutex_lock(&helpers_lock);
 	for (int i = 0; i < nr_helpers; i++)
-		if (pthread_timedjoin_np(helpers[i], NULL, deadline))
-			left++;
+		if (pthread_timedjoin_np(helpers[i], NULL, deadline) &&
+		    !pthread_kill(helpers[i], sig))
+			sent++;
 	nr_helpers = 0;
 	pthread_mutex_unlock(&helpers_lock);
-	return left;
+	return sent;
+}
+
+/*
+ * Processes mode: helper processes started by testcase_prepare() are
+ * children of the host; it kills them before testcase_cleanup(), as
+ * will-it-scale's main kills every task it started.
+ */
+static pid_t prepare_helpers[MAX_TASKS];
+static int nr_prepare_helpers;
+
+void prepare_helpers_kill(void)
+{
+	for (int i = 0; i < nr_prepare_helpers; i++)
+		kill(prepare_helpers[i], SIGKILL);
 }
 
 static void new_task_process(struct helper_args *h)
@@ -155,6 +190,8 @@ static void new_task_process(struct helper_args *h)
 	if (pid < 0)
 		harness_fail("new_task: fork: %s", strerror(errno));
 	if (pid) {
+		if (h->owner < 0 && nr_prepare_helpers < MAX_TASKS)
+			prepare_helpers[nr_prepare_helpers++] = pid;
 		free(h);
 		return;
 	}

@@ -4,6 +4,8 @@ summary line), as runtest.py and lkp read it."""
 import re
 
 LINE = re.compile(r"^min:(\d+) max:(\d+) total:(\d+)$")
+# -v: one line per task before each min: line, will-it-scale's "%4d -> %llu"
+TASK = re.compile(r"^([ \d]{3}\d) -> (\d+)$")
 SUMMARY = re.compile(
     r"^(per_thread_ops|per_process_ops): (\d+) \u00b1(\d+\.\d%|n/a) "
     r"\(median (\d+), (\d+) intervals, tasks (\d+)\.\.(\d+)\)$")
@@ -34,11 +36,14 @@ def parse(text, summary=True, verbose_tasks=0):
             res["average"] = int(ln[len("average:"):])
             break
         if verbose_tasks:
-            vals = [int(x) for x in ln.split(" ")]
-            assert len(vals) == verbose_tasks, ln
+            vals = []
+            for t in range(verbose_tasks):
+                m = TASK.match(ln)
+                assert m and int(m.group(1)) == t, ln
+                vals.append(int(m.group(2)))
+                ln = lines[i]
+                i += 1
             res["per_task"].append(vals)
-            ln = lines[i]
-            i += 1
         m = LINE.match(ln)
         assert m, f"unexpected line {ln!r}"
         res[part].append(tuple(int(x) for x in m.groups()))

@@ -5,7 +5,12 @@
  *    handed out again) while a reader that saw it holds the read lock;
  *  - kfree_rcu then an immediate barrier or kmem_cache_destroy() leaves
  *    the live-object count at its baseline and reports no leftovers;
- *  - the idle monitor submits partial batches without any barrier;
+ *  - the classic batching is the kernel's: a partial page waits for the
+ *    monitor's drain delay, a full page gets it after one jiffy, pages
+ *    whose grace period has passed are freed by the monitor without a
+ *    new one, and a barrier waits for batches in flight before it
+ *    detaches more when both slots are busy;
+ *  - monitor, flush and RCU workers do not wake up while idle;
  *  - barriers complete while two threads keep doing kfree_rcu;
  *  - the per-CPU rcu sheaf flush runs one work item on every CPU;
  *  - destroy from another thread after a random short sleep;
@@ -56,11 +61,29 @@ static struct obj *obj_new(struct kmem_cache *s, unsigned long gen)
 
 /* ---- barrier and destroy leave nothing behind ------------------------------ */
 
+/* Run on one CPU (the current one) from now on; restore with unpin(). */
+static cpu_set_t pin_here(void)
+{
+	cpu_set_t set, old;
+
+	CHECK(!pthread_getaffinity_np(pthread_self(), sizeof(old), &old));
+	CPU_ZERO(&set);
+	CPU_SET(slab_rcu_cpu(), &set);
+	CHECK(!pthread_setaffinity_np(pthread_self(), sizeof(set), &set));
+	return old;
+}
+
+static void unpin(cpu_set_t old)
+{
+	CHECK(!pthread_setaffinity_np(pthread_self(), sizeof(old), &old));
+}
+
 static void test_barrier_baseline(void)
 {
 	struct slab_kfree_rcu_stats a, b;
 	struct kmem_cache *s = mkcache("rcu-base", 0, 0);
 	long base = slab_live_objects();
+	cpu_set_t old = pin_here();	/* full pages need one CPU's batch */
 	int i;
 
 	slab_kfree_rcu_get_stats(&a);
@@ -84,8 +107,9 @@ static void test_barrier_baseline(void)
 	if (!(slab_features() & SLAB_FEAT_RCU_SHEAF)) {
 		CHECK_EQ(b.queued - a.queued, 2350);
 		CHECK_EQ(b.freed - a.freed, 2350);
-		CHECK(b.full_batches - a.full_batches >= 4);
+		CHECK(b.full_pages - a.full_pages >= 4);
 	}
+	unpin(old);
 	kmem_cache_destroy(s);
 }
 
@@ -151,53 +175,187 @@ static void test_destroy_from_other_thread(void)
 	CHECK_EQ(slab_leaked_objects(), leaked);
 }
 
-/* ---- the monitor flushes a partial batch on its own ------------------------- */
+/* ---- the classic batching: monitor, pages, slots ---------------------------- */
 
-static void test_monitor(void)
+/*
+ * Classic-path objects in every variant: a debug cache has no sheaves, so
+ * no rcu_free sheaf either (sheaves-all gives every other cache sheaves).
+ */
+static struct kmem_cache *classic_cache(const char *name)
 {
-	struct kmem_cache *s = mkcache("rcu-monitor", 0, 0);
-	struct slab_kfree_rcu_stats a, b;
-	long base = slab_live_objects();
+	return mkcache(name, 0, SLAB_RED_ZONE);
+}
+
+static void kfree_rcu_n(struct kmem_cache *s, int n)
+{
 	int i;
 
-	if (slab_features() & SLAB_FEAT_RCU_SHEAF) {
-		kmem_cache_destroy(s);
-		return;		/* these go to rcu sheaves, not batches */
-	}
-	slab_kfree_rcu_get_stats(&a);
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < n; i++) {
 		struct obj *o = obj_new(s, i);
 
 		kfree_rcu(o, rcu);
 	}
-	do {		/* the watchdog catches a monitor that never fires */
-		usleep(1000);
+}
+
+/* Wait (the watchdog catches a wait that never ends) for n more frees. */
+static void wait_freed(const struct slab_kfree_rcu_stats *a, unsigned long n)
+{
+	struct slab_kfree_rcu_stats b;
+
+	for (;;) {
 		slab_kfree_rcu_get_stats(&b);
-	} while (b.freed - a.freed < 10);
-	CHECK(b.monitor_flushes > a.monitor_flushes);
+		if (b.freed - a->freed >= n)
+			return;
+		usleep(1000);
+	}
+}
+
+/* A partial page is freed by the monitor after the drain delay. */
+static void test_monitor(void)
+{
+	struct kmem_cache *s = classic_cache("rcu-monitor");
+	struct slab_kfree_rcu_stats a, b;
+	long base = slab_live_objects();
+
+	slab_kfree_rcu_set_drain_ms(20);
+	slab_kfree_rcu_get_stats(&a);
+	kfree_rcu_n(s, 10);
+	wait_freed(&a, 10);
+	slab_kfree_rcu_get_stats(&b);
+	CHECK(b.monitor_flushes > a.monitor_flushes ||
+	      b.ready_freed > a.ready_freed);
+	CHECK_EQ(b.barrier_flushes, a.barrier_flushes);
 	CHECK_EQ(slab_live_objects(), base);
+	slab_kfree_rcu_set_drain_ms(0);
+	kmem_cache_destroy(s);
+}
+
+/*
+ * With a drain delay of an hour, a full page is still handed to RCU: the
+ * monitor runs one jiffy after a page's worth of objects waits (else this
+ * waits for the watchdog).
+ */
+static void test_full_page(void)
+{
+	struct kmem_cache *s = classic_cache("rcu-full-page");
+	struct slab_kfree_rcu_stats a, b;
+
+	slab_kfree_rcu_set_drain_ms(3600 * 1000);
+	kvfree_rcu_barrier();
+	slab_kfree_rcu_get_stats(&a);
+	kfree_rcu_n(s, 1200);		/* over two pages on this CPU */
+	wait_freed(&a, 500);
+	slab_kfree_rcu_get_stats(&b);
+	CHECK(b.full_pages > a.full_pages);
+	CHECK(b.monitor_flushes > a.monitor_flushes);
+	CHECK_EQ(b.barrier_flushes, a.barrier_flushes);
+	kvfree_rcu_barrier();
+	slab_kfree_rcu_set_drain_ms(0);
+	kmem_cache_destroy(s);
+}
+
+/*
+ * Pages whose grace period has passed are freed by the monitor itself
+ * (kvfree_rcu_drain_ready), without a new grace period: kfree_rcu, a
+ * grace period, then the monitor's deadline.  Retried if the grace period
+ * took longer than most of the drain delay (a loaded machine).
+ */
+static void test_drain_ready(void)
+{
+	struct kmem_cache *s = classic_cache("rcu-ready");
+	struct slab_kfree_rcu_stats a, b;
+	unsigned long long t0;
+	int tries;
+
+	slab_kfree_rcu_set_drain_ms(200);
+	for (tries = 0; tries < 10; tries++) {
+		kvfree_rcu_barrier();
+		slab_kfree_rcu_get_stats(&a);
+		t0 = slab_rcu_now_ns();
+		kfree_rcu_n(s, 10);
+		slab_synchronize_rcu();		/* their grace period is over */
+		if (slab_rcu_now_ns() - t0 > 150 * 1000000ull)
+			continue;		/* the monitor may have run */
+		wait_freed(&a, 10);
+		slab_kfree_rcu_get_stats(&b);
+		CHECK_EQ(b.ready_freed - a.ready_freed, 10);
+		CHECK_EQ(b.monitor_flushes, a.monitor_flushes);
+		break;
+	}
+	CHECK(tries < 10);
+	slab_kfree_rcu_set_drain_ms(0);
+	kmem_cache_destroy(s);
+}
+
+/*
+ * Both batch slots of this CPU in flight and more objects pending: the
+ * barrier waits for a slot before it detaches the rest.  Built with a
+ * long grace period; retried if a grace period ended while setting up.
+ */
+static void test_barrier_waits_for_slots(void)
+{
+	struct kmem_cache *s = classic_cache("rcu-slots");
+	struct slab_kfree_rcu_stats a, b, c;
+	long base = slab_live_objects();
+	unsigned long long gp = slab_rcu_gp_len_ns();
+	cpu_set_t old = pin_here();
+	int tries, k;
+
+	slab_rcu_set_gp_len_us(300 * 1000);
+	slab_kfree_rcu_set_drain_ms(3600 * 1000);
+	for (tries = 0; tries < 20; tries++) {
+		kvfree_rcu_barrier();
+		slab_kfree_rcu_get_stats(&a);
+		/* two full pages, each detached by the monitor into a slot */
+		for (k = 1; k <= 2; k++) {
+			kfree_rcu_n(s, 520);
+			do {
+				usleep(1000);
+				slab_kfree_rcu_get_stats(&b);
+			} while (b.monitor_flushes - a.monitor_flushes < (unsigned)k);
+		}
+		kfree_rcu_n(s, 10);	/* the rest: no slot free */
+		slab_kfree_rcu_get_stats(&b);
+		if (b.freed != a.freed || b.monitor_flushes - a.monitor_flushes != 2)
+			continue;	/* a slot came back meanwhile */
+		/*
+		 * the classic part alone (s has no sheaves): the global
+		 * barrier's rcu_barrier() would wait for the slots first
+		 */
+		kvfree_rcu_barrier_on_cache(s);
+		slab_kfree_rcu_get_stats(&c);
+		CHECK(c.barrier_waits > b.barrier_waits);
+		CHECK_EQ(c.freed - a.freed, 1050);
+		break;
+	}
+	CHECK(tries < 20);
+	slab_rcu_set_gp_len_us(gp / 1000);
+	slab_kfree_rcu_set_drain_ms(0);
+	CHECK_EQ(slab_live_objects(), base);
+	unpin(old);
 	kmem_cache_destroy(s);
 }
 
 /*
  * Once every batch is submitted, the monitor sleeps until kicked: it does
- * not wake up (switch) at all while idle, nor do the flush workers.
+ * not wake up (switch) at all while idle, nor do the flush workers or the
+ * RCU callback workers.
  */
 static void test_monitor_idle(void)
 {
-	long mon, wq;
+	long mon, wq, rcu;
 
-	if (slab_features() & SLAB_FEAT_RCU_SHEAF)
-		return;
 	kvfree_rcu_barrier();		/* nothing pending now */
-	usleep(20000);			/* let a running scan finish */
+	usleep(20000);			/* let a running pass finish */
 	mon = rcu_test_thread_switches("slab-kfree-rcu");
 	wq = rcu_test_thread_switches("slab-wq/");
+	rcu = rcu_test_thread_switches("slab-rcu/");
 	CHECK(mon >= 0);
-	CHECK(wq >= 0);
-	usleep(100000);			/* 20 drain periods */
+	CHECK(rcu >= 0);
+	usleep(100000);
 	CHECK_EQ(rcu_test_thread_switches("slab-kfree-rcu"), mon);
 	CHECK_EQ(rcu_test_thread_switches("slab-wq/"), wq);
+	CHECK_EQ(rcu_test_thread_switches("slab-rcu/"), rcu);
 }
 
 /* ---- grace periods: readers never see a freed object ------------------------ */
@@ -301,15 +459,23 @@ static void canary_run(struct kmem_cache *s)
 	       kmem_cache_name(s), swaps, reused, reader_sections);
 }
 
+/*
+ * With the modelled grace-period length off, so that only liburcu's
+ * grace period keeps the objects alive (the length would hide a missing
+ * synchronize_rcu()) and objects come back sooner.
+ */
 static void test_canary(void)
 {
 	struct kmem_cache *plain = mkcache("rcu-canary", 0, 0);
 	struct kmem_cache *sheaf = mkcache("rcu-canary-sheaf", 32, 0);
 	struct kmem_cache *poison = mkcache("rcu-canary-poison", 0, SLAB_POISON);
+	unsigned long long gp = slab_rcu_gp_len_ns();
 
+	slab_rcu_set_gp_len_us(0);
 	canary_run(plain);
 	canary_run(sheaf);
 	canary_run(poison);
+	slab_rcu_set_gp_len_us(gp / 1000);
 	kmem_cache_destroy(plain);
 	kmem_cache_destroy(sheaf);
 	kmem_cache_destroy(poison);
@@ -456,6 +622,9 @@ int main(void)
 	test_destroy_after_kfree_rcu();
 	test_destroy_from_other_thread();
 	test_monitor();
+	test_full_page();
+	test_drain_ready();
+	test_barrier_waits_for_slots();
 	test_flush_every_cpu();
 	test_monitor_idle();
 	test_thread_registration();

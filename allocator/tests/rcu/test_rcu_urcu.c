@@ -91,7 +91,7 @@ static void test_grace_period_order(void)
 	pthread_mutex_unlock(&rd_lock);
 
 	slab_call_rcu(&p.head, gp_probe_cb);
-	/* several worker periods (10 ms each): the callback must not run */
+	/* 100 ms, many grace-period lengths: the callback must not run */
 	for (i = 0; i < 10; i++) {
 		usleep(10000);
 		CHECK(!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE));

@@ -11,6 +11,7 @@ int main(void)
 	test_pmu();
 	test_options();
 	test_misc();
+	test_wis();
 	printf("harness unit tests: %d checks, %d failed\n", unit_checks,
 	       unit_failures);
 	return unit_failures ? 1 : 0;

@@ -32,5 +32,6 @@ void test_histogram(void);
 void test_pmu(void);
 void test_options(void);
 void test_misc(void);
+void test_wis(void);
 
 #endif
