@@ -28,7 +28,7 @@
 # harness/tests/cases/ (a crashing case and the like); it is not part of
 # any variant.
 
-HARNESS_SRC_NAMES := main cases options run host task shared api params metrics \
+HARNESS_SRC_NAMES := main cases options run interval host task shared api params metrics \
 		     topology stats histogram pmu pmu_math procstat hostinfo \
 		     output json report
 HARNESS_OBJDIR	:= $(BUILD)/harness/obj
@@ -65,13 +65,18 @@ $(HARNESS_LIB): $(HARNESS_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# Every case object depends on the case headers explicitly too: the
+# compiler's dependency file names the object given with -MT (older trees
+# have files naming the temporary object, which never rebuilt anything).
+CASE_HDRS	:= harness/include/slabscale.h $(wildcard cases/*.h cases/slab/*.h)
+
 # $(1) source, $(2) object, $(3) extra cflags
 define case_object
-$(2): $(1)
+$(2): $(1) $(CASE_HDRS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(HARNESS_CFLAGS) -Icases -Iallocator/include $(3) \
 		$$(call CASE_RENAMES,$(call case_name,$(1))) \
-		$$(CASE_CFLAGS_$(call case_name,$(1))) -c -o $$@.tmp.o $$<
+		$$(CASE_CFLAGS_$(call case_name,$(1))) -MT $$@ -c -o $$@.tmp.o $$<
 	objcopy $$(call CASE_KEEP,$(call case_name,$(1))) $$@.tmp.o $$@
 	@rm -f $$@.tmp.o
 endef
@@ -149,6 +154,53 @@ include harness/wis.mk
 HARNESS_RUNNERS := $(HARNESS_VARIANTS:%=$(BUILD)/%/slabscale-run)
 ALL_TARGETS	+= $(HARNESS_RUNNERS) $(HARNESS_WIS_EXES)
 
+# ---- the runner under ASan + UBSan --------------------------------------------
+# $(BUILD)/<v>/san-asan/slabscale-run for the newest variant v: harness and
+# cases built with -fsanitize=address,undefined, linked with the variant's
+# ASan libslab.a (allocator/allocator.mk; the allocator's own UBSan build
+# is tested there).  Not part of `make`; harness/tests/test_sanitized.py
+# runs it (make check-harness-py).
+HARNESS_SAN_VARIANT := $(lastword $(HARNESS_VARIANTS))
+HARNESS_SAN_DIR	:= $(BUILD)/$(HARNESS_SAN_VARIANT)/san-asan
+HARNESS_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+HARNESS_SAN_OBJDIR := $(BUILD)/harness/san-asan/obj
+HARNESS_SAN_LIB	:= $(BUILD)/harness/san-asan/libharness.a
+HARNESS_SAN_SLAB := $(if $(filter none,$(HARNESS_SAN_VARIANT)),,$(HARNESS_SAN_DIR)/libslab.a)
+HARNESS_SAN_CASES := $(PLAIN_CASES) $(if $(HARNESS_SAN_SLAB),$(SLAB_CASES))
+HARNESS_SAN_RUNNER := $(HARNESS_SAN_DIR)/slabscale-run
+
+$(HARNESS_SAN_OBJDIR)/%.o: harness/src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) $(HARNESS_SAN_FLAGS) -c -o $@ $<
+
+$(HARNESS_SAN_LIB): $(HARNESS_SRC_NAMES:%=$(HARNESS_SAN_OBJDIR)/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(foreach c,$(HARNESS_SAN_CASES),$(eval $(call case_object,$(c),$(HARNESS_SAN_DIR)/cases/$(call case_name,$(c)).o,$(HARNESS_SAN_FLAGS) $(SLAB_CFLAGS_$(HARNESS_SAN_VARIANT)))))
+$(if $(HARNESS_SAN_SLAB),$(foreach c,$(SLAB_CASES),  $(eval $(HARNESS_SAN_DIR)/cases/$(call case_name,$(c)).o: $(HARNESS_SAN_SLAB))))
+
+$(HARNESS_SAN_DIR)/registry.c: FORCE-BUILDINFO
+	@mkdir -p $(@D)
+	@harness/tools/gen-registry.sh $(HARNESS_SAN_VARIANT) $@ $(HARNESS_SAN_CASES)
+
+$(HARNESS_SAN_DIR)/registry.o: $(HARNESS_SAN_DIR)/registry.c
+	$(CC) $(HARNESS_CFLAGS) $(HARNESS_SAN_FLAGS) -c -o $@ $<
+
+$(HARNESS_SAN_DIR)/slabglue.o: harness/src/slabglue.c
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) $(HARNESS_SAN_FLAGS) \
+		$(if $(HARNESS_SAN_SLAB),-DSLABSCALE_WITH_SLAB) -c -o $@ $<
+
+$(HARNESS_SAN_RUNNER): $(HARNESS_SAN_DIR)/registry.o $(HARNESS_SAN_DIR)/slabglue.o \
+		$(BUILD)/harness/buildinfo.o \
+		$(foreach c,$(HARNESS_SAN_CASES),$(HARNESS_SAN_DIR)/cases/$(call case_name,$(c)).o) \
+		$(HARNESS_SAN_LIB) $(HARNESS_SAN_SLAB)
+	$(CC) $(CFLAGS_COMMON) $(HARNESS_SAN_FLAGS) -o $@ $(filter %.o,$^) \
+		$(HARNESS_SAN_LIB) $(HARNESS_SAN_SLAB) $(HARNESS_LDLIBS) \
+		$(if $(HARNESS_SAN_SLAB),$(URCU_LIBS)) \
+		$(foreach c,$(HARNESS_SAN_CASES),$(CASE_LDLIBS_$(call case_name,$(c))))
+
 # ---- tests ------------------------------------------------------------------
 HARNESS_UNIT	:= $(BUILD)/harness/unit-tests
 HARNESS_UNIT_SRCS := $(sort $(wildcard harness/tests/unit/*.c))
@@ -166,10 +218,14 @@ check-harness-unit: $(HARNESS_UNIT)
 check-harness-py: $(BUILD)/none/slabscale-run $(BUILD)/test/slabscale-run \
 		$(BUILD)/wistest/slabscale-run
 	cd harness/tests && SLABSCALE_BUILD=$(abspath $(BUILD)) \
+		SLABSCALE_SAN_RUNNER=$(abspath $(HARNESS_SAN_RUNNER)) \
 		$(PYTHON) -m pytest -q -p no:cacheprovider .
 
 ALL_TARGETS	+= $(BUILD)/test/slabscale-run $(HARNESS_UNIT)
 CHECK_TARGETS	+= check-harness-unit check-harness-py
+# harness/tests/test_sanitized.py runs it
+check-harness-py: $(HARNESS_SAN_RUNNER)
 
--include $(HARNESS_OBJS:.o=.d) $(BUILD)/harness/buildinfo.d
+-include $(HARNESS_OBJS:.o=.d) $(BUILD)/harness/buildinfo.d \
+	$(wildcard $(HARNESS_SAN_OBJDIR)/*.d $(HARNESS_SAN_DIR)/cases/*.d)
 -include $(wildcard $(BUILD)/*/cases/*.d $(BUILD)/cases/*.d $(BUILD)/*/registry.d $(BUILD)/*/slabglue.d)

@@ -8,7 +8,9 @@ the total) and asks again, up to max_repeats per side, after which the
 answer stays UNKNOWN.
 
   1. good vs bad must be DIFFERENT (a regression in the known-bad
-     direction), else "not bisectable: endpoints do not differ".
+     direction), else "not bisectable: endpoints do not differ" -- or, if
+     every run of a side failed, "not bisectable: no run of X counted"
+     (a variant or midpoint with no value at all says the same).
   2. Binary search keeps lo (good) < hi (bad).  A midpoint is decided
      against both ends (classify_mid): it joins the side it is not told
      apart from when the other side is clear (DIFFERENT, or SAME against
@@ -23,10 +25,12 @@ answer stays UNKNOWN.
 import os
 
 from . import stats
-from .errors import UserError
+from .errors import ResourceError, UserError
 from .results import HIGHER
+from .textsafe import term, term_lines
 
 DIFFERENT, SAME, UNKNOWN = "different", "same", "unknown"
+NO_RUNS = "no runs"     # a side has no value at all: every run failed
 
 
 class Samples:
@@ -60,11 +64,14 @@ class Samples:
 
 
 def decide(smp, a, b, better, start, cap, min_effect, alpha):
-    """(DIFFERENT/SAME/UNKNOWN, compare result) for a (good side) vs b."""
+    """(DIFFERENT/SAME/UNKNOWN, compare result) for a (good side) vs b;
+    NO_RUNS when a side has no value at all (every run of it failed)."""
     n = start
     while True:
         va, vb = smp.pair(a, b, n)
         res = stats.compare_samples(va, vb, better, min_effect, alpha)
+        if not va or not vb:
+            return NO_RUNS, res
         v = res["verdict"]
         if v == stats.REGRESSION or (better is None and v == stats.CHANGED):
             return DIFFERENT, res
@@ -113,9 +120,19 @@ def bisect_variants(variants, good, bad, measure, better=HIGHER, start=5,
                         "variant %s in the variants list" % (good, bad))
     smp = Samples(measure, log)
     steps, notes = [], []
+    def no_runs(names, ev):
+        empty = [v for v in names if not smp.vals.get(v)]
+        return {"first_bad": None, "steps": steps, "evidence": ev,
+                "notes": notes, "counted": {v: len(smp.vals.get(v, []))
+                                            for v in names},
+                "verdict": "not bisectable: no run of %s counted (every "
+                "run failed; see the messages above)" % " or ".join(empty)}
+
     d, res = decide(smp, good, bad, better, start, cap, min_effect, alpha)
     steps.append({"a": good, "b": bad, "decision": d, "result": res})
     log("bisect: %s vs %s: %s (%s)" % (good, bad, d, res["reason"]))
+    if d == NO_RUNS:
+        return no_runs((good, bad), res)
     if d != DIFFERENT:
         return {"first_bad": None, "steps": steps, "evidence": res,
                 "notes": notes,
@@ -127,14 +144,16 @@ def bisect_variants(variants, good, bad, measure, better=HIGHER, start=5,
         m = variants[mid]
         dg, rg = decide(smp, variants[lo], m, better, start, cap,
                         min_effect, alpha)
-        db, rb = decide(smp, m, variants[hi], better, start, cap,
-                        min_effect, alpha)
+        db, rb = (NO_RUNS, rg) if dg == NO_RUNS else decide(
+            smp, m, variants[hi], better, start, cap, min_effect, alpha)
         steps.append({"a": variants[lo], "b": m, "decision": dg,
                       "result": rg})
         steps.append({"a": m, "b": variants[hi], "decision": db,
                       "result": rb})
         log("bisect: %s: vs good %s %s, vs bad %s %s"
             % (m, variants[lo], dg, variants[hi], db))
+        if NO_RUNS in (dg, db):
+            return no_runs((variants[lo], m, variants[hi]), rg)
         side, why = classify_mid(dg, db)
         if why == "spread":
             notes.append("%s differs from both %s and %s: the change is "
@@ -212,7 +231,7 @@ def run_variants(a):
     better = [HIGHER]
 
     def log(s):
-        print(s, flush=True)
+        print(term(s), flush=True)
 
     def measure(v, n):
         vals = []
@@ -230,6 +249,9 @@ def run_variants(a):
                                 % (a.case, v))
             if rec["status"] == "interrupted":
                 raise KeyboardInterrupt
+            if rec["status"] == "nospace":
+                raise ResourceError("bisect: %s; the runs so far are in %s"
+                                    % (rec["message"], bdir))
             if rec["status"] != "ok":
                 log("bisect:   %s: %s (not counted)" % (rec["status"],
                                                          rec["message"]))
@@ -247,7 +269,7 @@ def run_variants(a):
                           start=a.repeats, cap=a.max_repeats,
                           min_effect=a.min_effect, log=log)
     text = render(res, metric)
-    print(text)
+    print(term_lines(text))
     layout.write_json_atomic(os.path.join(bdir, "bisect.json"), {
         "case": a.case, "metric": metric, "nr_task": a.nr_task,
         "mode": a.mode, "good": a.good, "bad": a.bad, "result": res})

@@ -5,12 +5,18 @@ a UserError/DataError is printed as one line, never as a traceback.
 """
 
 import argparse
+import errno
 import json
 import os
 import sys
 
 from . import layout, stats
-from .errors import UserError, EXIT_USAGE, EXIT_INTERRUPTED
+from .errors import UserError, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED
+from .textsafe import term
+
+
+PATH_ERRORS = (errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES,
+               errno.EPERM, errno.ENAMETOOLONG, errno.ELOOP, errno.EEXIST)
 
 
 class Parser(argparse.ArgumentParser):
@@ -235,14 +241,26 @@ COMMANDS = {"sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
 
 
 def main(argv=None):
+    """Exit status: 0 ok, 1 significant regression (sweep), 2 usage or bad
+    input (one line naming the file and field), 3 a run failed or a
+    resource error (a full disk: one line, never a traceback), 130
+    interrupted."""
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.cmd](args) or 0
     except UserError as e:
-        sys.stderr.write("slabscale %s: %s\n" % (args.cmd, e))
+        sys.stderr.write("slabscale %s: %s\n" % (args.cmd, term(e)))
         return e.code
     except KeyboardInterrupt:
         sys.stderr.write("slabscale %s: interrupted\n" % args.cmd)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        # writing results, plots, reports: a path that cannot be used is
+        # the user's (2); a full disk, a read-only file system, an I/O
+        # error are the machine's (3).  What was written before is kept.
+        sys.stderr.write("slabscale %s: %s%s\n" % (
+            args.cmd, term(e.filename) + ": " if e.filename else "",
+            term(e.strerror or e)))
+        return EXIT_USAGE if e.errno in PATH_ERRORS else EXIT_INCOMPLETE

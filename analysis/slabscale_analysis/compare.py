@@ -113,6 +113,14 @@ def compare_sets(base, new, base_label="base", new_label="new",
                        "base_files": [r.path for r in ra],
                        "new_files": [r.path for r in rb],
                        "metrics": mets})
+    marked = {}
+    for r in base + new:
+        if r.ok:
+            for mk in r.marks:
+                marked[mk["reason"]] = marked.get(mk["reason"], 0) + 1
+    if marked:
+        notes.append("runs with marks (docs/results-schema.md): " + ", ".join(
+            "%d %s" % (n, reason) for reason, n in sorted(marked.items())))
     excluded = []
     for label, runs in ((base_label, base), (new_label, new)):
         c = _status_counts(runs)

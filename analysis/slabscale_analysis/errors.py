@@ -18,3 +18,9 @@ class UserError(Exception):
 
 class DataError(UserError):
     """A results file is malformed, unknown, or does not match another."""
+
+
+class ResourceError(UserError):
+    """The machine, not the input: a full disk, runs that could not run
+    (exit 3)."""
+    code = EXIT_INCOMPLETE

@@ -59,14 +59,25 @@ def run_relpath(variant, case, mode, nr_task, repeat):
                         "%s-t%d-r%d.json" % (safe_name(mode), nr_task, repeat))
 
 
-def write_json_atomic(path, obj):
+def _umask():
+    um = os.umask(0)
+    os.umask(um)
+    return um
+
+
+def write_text_atomic(path, text):
+    """Write to a temporary file in the same directory, then rename: a
+    reader never sees half a file.  Mode 0666 & ~umask, like the runs the
+    harness writes (mkstemp alone would make it 0600)."""
     d = os.path.dirname(path) or "."
     os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=d)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=d)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=1, sort_keys=True)
-            f.write("\n")
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -74,37 +85,23 @@ def write_json_atomic(path, obj):
         raise
 
 
-def write_text_atomic(path, text):
-    d = os.path.dirname(path) or "."
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=d)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+def write_json_atomic(path, obj):
+    write_text_atomic(path, json.dumps(obj, indent=1, sort_keys=True) + "\n")
 
 
 def load_manifest(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            m = json.load(f)
-    except (OSError, ValueError) as e:
-        raise DataError("%s: cannot read sweep manifest: %s" % (path, e))
-    if not isinstance(m, dict) or m.get("schema") != SWEEP_SCHEMA:
-        raise DataError("%s: not a sweep manifest" % path)
-    return m
+    from .results import load_manifest as load
+    return load(path)
 
 
 def list_sweeps(results, host=None):
-    """(manifest path, manifest) of every sweep, oldest first."""
+    """(manifest path, manifest) of every sweep, oldest first.  A manifest
+    that cannot be read is an error naming it, never skipped: the sweep
+    it belongs to might be the latest, or part of a history."""
     pat = os.path.join(results, safe_name(host) if host else "*", "*", "*",
                        MANIFEST)
-    out = []
-    for p in glob.glob(pat):
-        try:
-            out.append((p, load_manifest(p)))
-        except DataError:
-            continue
-    out.sort(key=lambda x: x[1].get("id", ""))
+    out = [(p, load_manifest(p)) for p in glob.glob(pat)]
+    out.sort(key=lambda x: x[1]["id"])
     return out
 
 
@@ -128,6 +125,38 @@ def find_sweep(results, sweep_id, host=None):
 
 def sweep_runs_dir(sdir):
     return os.path.join(sdir, "runs")
+
+
+def sweep_run_files(sdir, manifest):
+    """(path, status) of the run documents of a sweep: the files its
+    manifest lists for the runs that ended (ok, failed, skipped) and
+    exist.  Nothing else under runs/ counts: not a renamed earlier attempt
+    (*.interrupted-N.json), not a stray copy."""
+    out = []
+    for r in manifest["runs"]:
+        if r["status"] in ("ok", "failed", "skipped"):
+            p = os.path.join(sdir, r["file"])
+            if os.path.isfile(p):
+                out.append((p, r["status"]))
+    return out
+
+
+def load_sweep_runs(sdir, manifest=None):
+    """Runs of a sweep (see sweep_run_files), copies dropped.  A document
+    that says ok for a run the manifest failed (a file left by an earlier
+    attempt) never counts."""
+    from .results import load_run, dedupe, warn
+    if manifest is None:
+        manifest = load_manifest(os.path.join(sdir, MANIFEST))
+    runs = []
+    for p, status in sweep_run_files(sdir, manifest):
+        r = load_run(p)
+        if r.ok and status != "ok":
+            warn("%s says ok, but its sweep recorded the run as %s: not "
+                 "counted" % (p, status))
+            continue
+        runs.append(r)
+    return dedupe(runs)
 
 
 def resolve_set(spec, results, sweep=None, host=None):
@@ -158,7 +187,9 @@ def resolve_set(spec, results, sweep=None, host=None):
             raise DataError("%r is not a file, directory, sweep id or "
                             "SWEEP:VARIANT, and no sweep %r under %s"
                             % (spec, sweep or "latest", results))
-    runs = load_set(sweep_runs_dir(d))
+    runs = load_sweep_runs(d)
+    if not runs:
+        raise DataError("sweep %s has no finished runs" % os.path.basename(d))
     if variant is None:
         return os.path.basename(d), runs
     sel = [r for r in runs if r.variant == variant]

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 
 import numpy as np
 
@@ -26,16 +27,21 @@ def gp_string(s):
     literally; every other ASCII character (quotes, backquote, backslash,
     @, $, ...) is written as an octal escape, which gnuplot decodes after
     command-line (backquote) and macro substitution, so it can never start
-    a command.  Control characters become spaces (no line break), and
-    non-ASCII characters pass through (their UTF-8 bytes mean nothing to
-    gnuplot's parser).
+    a command.  Control characters (C0, DEL, C1) become spaces (no line
+    break), characters that cannot be written as UTF-8 or in XML (lone
+    surrogates, U+FFFE, U+FFFF) become "?", and other non-ASCII
+    characters pass through (their UTF-8 bytes mean nothing to gnuplot's
+    parser).
     """
     out = []
     escaped = False
     for ch in str(s):
         o = ord(ch)
-        if o < 32 or o == 127:
+        if o < 32 or 127 <= o < 160:
             out.append(" ")
+            escaped = False
+        elif 0xd800 <= o < 0xe000 or o in (0xfffe, 0xffff):
+            out.append("?")
             escaped = False
         elif o >= 128 or (ch.isalnum() and not (escaped and ch.isdigit())) \
                 or ch in SAFE:
@@ -189,8 +195,33 @@ def history_script(points, metric, out_base, change_points=(), title=""):
     return _finish(s, body, out_base, 1)
 
 
+def fix_svg(path):
+    """Make gnuplot's SVG well-formed XML whatever the labels held.
+
+    gnuplot escapes < and & in text but writes > as is, so a label holding
+    "]]>" (forbidden in XML character data) broke the file; it uses no
+    CDATA sections, so every "]]>" is text and becomes "]]&gt;".  The
+    result is parsed: an SVG that is still not well-formed is an error,
+    never a silently broken chart.
+    """
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        text = f.read()
+    fixed = text.replace("]]>", "]]&gt;") if "<![CDATA[" not in text \
+        else text
+    try:
+        ET.fromstring(fixed.encode("utf-8", errors="surrogateescape"))
+    except ET.ParseError as e:
+        raise UserError("%s: gnuplot wrote an SVG that is not well-formed "
+                        "XML (%s)" % (path, e))
+    if fixed != text:
+        with open(path, "w", encoding="utf-8",
+                  errors="surrogateescape") as f:
+            f.write(fixed)
+
+
 def run_gnuplot(script):
-    """Run a script; UserError with gnuplot's message on failure."""
+    """Run a script; UserError with gnuplot's message on failure.  The SVG
+    it writes (the script's name with .svg) is checked with fix_svg()."""
     if shutil.which(GNUPLOT) is None:
         raise UserError("gnuplot is not installed (Debian package "
                         "gnuplot-nox; run make deps)")
@@ -199,4 +230,7 @@ def run_gnuplot(script):
     if p.returncode != 0:
         raise UserError("gnuplot failed on %s: %s" % (script,
                                                       p.stderr.strip()[-500:]))
+    svg = os.path.splitext(script)[0] + ".svg"
+    if os.path.exists(svg):
+        fix_svg(svg)
     return p

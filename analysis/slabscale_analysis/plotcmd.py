@@ -4,7 +4,8 @@ import os
 
 from . import changepoint, layout, plot
 from .errors import UserError
-from .results import primary_metric, samples
+from .results import check_hosts, primary_metric, samples
+from .textsafe import term
 
 
 def series_by(runs, case, mode, metric, key=lambda r: r.variant):
@@ -50,9 +51,10 @@ def scaling_plot(series, case, mode, metric, out_base, title=None):
 
 
 def history(results, host, case, mode, metric, variant, nr_task=None,
-            plan_hash=None):
+            plan_hash=None, used=None):
     """[(sweep id, [values])] oldest first over the sweeps of one host
-    (only those of one plan when plan_hash is given)."""
+    (only those of one plan when plan_hash is given); the runs plotted
+    are appended to `used` when given."""
     from .sweep import sweep_runs
     pts = []
     for p, m in layout.list_sweeps(results, host):
@@ -63,9 +65,12 @@ def history(results, host, case, mode, metric, variant, nr_task=None,
                 and (variant is None or r.variant == variant)]
         if nr_task is None and runs:
             nr_task = min(r.nr_task for r in runs)
-        vals, _ = samples([r for r in runs if r.nr_task == nr_task], metric)
+        sel = [r for r in runs if r.nr_task == nr_task]
+        vals, _ = samples(sel, metric)
         if vals:
             pts.append((m.get("id", "?"), vals))
+            if used is not None:
+                used.extend(sel)
     return pts, nr_task
 
 
@@ -79,11 +84,17 @@ def history_plot(points, metric, out_base, title):
 
 
 def run(a):
+    """The CLI.  The runs plotted obey compare's rules: copies dropped
+    (results.dedupe), documents checked (results.check_doc: a NaN is an
+    error naming its file, not a series silently missing from the chart)
+    and one host unless --allow-host-mismatch."""
     metric = a.metric or primary_metric(a.mode)
     if a.history:
         host = layout.this_host()
+        used = []
         pts, t = history(a.results, host, a.case, a.mode, metric, a.variant,
-                         a.nr_task)
+                         a.nr_task, used=used)
+        check_hosts(used, a.allow_host_mismatch, "the sweeps plotted")
         if not pts:
             raise UserError("plot --history: no sweep on host %s has ok runs "
                             "of %s" % (host, a.case))
@@ -95,10 +106,10 @@ def run(a):
         png, svg, cps = history_plot(
             pts, metric, out, "%s %s t=%d %s" % (a.case, a.variant or "",
                                                  t, metric))
-        print("change points before sweeps: %s" % (
+        print("change points before sweeps: %s" % term(
             ", ".join(pts[i][0] for i in cps) or "none"))
-        print(png)
-        print(svg)
+        print(term(png))
+        print(term(svg))
         return 0
     runs = []
     if not a.sets:
@@ -108,14 +119,17 @@ def run(a):
         series = []
         for spec in a.sets:
             label, rs = layout.resolve_set(spec, a.results, a.sweep)
+            runs += rs
             s = series_by(rs, a.case, a.mode, metric)
             if len(s) == 1:
                 series.append((label, s[0][1]))
             else:
                 series += [("%s %s" % (label, v), p) for v, p in s]
+    check_hosts([r for r in runs if r.case == a.case and r.mode == a.mode],
+                a.allow_host_mismatch, "the sets plotted")
     out = a.out or os.path.join(a.results, "plots", "%s-%s-%s" % (
         layout.safe_name(a.case), a.mode, layout.safe_name(metric)))
     png, svg = scaling_plot(series, a.case, a.mode, metric, out)
-    print(png)
-    print(svg)
+    print(term(png))
+    print(term(svg))
     return 0

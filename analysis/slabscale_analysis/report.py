@@ -10,6 +10,7 @@ import os
 from . import layout, table
 from .errors import UserError
 from .results import primary_metric
+from .textsafe import term
 
 VERDICT_CLASS = {"regression": "bad", "improvement": "good",
                  "no change": "same", "changed": "changed",
@@ -26,12 +27,15 @@ code,pre{background:#f6f6f6}"""
 
 
 def esc(s):
-    return html.escape(str(s), quote=True)
+    """HTML text: markup escaped, control characters and lone surrogates
+    (which cannot even be written as UTF-8) shown as escapes (term())."""
+    return html.escape(term(s), quote=True)
 
 
 def md(s):
-    """Markdown-safe inline text (no markup, no raw HTML, no table breaks)."""
-    out = str(s).replace("\n", " ")
+    """Markdown-safe inline text (no markup, no raw HTML, no table breaks,
+    no terminal escapes for whoever cats it)."""
+    out = term(str(s).replace("\n", " "))
     for ch in "\\`*_{}[]<>()#+!|":
         out = out.replace(ch, "\\" + ch)
     return out
@@ -134,7 +138,7 @@ def make_plots(runs, plan, rdir, log):
                 png, svg = plotcmd.scaling_plot(
                     series, case, mode, metric, os.path.join(rdir, name))
             except UserError as e:
-                log("report: no plot for %s: %s" % (case, e))
+                log("report: no plot for %s: %s" % (term(case), term(e)))
                 continue
             made.append((case, mode, metric, os.path.basename(png),
                          os.path.basename(svg)))
@@ -163,7 +167,8 @@ def make_history(manifest, results, rdir, log):
                     "%s %s t=%d %s: history" % (case, plan["baseline"], t,
                                                 metric))
             except UserError as e:
-                log("report: no history plot for %s: %s" % (case, e))
+                log("report: no history plot for %s: %s" % (term(case),
+                                                             term(e)))
                 continue
             made.append(("%s history (%s, t=%d, %d sweeps, change points "
                          "before: %s)" % (case, plan["baseline"], t, len(pts),
@@ -286,5 +291,5 @@ def regenerate(results, which, allow_host_mismatch=False, min_effect=None):
     an = sweep.analyse(manifest, sdir, results, allow_host_mismatch,
                        min_effect)
     layout.write_json_atomic(os.path.join(sdir, "compare.json"), an)
-    print(write_report(sdir, manifest, an))
+    print(term(write_report(sdir, manifest, an)))
     return 0

@@ -6,17 +6,21 @@ are kept (so they can be reported) but never contribute samples.
 """
 
 import fnmatch
+import hashlib
 import json
 import os
 import re
+import sys
 
 from . import SCHEMA, KNOWN_SCHEMA_VERSIONS
 from .errors import DataError
+from .textsafe import term
 
 STATUSES = ("ok", "interrupted", "failed", "skipped")
 MODES = ("threads", "processes")
 # Files in a results directory that are not run documents.
-NOT_RUNS = ("sweep.json", "compare.json", "bisect.json", "plan.json")
+NOT_RUNS = ("sweep.json", "compare.json", "bisect.json", "plan.json",
+            "runner.json")
 
 HIGHER = "higher"
 LOWER = "lower"
@@ -38,6 +42,7 @@ class Run:
         self.host = doc.get("host") or {}
         self.build = doc.get("build") or {}
         self.start_time = doc.get("start_time") or ""
+        self.marks = [m for m in doc.get("marks") or []]
         self._metrics = None
 
     @property
@@ -64,18 +69,193 @@ def host_identity(host):
     return {k: host.get(k) for k in ("hostname", "cpu_model", "nr_cpus", "arch")}
 
 
-def _need(doc, field, types, where):
+# Numbers the analysis uses must be finite, non-negative and below this:
+# nothing measured comes close (2^60 operations, nanoseconds or bytes), and
+# sums, squares and bootstrap ratios of such values stay far from overflow.
+MAX_VALUE = 1e18
+MAX_TASKS = 1 << 20
+MAX_DEPTH = 64          # run documents nest about 6 deep
+METRIC_KINDS = ("latency", "counter", "max")
+
+
+def _type_name(val):
+    if val is None:
+        return "null"
+    return {bool: "a boolean", int: "an integer", float: "a number",
+            str: "a string", list: "a list", dict: "an object"}.get(
+                type(val), type(val).__name__)
+
+
+def _bad(where, field, what):
+    raise DataError("%s: field %s %s" % (where, field, what))
+
+
+def _need(doc, field, types, where, prefix=""):
+    name = prefix + field
     if field not in doc:
-        raise DataError("%s: missing field '%s'" % (where, field))
+        raise DataError("%s: missing field '%s'" % (where, name))
     val = doc[field]
     if not isinstance(val, types) or isinstance(val, bool):
-        raise DataError("%s: field '%s' has the wrong type (%s)"
-                        % (where, field, type(val).__name__))
+        _bad(where, name, "is %s, not %s" % (
+            _type_name(val), " or ".join(_type_name(t()) for t in
+                                         (types if isinstance(types, tuple)
+                                          else (types,)))))
+    return val
+
+
+def check_number(val, where, field, allow_null=False):
+    """A finite, non-negative number below MAX_VALUE (NaN, Infinity,
+    1e308, 10**400, negative, strings: DataError naming the field)."""
+    if val is None and allow_null:
+        return val
+    if isinstance(val, bool) or not isinstance(val, (int, float)):
+        _bad(where, field, "is %s, not a number" % _type_name(val))
+    if isinstance(val, float) and val != val:
+        _bad(where, field, "is NaN, not a number")
+    if isinstance(val, float) and val in (float("inf"), float("-inf")):
+        _bad(where, field, "is %s, not a finite number" % val)
+    if val < 0:
+        _bad(where, field, "is negative (%r)" % val)
+    if val > MAX_VALUE:
+        _bad(where, field, "is %s, beyond any measurement (> %g)"
+             % (("%.3g" % val) if isinstance(val, float) else
+                "a %d-digit integer" % len(str(val)), MAX_VALUE))
+    return val
+
+
+def _scalar(val, where, field):
+    if isinstance(val, (list, dict)):
+        _bad(where, field, "is %s, not a plain value" % _type_name(val))
+    if isinstance(val, float) and not (abs(val) <= MAX_VALUE):
+        _bad(where, field, "is %s, not a finite number" % val)
+
+
+def _check_metrics(doc, where):
+    m = doc.get("metrics")
+    if m is None:
+        return
+    if not isinstance(m, dict):
+        _bad(where, "metrics", "is %s, not an object" % _type_name(m))
+    for name, v in m.items():
+        f = "metrics.%s" % name
+        if not isinstance(v, dict):
+            _bad(where, f, "is %s, not an object" % _type_name(v))
+        kind = v.get("kind")
+        if kind not in METRIC_KINDS:
+            _bad(where, f + ".kind", "is %r, not one of %s"
+                 % (kind, ", ".join(METRIC_KINDS)))
+        if kind == "latency":
+            count = v.get("count")
+            if isinstance(count, bool) or not isinstance(count, int):
+                _bad(where, f + ".count", "is %s, not an integer"
+                     % _type_name(count))
+            check_number(count, where, f + ".count")
+            for q in ("mean", "p50", "p99"):
+                check_number(v.get(q), where, "%s.%s" % (f, q),
+                             allow_null=not count)
+        else:
+            check_number(v.get("value"), where, f + ".value")
+
+
+def _check_pmu(doc, where):
+    pmu = doc.get("pmu")
+    if pmu is None:
+        return
+    if not isinstance(pmu, dict):
+        _bad(where, "pmu", "is %s, not an object" % _type_name(pmu))
+    evs = pmu.get("events", [])
+    if not isinstance(evs, list):
+        _bad(where, "pmu.events", "is %s, not a list" % _type_name(evs))
+    for i, ev in enumerate(evs):
+        f = "pmu.events[%d]" % i
+        if not isinstance(ev, dict):
+            _bad(where, f, "is %s, not an object" % _type_name(ev))
+        _need(ev, "name", str, where, f + ".")
+        st = _need(ev, "status", str, where, f + ".")
+        if st == "ok":
+            check_number(ev.get("per_op"), where, f + ".per_op",
+                         allow_null=True)
+
+
+def _check_numbers_below(obj, where, field):
+    """Every number inside obj (nested objects and lists) passes
+    check_number; other leaves (names, flags) are left alone."""
+    stack = [(obj, field)]
+    while stack:
+        v, f = stack.pop()
+        if isinstance(v, dict):
+            stack.extend((x, "%s.%s" % (f, k)) for k, x in v.items())
+        elif isinstance(v, list):
+            stack.extend((x, "%s[%d]" % (f, i)) for i, x in enumerate(v))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            check_number(v, where, f)
+
+
+def _check_samples(doc, where):
+    """The samples' deltas: the allocator counters are divided by them."""
+    for i, smp in enumerate(doc.get("samples") or []):
+        f = "samples[%d]" % i
+        if not isinstance(smp, dict):
+            _bad(where, f, "is %s, not an object" % _type_name(smp))
+        deltas = smp.get("deltas", [])
+        if not isinstance(deltas, list):
+            _bad(where, f + ".deltas", "is %s, not a list"
+                 % _type_name(deltas))
+        for k, d in enumerate(deltas):
+            check_number(d, where, "%s.deltas[%d]" % (f, k))
+
+
+def _check_allocator(doc, where):
+    """The allocator snapshots: null, or a list of snapshots (null for one
+    that did not arrive), each with caches whose stats and locks hold
+    counters (results.allocator_counters sums them)."""
+    snaps = doc.get("allocator")
+    if snaps is None:
+        return
+    if not isinstance(snaps, list):
+        _bad(where, "allocator", "is %s, not a list" % _type_name(snaps))
+    for i, snap in enumerate(snaps):
+        f = "allocator[%d]" % i
+        if snap is None:
+            continue
+        if not isinstance(snap, dict):
+            _bad(where, f, "is %s, not an object" % _type_name(snap))
+        caches = snap.get("caches", [])
+        if caches is None:
+            caches = []
+        if not isinstance(caches, list):
+            _bad(where, f + ".caches", "is %s, not a list"
+                 % _type_name(caches))
+        for k, c in enumerate(caches):
+            cf = "%s.caches[%d]" % (f, k)
+            if not isinstance(c, dict):
+                _bad(where, cf, "is %s, not an object" % _type_name(c))
+            _need(c, "name", str, where, cf + ".")
+            for part in ("stats", "locks"):
+                v = c.get(part)
+                if v is not None and not isinstance(v, dict):
+                    _bad(where, "%s.%s" % (cf, part), "is %s, not an object"
+                         % _type_name(v))
+                _check_numbers_below(v, where, "%s.%s" % (cf, part))
+        v = snap.get("locks")
+        if v is not None and not isinstance(v, dict):
+            _bad(where, f + ".locks", "is %s, not an object" % _type_name(v))
+        _check_numbers_below(v, where, f + ".locks")
+
+
+def _check_str_map(doc, field, where):
+    val = doc.get(field)
+    if val is None:
+        return {}
+    if not isinstance(val, dict):
+        _bad(where, field, "is %s, not an object" % _type_name(val))
     return val
 
 
 def check_doc(doc, where):
-    """Refuse anything that is not a schema-v1 slabscale-run document."""
+    """Refuse anything that is not a schema-v1 slabscale-run document, or
+    whose fields the analysis uses are not what docs/results-schema.md
+    says: one DataError naming the file and the field."""
     if not isinstance(doc, dict):
         raise DataError("%s: not a JSON object" % where)
     schema = doc.get("schema")
@@ -90,42 +270,145 @@ def check_doc(doc, where):
     status = _need(doc, "status", str, where)
     if status not in STATUSES:
         raise DataError("%s: unknown status %r" % (where, status))
-    _need(doc, "case", str, where)
+    if not _need(doc, "case", str, where):
+        _bad(where, "case", "is empty")
     mode = _need(doc, "mode", str, where)
     if mode not in MODES:
         raise DataError("%s: unknown mode %r" % (where, mode))
     nr = _need(doc, "nr_task", int, where)
-    if nr < 1:
-        raise DataError("%s: nr_task %d < 1" % (where, nr))
-    _need(doc, "variant", str, where)
+    if not 1 <= nr <= MAX_TASKS:
+        raise DataError("%s: nr_task %d is not in 1..%d" % (where, nr,
+                                                           MAX_TASKS))
+    if not _need(doc, "variant", str, where):
+        _bad(where, "variant", "is empty")
+    if "run_id" in doc and doc["run_id"] is not None:
+        rid = _need(doc, "run_id", str, where)
+        if not rid or len(rid) > 128:
+            _bad(where, "run_id", "is not a run id")
+    marks = doc.get("marks")
+    if marks is not None:
+        if not isinstance(marks, list):
+            _bad(where, "marks", "is %s, not a list" % _type_name(marks))
+        for i, mk in enumerate(marks):
+            if not isinstance(mk, dict):
+                _bad(where, "marks[%d]" % i, "is %s, not an object"
+                     % _type_name(mk))
+            _need(mk, "reason", str, where, "marks[%d]." % i)
+    for k, v in _check_str_map(doc, "params", where).items():
+        if not isinstance(v, str):
+            _bad(where, "params.%s" % k, "is %s, not a string"
+                 % _type_name(v))
     host = _need(doc, "host", dict, where)
-    if not isinstance(host.get("hostname"), str):
-        raise DataError("%s: host.hostname missing" % where)
+    _need(host, "hostname", str, where, "host.")
+    for k, v in host.items():
+        _scalar(v, where, "host.%s" % k)
+    for k, v in _check_str_map(doc, "build", where).items():
+        _scalar(v, where, "build.%s" % k)
+    if "start_time" in doc and doc["start_time"] is not None:
+        _need(doc, "start_time", str, where)
+    if "samples" in doc and not isinstance(doc["samples"], list):
+        _bad(where, "samples", "is %s, not a list"
+             % _type_name(doc["samples"]))
     if status == "ok":
         stats = _need(doc, "stats", dict, where)
         key = "per_thread_ops" if mode == "threads" else "per_process_ops"
-        val = stats.get(key)
-        if not isinstance(val, (int, float)) or isinstance(val, bool):
-            raise DataError("%s: status ok but stats.%s is missing or not a "
-                            "number" % (where, key))
+        if key not in stats:
+            raise DataError("%s: status ok but stats.%s is missing"
+                            % (where, key))
+        check_number(stats[key], where, "stats." + key)
+        _check_metrics(doc, where)
+        _check_pmu(doc, where)
+        _check_samples(doc, where)
+        _check_allocator(doc, where)
+
+
+def _depth(doc):
+    """Deepest nesting of lists and objects, without recursion."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            v = list(v.values())
+        elif not isinstance(v, list):
+            continue
+        if d > deepest:
+            deepest = d
+            if d > MAX_DEPTH:
+                return d
+        stack.extend((x, d + 1) for x in v if isinstance(x, (list, dict)))
+    return deepest
+
+
+def load_json_file(path, what="JSON"):
+    """Parse a JSON file; DataError (naming path) for anything wrong with
+    it: missing, unreadable, not UTF-8, malformed, truncated, empty, nested
+    beyond MAX_DEPTH (100 000 '[' must not be a RecursionError)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise DataError("%s: no such file" % path)
+    except IsADirectoryError:
+        raise DataError("%s: is a directory, not a %s file" % (path, what))
+    except UnicodeDecodeError as e:
+        raise DataError("%s: not UTF-8 text (%s)" % (path, e.reason))
+    except OSError as e:
+        raise DataError("%s: %s" % (path, e.strerror))
+    if not text.strip():
+        raise DataError("%s: empty file (not %s)" % (path, what))
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        raise DataError("%s: nested more than %d deep (not %s)"
+                        % (path, MAX_DEPTH, what))
+    except json.JSONDecodeError as e:
+        raise DataError("%s: malformed JSON at line %d column %d: %s%s"
+                        % (path, e.lineno, e.colno, e.msg,
+                           " (truncated?)" if e.pos >= len(text.rstrip())
+                           else ""))
+    if _depth(doc) > MAX_DEPTH:
+        raise DataError("%s: nested more than %d deep (not %s)"
+                        % (path, MAX_DEPTH, what))
+    return doc
 
 
 def load_run(path):
     """Load and check one run document; DataError says what is wrong."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except FileNotFoundError:
-        raise DataError("%s: no such file" % path)
-    except UnicodeDecodeError as e:
-        raise DataError("%s: not UTF-8 text (%s)" % (path, e.reason))
-    except json.JSONDecodeError as e:
-        raise DataError("%s: malformed JSON at line %d column %d: %s"
-                        % (path, e.lineno, e.colno, e.msg))
-    except OSError as e:
-        raise DataError("%s: %s" % (path, e.strerror))
+    doc = load_json_file(path, "a slabscale-run result")
     check_doc(doc, path)
     return Run(doc, path)
+
+
+def run_identity(run):
+    """Copies of one run share this: its run_id, or for a document
+    written before run ids existed, a digest of what it measured."""
+    rid = run.doc.get("run_id")
+    if isinstance(rid, str) and rid:
+        return "run_id " + rid
+    d = run.doc
+    blob = json.dumps([d.get("case"), d.get("mode"), d.get("nr_task"),
+                       d.get("variant"), d.get("start_time"),
+                       d.get("samples")], sort_keys=True, default=str)
+    return "samples " + hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def warn(msg):
+    sys.stderr.write("slabscale: warning: %s\n" % term(msg))
+
+
+def dedupe(runs, warn=warn):
+    """The runs without copies: a run whose identity (run_identity) was
+    seen before is dropped with a warning naming both files."""
+    seen, out = {}, []
+    for r in runs:
+        ident = run_identity(r)
+        first = seen.setdefault(ident, r)
+        if first is not r:
+            warn("%s is a copy of %s (same %s): dropped, counted once"
+                 % (r.path, first.path, ident.split()[0]))
+            continue
+        out.append(r)
+    return out
 
 
 def run_files(root):
@@ -139,8 +422,8 @@ def run_files(root):
     return out
 
 
-def load_set(path):
-    """A result set from a file or a directory tree."""
+def load_set(path, warn=warn):
+    """A result set from a file or a directory tree, copies dropped."""
     if os.path.isfile(path):
         return [load_run(path)]
     if not os.path.isdir(path):
@@ -148,7 +431,7 @@ def load_set(path):
     runs = [load_run(p) for p in run_files(path)]
     if not runs:
         raise DataError("%s: no result files (*.json) found" % path)
-    return runs
+    return dedupe(runs, warn)
 
 
 def _num(x):
@@ -401,3 +684,161 @@ def check_hosts(runs, allow_mismatch=False, what="results"):
                         "pass --allow-host-mismatch to compare anyway"
                         % (what, "; ".join(diff), pa, pb))
     return [v[0] for v in seen.values()]
+
+
+# ---- sweep manifests (sweep.json, docs/results-layout.md) -------------------
+SWEEP_SCHEMA = "slabscale-sweep"
+SWEEP_SCHEMA_VERSIONS = (1,)
+# running: being run (or its process died: resumable); interrupted: Ctrl-C;
+# stopped: a resource error (a full disk) stopped it; complete.
+SWEEP_STATES = ("running", "interrupted", "stopped", "complete")
+RUN_STATES = ("pending", "ok", "failed", "skipped", "interrupted")
+SWEEP_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$")
+SAFE = re.compile(r"^[A-Za-z0-9._+-]+$")
+
+
+def _str_list(val, where, field, allowed=None):
+    if not isinstance(val, list) or not val:
+        _bad(where, field, "is %s, not a non-empty list"
+             % ("an empty list" if val == [] else _type_name(val)))
+    for i, x in enumerate(val):
+        if not isinstance(x, str) or not x:
+            _bad(where, "%s[%d]" % (field, i), "is %s, not a name"
+                 % _type_name(x))
+        if allowed and x not in allowed:
+            _bad(where, "%s[%d]" % (field, i), "is %r, not one of %s"
+                 % (x, ", ".join(allowed)))
+    return val
+
+
+def _int_field(d, field, where, lo, prefix=""):
+    v = _need(d, field, int, where, prefix)
+    if not lo <= v <= MAX_TASKS:
+        _bad(where, prefix + field, "is %d, not in %d..%d" % (v, lo,
+                                                              MAX_TASKS))
+    return v
+
+
+def _rel_file(val, where, field):
+    """A path inside the sweep directory, under runs/."""
+    if not isinstance(val, str) or not val:
+        _bad(where, field, "is %s, not a path" % _type_name(val))
+    norm = os.path.normpath(val)
+    if os.path.isabs(val) or norm != val or not val.startswith("runs/") \
+            or ".." in val.split("/"):
+        _bad(where, field, "%r is not a path under runs/ of the sweep"
+             % val)
+
+
+def check_plan(plan, where, field="plan"):
+    if not isinstance(plan, dict):
+        _bad(where, field, "is %s, not an object" % _type_name(plan))
+    p = field + "."
+    variants = _str_list(plan.get("variants"), where, p + "variants")
+    _str_list(plan.get("cases"), where, p + "cases")
+    _str_list(plan.get("modes"), where, p + "modes", MODES)
+    base = _need(plan, "baseline", str, where, p)
+    if base not in variants:
+        _bad(where, p + "baseline", "%r is not among the variants" % base)
+    nt = plan.get("nr_task")
+    if not isinstance(nt, list) or not nt:
+        _bad(where, p + "nr_task", "is %s, not a non-empty list"
+             % _type_name(nt))
+    for i, n in enumerate(nt):
+        if isinstance(n, bool) or not isinstance(n, int) \
+                or not 1 <= n <= MAX_TASKS:
+            _bad(where, "%snr_task[%d]" % (p, i), "is %r, not a task count"
+                 % (n,))
+    _int_field(plan, "repeats", where, 1, p)
+    _int_field(plan, "seconds", where, 1, p)
+    _int_field(plan, "warmup", where, 0, p)
+    params = plan.get("params", {})
+    if not isinstance(params, dict):
+        _bad(where, p + "params", "is %s, not an object"
+             % _type_name(params))
+    for k, v in params.items():
+        if not isinstance(v, str):
+            _bad(where, "%sparams.%s" % (p, k), "is %s, not a string"
+                 % _type_name(v))
+    ev = plan.get("events", [])
+    if not isinstance(ev, list) or not all(isinstance(e, str) for e in ev):
+        _bad(where, p + "events", "is not a list of event names")
+
+
+def check_manifest(m, where):
+    """Refuse a sweep.json that this reader cannot use safely: one
+    DataError naming the file and the field."""
+    if not isinstance(m, dict):
+        raise DataError("%s: not a JSON object (not a sweep manifest)"
+                        % where)
+    if m.get("schema") != SWEEP_SCHEMA:
+        raise DataError("%s: schema is %r, expected %r (not a sweep "
+                        "manifest)" % (where, m.get("schema"), SWEEP_SCHEMA))
+    ver = m.get("schema_version")
+    if ver not in SWEEP_SCHEMA_VERSIONS or isinstance(ver, bool):
+        raise DataError("%s: schema_version %r is not one this reader knows "
+                        "(%s)" % (where, ver, ", ".join(
+                            map(str, SWEEP_SCHEMA_VERSIONS))))
+    sid = _need(m, "id", str, where)
+    if not SWEEP_ID.match(sid):
+        _bad(where, "id", "%r is not a sweep id" % sid)
+    host = _need(m, "host", str, where)
+    if not SAFE.match(host):
+        _bad(where, "host", "%r is not a host directory name" % host)
+    state = _need(m, "state", str, where)
+    if state not in SWEEP_STATES:
+        _bad(where, "state", "is %r, not one of %s"
+             % (state, ", ".join(SWEEP_STATES)))
+    check_plan(m.get("plan"), where)
+    plan = m["plan"]
+    ph = m.get("plan_hash")
+    if not isinstance(ph, str) or not re.match(r"^[0-9a-f]{8,64}$", ph):
+        _bad(where, "plan_hash", "is not a hash")
+    runs = m.get("runs")
+    if not isinstance(runs, list):
+        if "runs" not in m:
+            raise DataError("%s: missing field 'runs'" % where)
+        _bad(where, "runs", "is %s, not a list" % _type_name(runs))
+    files = set()
+    for i, r in enumerate(runs):
+        f = "runs[%d]." % i
+        if not isinstance(r, dict):
+            _bad(where, "runs[%d]" % i, "is %s, not an object"
+                 % _type_name(r))
+        for k, allowed in (("variant", plan["variants"]),
+                           ("case", plan["cases"]),
+                           ("mode", plan["modes"])):
+            v = _need(r, k, str, where, f)
+            if v not in allowed:
+                _bad(where, f + k, "%r is not in the plan's %ss" % (v, k))
+        _int_field(r, "nr_task", where, 1, f)
+        rep = r.get("repeat")
+        if isinstance(rep, bool) or not isinstance(rep, int) \
+                or not 0 <= rep < plan["repeats"]:
+            _bad(where, f + "repeat", "is %r, not a repeat of the plan"
+                 % (rep,))
+        st = _need(r, "status", str, where, f)
+        if st not in RUN_STATES:
+            _bad(where, f + "status", "is %r, not one of %s"
+                 % (st, ", ".join(RUN_STATES)))
+        _rel_file(r.get("file"), where, f + "file")
+        if not r["file"].endswith(".json"):
+            _bad(where, f + "file", "%r is not a .json file" % r["file"])
+        if r["file"] in files:
+            _bad(where, f + "file", "%r is listed twice" % r["file"])
+        files.add(r["file"])
+        if "log" in r:
+            _rel_file(r["log"], where, f + "log")
+        att = r.get("attempts", 0)
+        if isinstance(att, bool) or not isinstance(att, int) or att < 0:
+            _bad(where, f + "attempts", "is %r, not a count" % (att,))
+        msg = r.get("message")
+        if msg is not None and not isinstance(msg, str):
+            _bad(where, f + "message", "is %s, not a string"
+                 % _type_name(msg))
+    return m
+
+
+def load_manifest(path):
+    """Load and check a sweep.json; DataError names file and field."""
+    return check_manifest(load_json_file(path, "a sweep manifest"), path)

@@ -3,9 +3,13 @@
 Runner exit statuses (harness): 0 ok, 1 failed, 2 usage, 3 skipped
 (case unsupported on the variant), 130 interrupted.  The child runs in its
 own session, so a Ctrl-C reaches only us and we forward exactly one SIGINT:
-the runner then writes what it measured, marked interrupted.
+the runner then writes what it measured, marked interrupted.  It dies with
+us (PR_SET_PDEATHSIG, SIGKILL): after a kill -9 of the sweep no orphan
+goes on measuring, and writing, a run a resumed sweep measures too.
 """
 
+import ctypes
+import errno
 import os
 import re
 import signal
@@ -14,6 +18,9 @@ import time
 
 from .errors import DataError
 from .results import load_run
+
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
 
 RC_OK, RC_FAILED, RC_USAGE, RC_SKIPPED, RC_INTERRUPTED = 0, 1, 2, 3, 130
 SLACK_SECONDS = 120
@@ -54,6 +61,54 @@ def list_cases(path):
     return names or None
 
 
+def _die_with(parent):
+    """preexec_fn of a runner: SIGKILL when `parent` (the sweep) dies,
+    including when it died before this line ran."""
+    def preexec():
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+    return preexec
+
+
+def proc_start_time(pid):
+    """The start time of process pid (clock ticks since boot, field 22 of
+    /proc/pid/stat), or None if there is no such process: with the pid it
+    names one process, never a later one that reused the pid."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    if fields[0] == "Z":            # exited, not reaped: it is gone
+        return None
+    return int(fields[19])
+
+
+def alive(pid, start):
+    return start is not None and proc_start_time(pid) == start
+
+
+NOSPACE = (errno.ENOSPC, errno.EDQUOT)
+NOSPACE_TEXT = re.compile(r"No space left on device|Disk quota exceeded")
+
+
+def disk_full(path):
+    """Is the file system of path (or its nearest existing parent) out of
+    space or inodes for us?"""
+    while path and not os.path.exists(path):
+        path = os.path.dirname(path)
+    try:
+        st = os.statvfs(path or ".")
+    except OSError:
+        return False
+    root = os.geteuid() == 0
+    blocks = st.f_bfree if root else st.f_bavail
+    inodes = st.f_ffree if root else st.f_favail
+    return blocks == 0 or (st.f_files > 0 and inodes == 0)
+
+
 class Interrupt:
     """SIGINT/SIGTERM while a child runs: remember it, pass it on once."""
 
@@ -81,11 +136,15 @@ class Interrupt:
             signal.signal(s, h)
 
 
-def run_once(path, spec, plan, out_json, log_path, intr=None):
+def run_once(path, spec, plan, out_json, log_path, intr=None,
+             on_start=None):
     """Run one spec; returns a record {status, exit_code, message, seconds}.
 
-    status is ok / failed / skipped / interrupted; the JSON file (if the
-    runner wrote one) is at out_json.
+    status is ok / failed / skipped / interrupted / nospace (the runner
+    could not write its document or log: the file system is full; the run
+    is to be retried); the JSON file (if the runner wrote one) is at
+    out_json.  on_start(pid) is called once the runner runs.  OSError from
+    our own writes (the log) propagates.
     """
     cmd = [path, spec["case"], "-t", str(spec["nr_task"]),
            "-s", str(plan["seconds"]), "--warmup", str(plan["warmup"]),
@@ -103,13 +162,21 @@ def run_once(path, spec, plan, out_json, log_path, intr=None):
         try:
             child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+                                     start_new_session=True,
+                                     preexec_fn=_die_with(os.getpid()))
         except OSError as e:
             rec.update(status="failed", message="cannot run %s: %s"
                        % (path, e.strerror), seconds=0.0)
             return rec
         if intr is not None:
             intr.child = child
+        if on_start is not None:
+            try:
+                on_start(child.pid)
+            except BaseException:
+                child.kill()
+                child.wait()
+                raise
         try:
             while True:
                 try:
@@ -132,12 +199,20 @@ def run_once(path, spec, plan, out_json, log_path, intr=None):
             doc_status = load_run(out_json).status
         except DataError as e:
             doc_err = str(e)
-    if rc == RC_INTERRUPTED or (intr is not None and intr.hit):
+    tail = _tail(log_path)
+    if rc == RC_OK and doc_status == "ok":
+        # finished before a Ctrl-C could reach it: a complete run
+        rec["status"] = "ok"
+    elif rc == RC_INTERRUPTED or (intr is not None and intr.hit):
         rec["status"] = "interrupted"
     elif rc == RC_SKIPPED:
         rec["status"] = "skipped"
-    elif rc == RC_OK and doc_status == "ok":
-        rec["status"] = "ok"
+    elif rc != RC_USAGE and doc_status in (None, "ok") and (
+            NOSPACE_TEXT.search(tail) or disk_full(out_json)):
+        rec["status"] = "nospace"
+        rec["message"] = "no space left on device (%s)" % (
+            tail if NOSPACE_TEXT.search(tail) else
+            "the file system of %s is full" % out_json)
     else:
         rec["status"] = "failed"
         if rec["message"] is None:
@@ -151,7 +226,6 @@ def run_once(path, spec, plan, out_json, log_path, intr=None):
             else:
                 rec["message"] = "exit status %d%s" % (
                     rc, " (usage error)" if rc == RC_USAGE else "")
-            tail = _tail(log_path)
             if tail:
                 rec["message"] += ": " + tail
     return rec

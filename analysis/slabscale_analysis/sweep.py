@@ -1,6 +1,19 @@
-"""slabscale sweep: run a plan, store the runs, compare, report."""
+"""slabscale sweep: run a plan, store the runs, compare, report.
+
+One process at a time runs a sweep: it holds an exclusive flock on
+<sweep>/sweep.lock for as long as it runs it (a second sweep or --resume of
+the same directory is refused at once, naming the holder).  The runner it
+is waiting for is recorded in <sweep>/runner.json (pid and start time): a
+--resume waits for a previous runner that is still alive (it dies with its
+sweep, PR_SET_PDEATHSIG, so this takes moments) and refuses if it does not
+go away.  A full disk stops the sweep with exit 3; the run that hit it is
+left pending, so --resume retries it.
+"""
 
 import datetime
+import errno
+import fcntl
+import json
 import os
 import sys
 import time
@@ -9,9 +22,90 @@ from . import compare as cmpmod
 from . import layout, plan as planmod, runner, table
 from .errors import (UserError, DataError, EXIT_OK, EXIT_REGRESSION,
                      EXIT_INCOMPLETE, EXIT_INTERRUPTED)
-from .results import load_set, diagnostic_metric
+from .results import diagnostic_metric
+from .textsafe import term
 
 DONE = ("ok", "failed", "skipped")
+LOCK = "sweep.lock"
+RUNNER_RECORD = "runner.json"
+RUNNER_GONE_WAIT = 10.0         # seconds a resume waits for an old runner
+
+
+class NoSpace(Exception):
+    """The file system of the results ran full (ENOSPC/EDQUOT)."""
+
+    def __init__(self, what):
+        super().__init__(what)
+        self.what = what
+
+
+def _nospace_guard(what, fn, *args):
+    """fn(*args), turning a full-disk OSError into NoSpace(what)."""
+    try:
+        return fn(*args)
+    except OSError as e:
+        if e.errno in runner.NOSPACE:
+            raise NoSpace("%s: %s" % (what, e.strerror))
+        raise
+
+
+class SweepLock:
+    """The exclusive lock of one sweep directory (see the module text)."""
+
+    def __init__(self, sdir, sweep_id):
+        self.path = os.path.join(sdir, LOCK)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                          0o666 & ~layout._umask())
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            holder = os.pread(self.fd, 64, 0).decode(errors="replace")
+            os.close(self.fd)
+            raise UserError("sweep %s is being run by another slabscale "
+                            "process (pid %s); wait for it to finish, or "
+                            "stop it and --resume" % (
+                                sweep_id, holder.strip() or "?"))
+        try:
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, ("%d\n" % os.getpid()).encode(), 0)
+        except OSError:
+            pass                # the pid is only for the message
+
+    def release(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def check_previous_runner(sdir, out):
+    """Refuse to resume while a runner started by an earlier run of this
+    sweep lives (it would measure on the same CPUs and write the same
+    files); forget the record of one that is gone."""
+    path = os.path.join(sdir, RUNNER_RECORD)
+    try:
+        with open(path) as f:
+            rec = json.load(f)
+        pid, start = int(rec["pid"]), int(rec["start"])
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError, KeyError, TypeError):
+        rec = None
+    if rec is not None and runner.alive(pid, start):
+        out("sweep: a runner of this sweep (pid %d) is still alive; "
+            "waiting for it to exit" % pid)
+        t0 = time.monotonic()
+        while runner.alive(pid, start) and \
+                time.monotonic() - t0 < RUNNER_GONE_WAIT:
+            time.sleep(0.1)
+        if runner.alive(pid, start):
+            raise UserError("a runner of sweep %s (pid %d, %s) is still "
+                            "running; not resuming while it measures. Stop "
+                            "it (kill %d) and resume again" % (
+                                os.path.basename(sdir), pid,
+                                term(rec.get("file", "?")), pid))
+    os.unlink(path)
 
 
 def now_iso():
@@ -27,38 +121,47 @@ def fmt_secs(s):
 
 
 def reduce_plan(plan, build_dir, log):
-    """Drop variants without a runner and cases a runner does not list."""
-    variants, keep_cases = [], set()
-    supported = {}
-    for v in plan["variants"]:
-        path = runner.runner_path(build_dir, v)
-        if not os.access(path, os.X_OK):
-            log("sweep: variant %s has no runner (%s): dropped" % (v, path))
-            continue
-        variants.append(v)
-        supported[v] = runner.list_cases(path)
-    if not variants:
-        raise UserError("sweep: none of the variants %s is built under %s "
-                        "(run make)" % (", ".join(plan["variants"]), build_dir))
+    """Check the plan against the build before anything runs.
+
+    A variant without a runner, or a case no variant's runner lists, is a
+    usage error (a typo would otherwise run a baseline-only sweep and exit
+    0).  A case that some variants list and others do not (it needs a
+    feature they lack) is dropped with a note.
+    """
+    missing = [v for v in plan["variants"]
+               if not os.access(runner.runner_path(build_dir, v), os.X_OK)]
+    if missing:
+        raise UserError("sweep: no runner for variant%s %s under %s (unknown "
+                        "variant, or not built: run make)" % (
+                            "s" if len(missing) > 1 else "",
+                            ", ".join(map(term, missing)), build_dir))
+    variants = list(plan["variants"])
+    supported = {v: runner.list_cases(runner.runner_path(build_dir, v))
+                 for v in variants}
+    known = set().union(*[c for c in supported.values() if c is not None])
+    if all(c is not None for c in supported.values()):
+        unknown = [c for c in plan["cases"] if c not in known]
+        if unknown:
+            raise UserError("sweep: unknown case%s %s: no variant's runner "
+                            "lists %s (known: %s)" % (
+                                "s" if len(unknown) > 1 else "",
+                                ", ".join(map(term, unknown)),
+                                "them" if len(unknown) > 1 else "it",
+                                ", ".join(sorted(known))))
     cases = []
     for c in plan["cases"]:
         lacking = [v for v in variants
                    if supported[v] is not None and c not in supported[v]]
         if lacking:
             log("sweep: case %s is not supported by %s: dropped"
-                % (c, ", ".join(lacking)))
+                % (term(c), ", ".join(lacking)))
             continue
         cases.append(c)
-        keep_cases.add(c)
     if not cases:
         raise UserError("sweep: none of the cases %s runs on all of %s"
-                        % (", ".join(plan["cases"]), ", ".join(variants)))
-    p = dict(plan, variants=variants, cases=cases)
-    if p["baseline"] not in variants:
-        log("sweep: baseline %s is not built; baseline is now %s"
-            % (p["baseline"], variants[0]))
-        p["baseline"] = variants[0]
-    return p
+                        % (", ".join(map(term, plan["cases"])),
+                           ", ".join(variants)))
+    return dict(plan, variants=variants, cases=cases)
 
 
 def new_manifest(plan, requested, sweep_id, host):
@@ -71,7 +174,10 @@ def new_manifest(plan, requested, sweep_id, host):
                          exit_code=None, message=None, attempts=0))
     return {"schema": layout.SWEEP_SCHEMA, "schema_version": 1,
             "id": sweep_id, "host": host, "plan": plan,
-            "requested_plan": requested, "plan_hash": planmod.plan_hash(plan),
+            "requested_plan": requested,
+            # of the plan as asked: two plans that drop different cases
+            # are different plans
+            "plan_hash": planmod.plan_hash(requested),
             "state": "running", "started": now_iso(), "finished": None,
             "runs": runs}
 
@@ -87,54 +193,104 @@ class Progress:
         el = time.monotonic() - self.t0
         per = el / self.ran if self.ran else self.guess
         self.out("[%d/%d] %s %s %s t=%d rep %d | elapsed %s, ETA %s"
-                 % (self.done + 1, self.total, run["variant"], run["case"],
-                    run["mode"], run["nr_task"], run["repeat"] + 1,
-                    fmt_secs(el), fmt_secs(per * left)))
+                 % (self.done + 1, self.total, term(run["variant"]),
+                    term(run["case"]), run["mode"], run["nr_task"],
+                    run["repeat"] + 1, fmt_secs(el), fmt_secs(per * left)))
 
     def finished(self):
         self.done += 1
         self.ran += 1
 
 
+def _set_aside(fpath, r):
+    """Keep what an earlier attempt left at fpath (an interrupted run, or
+    a file the manifest never recorded), out of the way of the new one."""
+    if not os.path.lexists(fpath):
+        return
+    kind = "interrupted" if r["status"] == "interrupted" else "attempt"
+    n = r["attempts"]
+    while True:
+        dst = "%s.%s-%d.json" % (fpath[:-5], kind, n)
+        if not os.path.lexists(dst):
+            break
+        n += 1
+    os.replace(fpath, dst)
+
+
 def execute(manifest, sdir, build_dir, out):
-    """Run every pending run of a manifest; returns True if interrupted."""
+    """Run every pending run of a manifest; returns None when done,
+    "interrupted" or "nospace" (then NoSpace's text is in manifest
+    ["stopped_by"])."""
     mpath = os.path.join(sdir, layout.MANIFEST)
+    rpath = os.path.join(sdir, RUNNER_RECORD)
     plan = manifest["plan"]
     runs = manifest["runs"]
     todo = [r for r in runs if r["status"] not in DONE]
     prog = Progress(len(runs), len(runs) - len(todo),
                     plan["seconds"] + plan["warmup"] + 1, out)
+
+    def save():
+        _nospace_guard(mpath, layout.write_json_atomic, mpath, manifest)
+
+    def record_runner(r):
+        def on_start(pid):
+            _nospace_guard(rpath, layout.write_json_atomic, rpath, {
+                "pid": pid, "start": runner.proc_start_time(pid),
+                "file": r["file"]})
+        return on_start
+
+    stop = None
     manifest["state"] = "running"
-    layout.write_json_atomic(mpath, manifest)
     with runner.Interrupt() as intr:
-        for r in todo:
-            if intr.hit:
-                break
-            fpath = os.path.join(sdir, r["file"])
-            if r["status"] == "interrupted" and os.path.exists(fpath):
-                os.replace(fpath, "%s.interrupted-%d.json"
-                           % (fpath[:-5], r["attempts"]))
-            prog.line(r)
-            rec = runner.run_once(runner.runner_path(build_dir, r["variant"]),
-                                  r, plan, fpath, os.path.join(sdir, r["log"]),
-                                  intr)
-            r["attempts"] += 1
-            r.update(status=rec["status"], exit_code=rec["exit_code"],
-                     message=rec["message"], seconds=round(rec["seconds"], 3))
-            if rec["status"] != "ok":
-                out("  -> %s%s" % (rec["status"], ": " + rec["message"]
-                                   if rec["message"] else ""))
-            prog.finished()
-            layout.write_json_atomic(mpath, manifest)
-            if rec["status"] == "interrupted":
-                intr.hit = True
-    if intr.hit:
-        manifest["state"] = "interrupted"
+        try:
+            save()
+            for r in todo:
+                if intr.hit:
+                    break
+                fpath = os.path.join(sdir, r["file"])
+                _nospace_guard(fpath, _set_aside, fpath, r)
+                prog.line(r)
+                rec = _nospace_guard(
+                    os.path.join(sdir, r["log"]), runner.run_once,
+                    runner.runner_path(build_dir, r["variant"]), r, plan,
+                    fpath, os.path.join(sdir, r["log"]), intr,
+                    record_runner(r))
+                if os.path.exists(rpath):
+                    os.unlink(rpath)
+                r["attempts"] += 1
+                if rec["status"] == "nospace":
+                    r.update(status="pending", message=rec["message"])
+                    raise NoSpace(rec["message"])
+                r.update(status=rec["status"], exit_code=rec["exit_code"],
+                         message=rec["message"],
+                         seconds=round(rec["seconds"], 3))
+                if rec["status"] != "ok":
+                    out("  -> %s%s" % (rec["status"], ": " +
+                                       term(rec["message"])
+                                       if rec["message"] else ""))
+                prog.finished()
+                save()
+                if rec["status"] == "interrupted":
+                    intr.hit = True
+        except NoSpace as e:
+            stop = "nospace"
+            manifest["stopped_by"] = e.what
+    if stop:
+        manifest["state"] = "stopped"
+    elif intr.hit:
+        manifest["state"] = stop = "interrupted"
     else:
         manifest["state"] = "complete"
         manifest["finished"] = now_iso()
-    layout.write_json_atomic(mpath, manifest)
-    return intr.hit
+    try:
+        save()
+    except NoSpace:
+        # the manifest on disk is the last one written: every run it
+        # calls ok is on disk, the rest is pending; --resume works
+        if not stop:
+            stop = "nospace"
+            manifest["stopped_by"] = "%s: no space left on device" % mpath
+    return stop
 
 
 def previous_sweep(results, manifest):
@@ -148,15 +304,8 @@ def previous_sweep(results, manifest):
 
 
 def sweep_runs(sdir):
-    rdir = os.path.join(sdir, "runs")
-    if not os.path.isdir(rdir):
-        return []
-    try:
-        return load_set(rdir)
-    except DataError as e:
-        if "no result files" in str(e):
-            return []
-        raise
+    """The runs of a sweep its manifest lists as ended, copies dropped."""
+    return layout.load_sweep_runs(sdir)
 
 
 def analyse(manifest, sdir, results, allow_host_mismatch=False,
@@ -181,7 +330,11 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
                 min_effect=me, allow_host_mismatch=allow_host_mismatch))
         except DataError as e:
             out["errors"].append(str(e))
-    prev = previous_sweep(results, manifest)
+    try:
+        prev = previous_sweep(results, manifest)
+    except DataError as e:
+        out["errors"].append("previous sweep: %s" % e)
+        prev = None
     if prev:
         out["previous"] = os.path.basename(prev)
         pruns = sweep_runs(prev)
@@ -215,7 +368,8 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
            make_report=True, min_effect=None):
     """Compare, write compare.json and the report, print; exit status."""
     an = analyse(manifest, sdir, results, allow_host_mismatch, min_effect)
-    layout.write_json_atomic(os.path.join(sdir, "compare.json"), an)
+    cpath = os.path.join(sdir, "compare.json")
+    _nospace_guard(cpath, layout.write_json_atomic, cpath, an)
     for c in an["vs_baseline"]:
         out("\n# against the baseline variant\n" + table.render(c))
     for c in an["vs_previous"]:
@@ -223,10 +377,11 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
     if not an["vs_previous"]:
         out("\n(no previous complete sweep of this plan on this host)")
     for e in an["errors"]:
-        out("sweep: cannot compare: " + e)
+        out("sweep: cannot compare: " + term(e))
     if make_report:
         from . import report
-        path = report.write_report(sdir, manifest, an, out)
+        path = _nospace_guard(os.path.join(sdir, "report"),
+                              report.write_report, sdir, manifest, an, out)
         out("report: %s" % path)
     st = {}
     for r in manifest["runs"]:
@@ -237,13 +392,29 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
         out("sweep: %d significant regression(s):" % len(regs))
         for c, g, m in regs:
             out("  %s -> %s: %s %s t=%d %s %s (p=%.3g)" % (
-                c["base_label"], c["new_label"], g["case"], g["mode"],
-                g["nr_task"], m["metric"], table.fmt_change(m["change"]),
-                m["p"]))
+                term(c["base_label"]), term(c["new_label"]), term(g["case"]),
+                g["mode"], g["nr_task"], term(m["metric"]),
+                table.fmt_change(m["change"]), m["p"]))
         return EXIT_REGRESSION
     if st.get("ok", 0) == 0 or st.get("failed", 0):
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def _claim_sweep_dir(results, host, plan_hash):
+    """A new sweep directory, created (so two sweeps of the same plan in
+    one second get different ones); returns (id, dir)."""
+    base = sid = layout.new_sweep_id(plan_hash)
+    n = 1
+    while True:
+        sdir = layout.sweep_dir(results, host, sid)
+        try:
+            os.makedirs(os.path.dirname(sdir), exist_ok=True)
+            os.mkdir(sdir)
+            return sid, sdir
+        except FileExistsError:
+            n += 1
+            sid = "%s-%d" % (base, n)
 
 
 def run(plan_raw, results, build_dir, out=None, resume=None,
@@ -252,38 +423,64 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
     host = layout.this_host()
     if resume:
         sdir = resume_dir(results, resume, host)
-        manifest = layout.load_manifest(os.path.join(sdir, layout.MANIFEST))
-        if manifest["state"] == "complete":
-            raise UserError("sweep %s is already complete" % manifest["id"])
-        left = sum(r["status"] not in DONE for r in manifest["runs"])
-        out("sweep: resuming %s (%d of %d runs left)"
-            % (manifest["id"], left, len(manifest["runs"])))
+        sid = os.path.basename(sdir)
     else:
         requested = planmod.normalise(plan_raw)
         plan = reduce_plan(requested, build_dir, out)
-        base = sid = layout.new_sweep_id(planmod.plan_hash(plan))
-        sdir = layout.sweep_dir(results, host, sid)
-        n = 1
-        while os.path.exists(sdir):     # the same plan twice in one second
-            n += 1
-            sid = "%s-%d" % (base, n)
-            sdir = layout.sweep_dir(results, host, sid)
-        manifest = new_manifest(plan, requested, sid, host)
-        out("sweep: %s, %d runs: %s x %s x nr_task %s x %s x %d repeats"
-            " (%ds + %ds warmup each); results in %s" % (
-                sid, len(manifest["runs"]), ",".join(plan["variants"]),
-                ",".join(plan["cases"]),
-                ",".join(map(str, plan["nr_task"])), ",".join(plan["modes"]),
-                plan["repeats"], plan["seconds"], plan["warmup"], sdir))
-    interrupted = execute(manifest, sdir, build_dir, out)
-    if interrupted:
+        sid, sdir = _nospace_guard(results, _claim_sweep_dir, results, host,
+                                   planmod.plan_hash(requested))
+    try:
+        lock = SweepLock(sdir, sid)
+    except OSError as e:
+        if e.errno in runner.NOSPACE:
+            out("sweep: no space left on device for %s" % sdir)
+            return EXIT_INCOMPLETE
+        raise
+    try:
+        if resume:
+            # read under the lock: the last holder may just have finished
+            manifest = layout.load_manifest(os.path.join(sdir,
+                                                         layout.MANIFEST))
+            if manifest["state"] == "complete":
+                raise UserError("sweep %s is already complete"
+                                % manifest["id"])
+            check_previous_runner(sdir, out)
+            left = sum(r["status"] not in DONE for r in manifest["runs"])
+            out("sweep: resuming %s (%d of %d runs left)"
+                % (manifest["id"], left, len(manifest["runs"])))
+        else:
+            manifest = new_manifest(plan, requested, sid, host)
+            out("sweep: %s, %d runs: %s x %s x nr_task %s x %s x %d repeats"
+                " (%ds + %ds warmup each); results in %s" % (
+                    sid, len(manifest["runs"]),
+                    ",".join(map(term, plan["variants"])),
+                    ",".join(map(term, plan["cases"])),
+                    ",".join(map(str, plan["nr_task"])),
+                    ",".join(plan["modes"]), plan["repeats"],
+                    plan["seconds"], plan["warmup"], term(sdir)))
+        stop = execute(manifest, sdir, build_dir, out)
         done = sum(r["status"] in DONE for r in manifest["runs"])
-        out("sweep: interrupted; %d of %d runs kept. Continue with: "
-            "slabscale sweep --resume %s" % (done, len(manifest["runs"]),
-                                             manifest["id"]))
-        return EXIT_INTERRUPTED
-    return finish(manifest, sdir, results, out, allow_host_mismatch,
-                  make_report, min_effect)
+        if stop == "interrupted":
+            out("sweep: interrupted; %d of %d runs kept. Continue with: "
+                "slabscale sweep --resume %s" % (done, len(manifest["runs"]),
+                                                 manifest["id"]))
+            return EXIT_INTERRUPTED
+        if stop == "nospace":
+            out("sweep: stopped: %s; %d of %d runs kept. Free some space "
+                "and continue with: slabscale sweep --resume %s" % (
+                    term(manifest["stopped_by"]), done,
+                    len(manifest["runs"]), manifest["id"]))
+            return EXIT_INCOMPLETE
+        try:
+            return finish(manifest, sdir, results, out, allow_host_mismatch,
+                          make_report, min_effect)
+        except NoSpace as e:
+            out("sweep: every run is done, but %s. Free some space and "
+                "write the comparison and report with: slabscale report %s"
+                % (term(e.what), manifest["id"]))
+            return EXIT_INCOMPLETE
+    finally:
+        lock.release()
 
 
 def resume_dir(results, which, host):

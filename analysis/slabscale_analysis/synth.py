@@ -2,6 +2,7 @@
 describes them.  Used by the tests and by the fake runner they drive."""
 
 import copy
+import uuid
 
 HOST = {"hostname": "testhost", "kernel": "6.18.0", "kernel_version": "#1 SMP",
         "arch": "x86_64", "cpu_model": "Test CPU @ 2.0GHz", "nr_cpus": 2,
@@ -42,9 +43,11 @@ def iterations(doc):
 def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
              ops=1e6, status="ok", host=None, metrics=None, params=None,
              seconds=5, latency=None, start_time="2026-11-22T00:00:00Z",
-             allocator=None):
+             allocator=None, run_id="random"):
     """One run document whose per-task ops is `ops` (per interval: flat);
-    allocator: a list of snapshot()s (default null, no allocator)."""
+    allocator: a list of snapshot()s (default null, no allocator).  Each
+    gets a random run_id, as the harness gives every run (None: the field
+    is left out, as in documents from before it existed)."""
     h = copy.deepcopy(HOST)
     if host:
         h.update(host)
@@ -100,6 +103,10 @@ def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
                       "major_faults": 0, "user_seconds": 1.0,
                       "system_seconds": 1.0, "max_rss_kb": 1000},
            "metrics": m, "allocator": allocator}
+    if run_id == "random":
+        doc["run_id"] = uuid.uuid4().hex
+    elif run_id is not None:
+        doc["run_id"] = run_id
     if status == "failed":
         doc["failure"] = {"task": 0, "pid": 100, "signal": "SIGSEGV",
                           "exit_code": None, "message": "task 0 died"}

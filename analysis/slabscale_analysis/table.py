@@ -11,6 +11,8 @@ After the metric name come: runs per side, the CI of the change, the
 Mann-Whitney p-value and the verdict.
 """
 
+from .textsafe import term
+
 SHOW_STDDEV_ABOVE = 0.02
 TOO_NOISY = 100
 
@@ -67,7 +69,7 @@ def row(metric, res, metric_width):
     extra = "  %5s  %-18s %-8s %s" % ("%d/%d" % (a["n"], b["n"]),
                                       fmt_ci(res["ci"]), fmt_p(res["p"]),
                                       fmt_verdict(res))
-    return left + metric.ljust(metric_width) + extra
+    return left + term(metric).ljust(metric_width) + extra
 
 
 def group_title(g):
@@ -90,25 +92,28 @@ def _counts(c):
 
 
 def render(cmp):
-    """The whole table for a compare result (see compare.compare_sets)."""
-    lines = ["base: %s" % cmp["base_label"], "new:  %s" % cmp["new_label"]]
+    """The whole table for a compare result (see compare.compare_sets).
+    Every name in it comes from results files: term() makes each one
+    inert on a terminal (no escape sequences, no forged lines)."""
+    lines = ["base: %s" % term(cmp["base_label"]),
+             "new:  %s" % term(cmp["new_label"])]
     if cmp.get("excluded"):
-        lines.append("not averaged in: %s" % cmp["excluded"])
+        lines.append("not averaged in: %s" % term(cmp["excluded"]))
     for g in cmp["groups"]:
         lines.append("")
         title = group_title(g)
         if g.get("variant"):
             title = "%s [variant %s]" % (title, g["variant"])
-        lines.append("== " + title)
+        lines.append("== " + term(title))
         if not g["metrics"]:
             ex = g.get("excluded", {})
             lines.append("   no ok runs to compare (base: %s; new: %s)" % (
                 _counts(ex.get("base")), _counts(ex.get("new"))))
             continue
-        width = max([len(m["metric"]) for m in g["metrics"]] + [20])
+        width = max([len(term(m["metric"])) for m in g["metrics"]] + [20])
         lines.append(header(width))
         for m in g["metrics"]:
             lines.append(row(m["metric"], m, width))
     for note in cmp.get("notes", []):
-        lines.append("note: " + note)
+        lines.append("note: " + term(note))
     return "\n".join(lines)

@@ -7,7 +7,21 @@ ANALYSIS = os.path.dirname(HERE)
 REPO = os.path.dirname(ANALYSIS)
 sys.path.insert(0, ANALYSIS)
 
+import collections  # noqa: E402
+
 import pytest  # noqa: E402
+
+# Inputs the hostile-input suite (test_hostile.py) tried, by kind; printed
+# at the end of the run.
+HOSTILE = collections.Counter()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if HOSTILE:
+        terminalreporter.write_line(
+            "hostile-input suite: %d inputs tried (%s)" % (
+                sum(HOSTILE.values()), ", ".join(
+                    "%d %s" % (n, k) for k, n in sorted(HOSTILE.items()))))
 
 
 def write_doc(path, doc):

@@ -7,6 +7,15 @@ Behaviour from the environment:
   FAKE_FAIL_CASE  this case fails (exit 1, status failed)
   FAKE_SKIP_CASE  this case is unsupported (exit 3, status skipped)
   FAKE_INTR_AT    on the Nth invocation (1-based) interrupt the parent sweep
+  FAKE_INTR_AFTER on the Nth invocation finish the run (ok), then interrupt
+                  the parent sweep and exit 0 at once
+  FAKE_HOLD_AT    on the Nth invocation write our pid to FAKE_PIDFILE and
+                  wait until FAKE_RELEASE exists (at most 10 minutes)
+  FAKE_UNLISTED   "variant:case,..." cases that variant's --list leaves out
+  FAKE_FILL_AT    on the Nth invocation fill the file system of the --json
+                  file first (a filler file in FAKE_FILL_DIR), so the
+                  document cannot be written: as the harness, say so, exit 1
+  FAKE_FILL_AFTER on the Nth invocation fill it after writing the document
   FAKE_SLAB       JSON {variant: {cache: {counter: per_op}}}: an allocator
                   snapshot whose counters are per_op x the run's iterations
 """
@@ -25,8 +34,12 @@ CASES = ["page_fault3", "page_fault3_slab", "cache_destroy", "crashy"]
 def main():
     variant, args = sys.argv[1], sys.argv[2:]
     if args == ["--list"]:
+        hidden = [x.split(":", 1)[1] for x in
+                  os.environ.get("FAKE_UNLISTED", "").split(",")
+                  if x.startswith(variant + ":")]
         for c in CASES:
-            print("%-24s fake %s" % (c, c))
+            if c not in hidden:
+                print("%-24s fake %s" % (c, c))
         return 0
     case = args[0]
     opt = {}
@@ -61,6 +74,17 @@ def main():
         while not got and time.time() - t0 < 10:
             time.sleep(0.05)
         status, rc = "interrupted", 130
+    if str(n) == os.environ.get("FAKE_HOLD_AT"):
+        with open(os.environ["FAKE_PIDFILE"] + ".tmp", "w") as f:
+            f.write("%d\n" % os.getpid())
+        os.replace(os.environ["FAKE_PIDFILE"] + ".tmp",
+                   os.environ["FAKE_PIDFILE"])
+        t0 = time.time()
+        while not os.path.exists(os.environ["FAKE_RELEASE"]) \
+                and time.time() - t0 < 600:
+            time.sleep(0.05)
+    if str(n) == os.environ.get("FAKE_FILL_AT"):
+        fill(os.environ["FAKE_FILL_DIR"])
     doc = synth.make_doc(case=case, variant=variant, mode=mode, nr_task=t,
                          ops=ops, status=status, params=params,
                          host={"hostname": os.environ.get(
@@ -72,10 +96,37 @@ def main():
             {c: {k: v * n_ops for k, v in cnt.items()}
              for c, cnt in slab.items()}, variant=variant)]
     tmp = out + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(doc, f)
-    os.replace(tmp, out)
+    try:
+        with open(tmp, "w") as f:
+            json.dump(doc, f)
+        os.replace(tmp, out)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        print("slabscale-run: cannot write %s: %s" % (out, e.strerror),
+              file=sys.stderr)
+        return 1
+    if str(n) == os.environ.get("FAKE_FILL_AFTER"):
+        fill(os.environ["FAKE_FILL_DIR"])
+    if str(n) == os.environ.get("FAKE_INTR_AFTER"):
+        # the run is complete (document written) when the Ctrl-C comes
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        os.kill(os.getppid(), signal.SIGINT)
+        return 0
     return rc
+
+
+def fill(d):
+    """Fill the file system of d to the last block."""
+    fd = os.open(os.path.join(d, "filler"),
+                 os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    for size in (1 << 20, 4096, 1):
+        try:
+            while True:
+                os.write(fd, b"\0" * size)
+        except OSError:
+            pass
+    os.close(fd)
 
 
 sys.exit(main())

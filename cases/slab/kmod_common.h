@@ -100,11 +100,12 @@ static inline void kmod_read_params(struct kmod_world *w)
 	w->bg_call_rcu = slab_case_param_range("bg_call_rcu", 1, 0, 1000);
 	w->feeder = slab_case_param_range("feeder", 1, 0, 1);
 	if (w->debug_caches + w->rcu_caches > w->caches)
-		harness_fail("--param debug_caches=%lu + rcu_caches=%lu: at most caches (%lu)",
-			     w->debug_caches, w->rcu_caches, w->caches);
+		harness_param_error("rcu_caches",
+				    "debug_caches (%lu) + rcu_caches (%lu) at most caches (%lu)",
+				    w->debug_caches, w->rcu_caches, w->caches);
 	if (w->rcu_caches && w->rcu_objects > w->objects)
-		harness_fail("--param rcu_objects=%lu: at most objects (%lu)",
-			     w->rcu_objects, w->objects);
+		harness_param_error("rcu_objects", "at most objects (%lu)",
+				    w->objects);
 	slab_case_cpus_init(&w->cpus);
 }
 

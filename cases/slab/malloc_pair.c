@@ -58,8 +58,7 @@ static const struct peer *find_peer(const char *name)
 	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++)
 		if (!strcmp(peers[i].name, name))
 			return &peers[i];
-	harness_fail("--param allocator=%s: expected glibc, jemalloc, tcmalloc or mimalloc",
-		     name);
+	harness_param_error("allocator", "expected glibc, jemalloc, tcmalloc or mimalloc");
 }
 
 static bool find_lib(const struct peer *p, char *path, size_t len)

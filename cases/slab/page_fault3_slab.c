@@ -201,7 +201,7 @@ static void read_params(void)
 	if (!strcmp(lock, "mmap"))
 		lock_mmap = true;
 	else if (strcmp(lock, "vma"))
-		harness_fail("--param fault_lock=%s: expected vma or mmap", lock);
+		harness_param_error("fault_lock", "expected vma or mmap");
 	pre = harness_param("prealloc", "auto");
 	if (!strcmp(pre, "auto"))
 		prealloc_mode = PF_PREALLOC_AUTO;
@@ -210,8 +210,7 @@ static void read_params(void)
 	else if (!strcmp(pre, "bulk"))
 		prealloc_mode = PF_PREALLOC_BULK;
 	else
-		harness_fail("--param prealloc=%s: expected auto, sheaf or bulk",
-			     pre);
+		harness_param_error("prealloc", "expected auto, sheaf or bulk");
 }
 
 static void mmap_write_lock(void)

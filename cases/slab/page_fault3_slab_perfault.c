@@ -103,7 +103,7 @@ static void read_params(void)
 	if (!strcmp(lock, "mmap"))
 		lock_mmap = true;
 	else if (strcmp(lock, "vma"))
-		harness_fail("--param fault_lock=%s: expected vma or mmap", lock);
+		harness_param_error("fault_lock", "expected vma or mmap");
 }
 
 void testcase_prepare(unsigned long nr_tasks)

@@ -285,7 +285,7 @@ static inline uint64_t slab_case_seed(unsigned long nr)
 
 /* ---- parameter checks ----------------------------------------------------- */
 
-/* harness_param_ulong() within [lo, hi], else a clear failure. */
+/* harness_param_ulong() within [lo, hi], else a usage error (exit 2). */
 static inline unsigned long slab_case_param_range(const char *name,
 						  unsigned long def,
 						  unsigned long lo,
@@ -294,8 +294,7 @@ static inline unsigned long slab_case_param_range(const char *name,
 	unsigned long v = harness_param_ulong(name, def);
 
 	if (v < lo || v > hi)
-		harness_fail("--param %s=%lu out of range [%lu, %lu]",
-			     name, v, lo, hi);
+		harness_param_error(name, "out of range [%lu, %lu]", lo, hi);
 	return v;
 }
 
@@ -330,7 +329,7 @@ static inline void slab_case_source_init(struct slab_case_source *src,
 	if (default_api)
 		api = harness_param("api", default_api);
 	if (strcmp(api, "cache") && strcmp(api, "kmalloc"))
-		harness_fail("--param api=%s: expected cache or kmalloc", api);
+		harness_param_error("api", "expected cache or kmalloc");
 	args.sheaf_capacity = slab_case_param_range("sheaf_capacity", 32,
 						    min_capacity, 4096);
 	slab_case_acct_begin(&src->baseline);

@@ -176,15 +176,24 @@ def test_leak_fails_the_run(tmp_path, rep_variant):
 
 
 def test_bad_parameters(tmp_path, rep_variant):
-    res = run_case(tmp_path, rep_variant, "slab_alloc_free", {"api": "bogus"})
-    assert res.rc == 1 and "api=bogus" in res.stderr, res
-    res = run_case(tmp_path, rep_variant, "page_fault3_slab", {"pages": 0})
-    assert res.rc == 1 and "pages" in res.stderr, res
-    res = run_case(tmp_path, rep_variant, "cache_destroy", {"nosuch": 1})
-    assert res.rc == 2 and "nosuch" in res.stderr, res
-    res = run_case(tmp_path, rep_variant, "malloc_pair",
-                   {"allocator": "hoard"})
-    assert res.rc == 1 and "allocator=hoard" in res.stderr, res
+    """A value out of range or not among a case's choices is a usage error
+    like an unknown or malformed --param: exit 2, no document (issue 14)."""
+    for case, params, msg in (
+            ("slab_alloc_free", {"api": "bogus"},
+             "--param api=bogus: expected cache or kmalloc"),
+            ("page_fault3_slab", {"pages": 0}, "--param pages=0: out of range"),
+            ("page_fault3_slab", {"fault_lock": "big"},
+             "--param fault_lock=big: expected vma or mmap"),
+            ("cache_destroy", {"objects": 64, "rcu_objects": 40},
+             "--param rcu_objects=40: at most objects/2 (32)"),
+            ("cache_destroy", {"nosuch": 1}, "--param nosuch"),
+            ("slab_alloc_free", {"batch": "010"},
+             "--param batch=010: not an unsigned integer"),
+            ("malloc_pair", {"allocator": "hoard"},
+             "--param allocator=hoard: expected glibc")):
+        res = run_case(tmp_path, rep_variant, case, params)
+        assert res.rc == 2 and msg in res.stderr, res
+        assert res.doc is None, res
 
 
 PEERS = {

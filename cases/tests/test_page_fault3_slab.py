@@ -190,6 +190,8 @@ def test_first_touch_only_on_the_first_cycle(tmp_path, mode):
 
 
 def test_bad_parameters(tmp_path):
+    """Out of range or not a choice: a usage error, exit 2, no document
+    (issue 14)."""
     v = built_variants()[-1]
     for params, word in (({"prealloc": "lots"}, "prealloc=lots"),
                          ({"nodes": 3}, "nodes"),          # > height 2
@@ -197,7 +199,8 @@ def test_bad_parameters(tmp_path):
                          ({"vmas": 4, "pages": 3}, "pages"),
                          ({"fault_lock": "none"}, "fault_lock=none")):
         res = run_case(tmp_path, v, "page_fault3_slab", params)
-        assert res.rc == 1 and word in res.stderr, (params, res)
+        assert res.rc == 2 and word in res.stderr, (params, res)
+        assert res.doc is None, (params, res)
 
 
 def test_fault_lock_mmap_and_real_faults(tmp_path):

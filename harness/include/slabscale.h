@@ -44,8 +44,16 @@ const char *testcase_unsupported(void);
  * A value that does not parse is an error (exit 2) naming the parameter.
  */
 const char *harness_param(const char *name, const char *def);
+/* Decimal only, the whole string: "010", "0x40" and " 64" are errors. */
 unsigned long harness_param_ulong(const char *name, unsigned long def);
 double harness_param_double(const char *name, double def);
+/*
+ * A value the case cannot use (out of range, not one of its choices): a
+ * usage error like a malformed one (exit 2, no document), naming the
+ * parameter, its value and what the case expected.
+ */
+void harness_param_error(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
 
 unsigned long harness_nr_tasks(void);
 bool harness_processes_mode(void);

@@ -236,6 +236,9 @@ unsigned long long now_ns(void);
 /* Record a failure (first one wins) and wake the coordinator. */
 void fail_record(int task, int helper, int sig, int exit_code,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same for another process (a dead task process, seen by the host). */
+void fail_record_pid(int pid, int task, int sig, int exit_code,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void fail_record_signal_safe(int sig);
 const char *signal_name(int sig);
 const char *errno_name(int err);

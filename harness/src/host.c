@@ -295,16 +295,16 @@ static bool task_ended(long i, pid_t pid, int st)
 		if (stopped && (ti->exit_signal == SIGKILL ||
 				ti->exit_signal == SIGTERM))
 			return false;
-		fail_record(i, 0, ti->exit_signal, -1,
-			    "task %ld (pid %d) killed by %s", i, pid,
-			    signal_name(ti->exit_signal));
+		fail_record_pid(pid, i, ti->exit_signal, -1,
+				"task %ld (pid %d) killed by %s", i, pid,
+				signal_name(ti->exit_signal));
 		return true;
 	}
 	ti->exit_code = WEXITSTATUS(st);
 	if (ti->exit_code) {
-		fail_record(i, 0, 0, ti->exit_code,
-			    "task %ld (pid %d) exited with code %d", i, pid,
-			    ti->exit_code);
+		fail_record_pid(pid, i, 0, ti->exit_code,
+				"task %ld (pid %d) exited with code %d", i, pid,
+				ti->exit_code);
 		return true;
 	}
 	return !stopped;	/* returned early: task_run() recorded it */

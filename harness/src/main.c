@@ -9,7 +9,6 @@
  * slabscale-run that has case X behaves the same.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,15 +97,26 @@ static bool wis_identity(const char *argv0, char *name, size_t len,
 /* Fail before measuring, not after, when the JSON cannot be written. */
 static int check_json_dir(const struct options *o)
 {
-	char dir[4096];
+	/*
+	 * Every target (one per nr_task of a list) must be absent or a
+	 * regular file, in a directory that takes a new file of that name.
+	 */
+	char path[4096], err[4400];
 
 	if (!o->json)
 		return 0;
-	snprintf(dir, sizeof(dir), "%s", o->json);
-	if (access(dirname(dir), W_OK)) {
-		fprintf(stderr, "%s: --json %s: directory not writable: %s\n",
-			o->prog, o->json, strerror(errno));
+	if (strlen(o->json) + 32 >= sizeof(path)) {
+		fprintf(stderr, "%s: --json: %s\n", o->prog,
+			strerror(ENAMETOOLONG));
 		return -1;
+	}
+	for (int i = 0; i < o->nr_task_list; i++) {
+		json_path_for(o->json, o->tasks[i], o->nr_task_list > 1, path,
+			      sizeof(path));
+		if (report_check_target(path, err, sizeof(err))) {
+			fprintf(stderr, "%s: --json %s\n", o->prog, err);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -146,6 +156,7 @@ static int skip(const struct options *o, const struct case_desc *cs,
 		r.host = h;
 		r.nr = o->tasks[i];
 		r.status = RUN_SKIPPED;
+		run_id_new(r.run_id, sizeof(r.run_id));
 		r.has_fail = true;
 		r.fail.task = -1;
 		r.fail.exit_code = -1;

@@ -13,6 +13,8 @@
 
 #include "harness.h"
 
+_Static_assert(MAX_EVENTS == 16, "usage() says --events takes at most 16");
+
 static const char *const default_events[] = {
 	"cycles", "instructions", "cache-misses", "branch-misses",
 };
@@ -40,8 +42,9 @@ void usage(FILE *f, const char *prog, bool wis)
 "  -n                     no CPU affinity (not with -m)\n"
 "  -v                     print per-task rates of every interval\n"
 "      --json FILE        write the results document (FILE.tN.json per N of a list)\n"
-"      --events LIST      perf/libpfm4 events (default cycles,instructions,\n"
-"                         cache-misses,branch-misses, with software fallbacks)\n"
+"      --events LIST      perf/libpfm4 events, at most 16 (default cycles,\n"
+"                         instructions,cache-misses,branch-misses, with\n"
+"                         software fallbacks)\n"
 "      --no-events        count no PMU events\n"
 "      --param NAME=VALUE case parameter (repeatable)\n"
 "      --until-ci PCT     stop once the 95%% CI half-width < PCT%% of the mean\n"
@@ -94,34 +97,69 @@ int parse_task_list(const char *s, unsigned long *out, int max)
 	return n;
 }
 
-static int parse_seconds(const char *s, double *out, double min)
+/*
+ * Longest -s, --warmup, --cleanup-timeout and --interval: a year, an hour.
+ * Beyond them nanosecond deadlines would overflow.
+ */
+#define MAX_SECONDS		(366 * 86400.0)
+#define MAX_INTERVAL		3600.0
+
+static int parse_seconds(const char *s, double *out, double min, double max)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min)
+	/* decimal only: no leading blanks, no hex, no inf/nan */
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max ||
+	    !((*s >= '0' && *s <= '9') || *s == '.') ||
+	    strpbrk(s, "xXpP"))
 		return -1;
 	*out = v;
 	return 0;
 }
 
-/* Split a comma list into o->buf; returns the count or -1. */
-static int split_events(struct options *o, const char *s)
+/* Split a comma list into o->buf; returns the count or -1 (message). */
+static int split_events(struct options *o, const char *s, char *err,
+			size_t len)
 {
 	char *p, *tok, *save;
 	int n = 0;
 
-	if (strlen(s) >= sizeof(o->buf))
+	if (strlen(s) >= sizeof(o->buf)) {
+		snprintf(err, len, "--events: the list is longer than %zu "
+			 "characters", sizeof(o->buf) - 1);
 		return -1;
+	}
 	strcpy(o->buf, s);
 	for (p = o->buf; (tok = strtok_r(p, ",", &save)); p = NULL) {
-		if (n >= MAX_EVENTS)
+		if (n >= MAX_EVENTS) {
+			snprintf(err, len, "--events: at most %d events",
+				 MAX_EVENTS);
 			return -1;
+		}
 		o->events[n++] = tok;
 	}
-	return n;
+	if (!n)
+		snprintf(err, len, "bad --events '%s'", s);
+	return n ? n : -1;
+}
+
+/*
+ * -s, --warmup: whole intervals, or the JSON would claim a time that was
+ * not measured (-s 1.5 with --interval 1 measured 2 intervals).
+ */
+static int check_whole_intervals(const char *what, double secs,
+				 double interval, char *err, size_t len)
+{
+	double n = round(secs / interval);
+
+	if (fabs(n * interval - secs) <= 1e-9 * fmax(secs, 1))
+		return 0;
+	snprintf(err, len, "%s %g is not a whole number of --interval %g s "
+		 "intervals", what, secs, interval);
+	return -1;
 }
 
 static int add_param(struct options *o, const char *arg, char *err, size_t len)
@@ -207,34 +245,38 @@ static int parse_one(struct options *o, int c, char *arg, char *err,
 		}
 		return 0;
 	case 's':
-		if (parse_seconds(arg, &o->seconds, 0)) {
-			snprintf(err, len, "bad seconds '%s'", arg);
+		if (parse_seconds(arg, &o->seconds, 0, MAX_SECONDS)) {
+			snprintf(err, len, "bad -s '%s' (seconds, 0..%.0f)", arg,
+				 MAX_SECONDS);
 			return -1;
 		}
 		return 0;
 	case OPT_WARMUP:
-		if (parse_seconds(arg, &o->warmup, 0)) {
-			snprintf(err, len, "bad --warmup '%s'", arg);
+		if (parse_seconds(arg, &o->warmup, 0, MAX_SECONDS)) {
+			snprintf(err, len, "bad --warmup '%s' (seconds, 0..%.0f)",
+				 arg, MAX_SECONDS);
 			return -1;
 		}
 		return 0;
 	case OPT_INTERVAL:
-		if (parse_seconds(arg, &o->interval, 0.01)) {
-			snprintf(err, len, "bad --interval '%s' (>= 0.01)", arg);
+		if (parse_seconds(arg, &o->interval, 0.01, MAX_INTERVAL)) {
+			snprintf(err, len, "bad --interval '%s' (0.01..%.0f)", arg,
+				 MAX_INTERVAL);
 			return -1;
 		}
 		return 0;
 	case OPT_UNTIL_CI:
-		if (parse_seconds(arg, &o->until_ci, 0) || o->until_ci <= 0) {
-			snprintf(err, len, "bad --until-ci '%s' (percent > 0)",
-				 arg);
+		if (parse_seconds(arg, &o->until_ci, 0, 100) ||
+		    o->until_ci <= 0) {
+			snprintf(err, len, "bad --until-ci '%s' (percent, "
+				 "0 < PCT <= 100)", arg);
 			return -1;
 		}
 		return 0;
 	case OPT_CLEANUP_TIMEOUT:
-		if (parse_seconds(arg, &o->cleanup_timeout, 1)) {
-			snprintf(err, len, "bad --cleanup-timeout '%s' (>= 1)",
-				 arg);
+		if (parse_seconds(arg, &o->cleanup_timeout, 1, MAX_SECONDS)) {
+			snprintf(err, len, "bad --cleanup-timeout '%s' "
+				 "(1..%.0f)", arg, MAX_SECONDS);
 			return -1;
 		}
 		return 0;
@@ -263,12 +305,8 @@ static int parse_one(struct options *o, int c, char *arg, char *err,
 		return 0;
 	case OPT_EVENTS:
 		o->events_default = false;
-		o->nr_events = split_events(o, arg);
-		if (o->nr_events < 1) {
-			snprintf(err, len, "bad --events '%s'", arg);
-			return -1;
-		}
-		return 0;
+		o->nr_events = split_events(o, arg, err, len);
+		return o->nr_events < 1 ? -1 : 0;
 	case OPT_NO_EVENTS:
 		o->events_default = false;
 		o->nr_events = 0;
@@ -315,11 +353,16 @@ int options_parse(struct options *o, int argc, char **argv,
 	optind = 0;	/* 0: full re-initialisation (tests parse many times) */
 	opterr = 0;
 	for (;;) {
-		c = wis ? getopt(argc, argv, "+t:s:mnvh")
-			: getopt_long(argc, argv, "t:s:mnvh", long_opts, NULL);
+		c = wis ? getopt(argc, argv, "+:t:s:mnvh")
+			: getopt_long(argc, argv, ":t:s:mnvh", long_opts, NULL);
 		if (c < 0)
 			break;
-		if (c == '?' || c == ':') {
+		if (c == ':') {
+			snprintf(err, errlen, "%s needs a value",
+				 argv[optind - 1]);
+			return -1;
+		}
+		if (c == '?') {
 			if (optopt)
 				snprintf(err, errlen, "bad option '-%c'", optopt);
 			else
@@ -331,7 +374,9 @@ int options_parse(struct options *o, int argc, char **argv,
 			char *end;
 			long v = strtol(optarg, &end, 10);
 
-			if (*end || v < 0) {
+			if (*end || end == optarg || v < 0 ||
+			    optarg[0] < '0' || optarg[0] > '9' ||
+			    v > MAX_SECONDS) {
 				snprintf(err, errlen, "bad -s '%s'", optarg);
 				return -1;
 			}
@@ -369,6 +414,11 @@ int options_parse(struct options *o, int argc, char **argv,
 		snprintf(err, errlen, "--until-ci needs a cap: -s S > 0");
 		return -1;
 	}
+	if (check_whole_intervals("-s", o->seconds, o->interval, err,
+				  errlen) ||
+	    check_whole_intervals("--warmup", o->warmup, o->interval, err,
+				  errlen))
+		return -1;
 	return 0;
 }
 

@@ -61,3 +61,12 @@ void output_footer(const struct run *r)
 out:
 	fflush(stdout);
 }
+
+/* Notes on stderr, where the interrupted/failed messages go too. */
+void output_notes(const struct run *r)
+{
+	char note[256];
+
+	if (interval_note(r, note, sizeof(note)))
+		fprintf(stderr, "slabscale-run: %s: %s\n", r->cs->name, note);
+}

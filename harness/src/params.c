@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,14 +64,18 @@ static bool lookup(const char *name, const char *def, char *out, size_t len)
 	return found || def;
 }
 
-static void param_error(const char *name, const char *value, const char *what)
+static __attribute__((noreturn)) void param_error(const char *name,
+						 const char *value,
+						 const char *what)
 {
 	struct shared_ctl *c = sh.ctl;
 
-	fprintf(stderr, "slabscale-run: --param %s=%s: %s\n", name, value,
-		what);
-	if (!c)
+	if (!c) {
+		fprintf(stderr, "slabscale-run: --param %s=%s: %s\n", name,
+			value, what);
 		exit(EXIT_USAGE);
+	}
+	/* the coordinator prints usage_msg */
 	snprintf(c->usage_msg, sizeof(c->usage_msg), "--param %s=%s: %s",
 		 name, value, what);
 	__atomic_store_n(&c->usage_error, 1, __ATOMIC_RELEASE);
@@ -90,32 +95,91 @@ const char *harness_param(const char *name, const char *def)
 	return strdup(buf);
 }
 
+/*
+ * Values are decimal, the whole string: the JSON records the string as
+ * given, so "010" (octal to strtoul(.., 0)), "0x40" or " 64" would be
+ * reported as something other than what was used.
+ */
+static bool decimal_digits(const char *s)
+{
+	if (!*s || (s[0] == '0' && s[1]))	/* no leading zeros */
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
 unsigned long harness_param_ulong(const char *name, unsigned long def)
 {
-	char d[32], buf[256], *end;
+	char d[32], buf[256];
 	unsigned long v;
 
 	snprintf(d, sizeof(d), "%lu", def);
 	lookup(name, d, buf, sizeof(buf));
+	if (!decimal_digits(buf))
+		param_error(name, buf, "not an unsigned integer (decimal "
+			    "digits only: no sign, blanks or leading zeros)");
 	errno = 0;
-	v = strtoul(buf, &end, 0);
-	if (errno || end == buf || *end || buf[0] == '-')
-		param_error(name, buf, "not an unsigned integer");
+	v = strtoul(buf, NULL, 10);
+	if (errno)
+		param_error(name, buf, "out of range for an unsigned long");
 	return v;
+}
+
+/* [-]digits[.digits][e[+-]digits]: strtod's decimal form, nothing else */
+static bool decimal_number(const char *s)
+{
+	bool digits = false;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		digits = true;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			digits = true;
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '-' || *s == '+')
+			s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return !*s;
 }
 
 double harness_param_double(const char *name, double def)
 {
-	char d[64], buf[256], *end;
+	char d[64], buf[256];
 	double v;
 
 	snprintf(d, sizeof(d), "%g", def);
 	lookup(name, d, buf, sizeof(buf));
+	if (!decimal_number(buf))
+		param_error(name, buf, "not a decimal number");
 	errno = 0;
-	v = strtod(buf, &end);
-	if (errno || end == buf || *end || !isfinite(v))
-		param_error(name, buf, "not a number");
+	v = strtod(buf, NULL);
+	if (errno || !isfinite(v))
+		param_error(name, buf, "out of range for a double");
 	return v;
+}
+
+void harness_param_error(const char *name, const char *fmt, ...)
+{
+	char buf[256], what[256];
+	va_list ap;
+
+	if (!lookup(name, NULL, buf, sizeof(buf)))
+		snprintf(buf, sizeof(buf), "(unset)");
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	param_error(name, buf, what);
 }
 
 /* After testcase_prepare(): every --param must have been read. */

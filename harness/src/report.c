@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +45,31 @@ void json_path_for(const char *path, unsigned long nr, bool list, char *out,
 	else
 		snprintf(out, len, "%.*s.t%lu%s", (int)(dot - path), path, nr,
 			 dot);
+}
+
+/* 128 random bits as hex: tells copies of one document from other runs. */
+void run_id_new(char *out, size_t len)
+{
+	unsigned char b[16];
+	size_t got = 0;
+
+	while (got < sizeof(b)) {
+		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+
+		if (n <= 0) {
+			/* no entropy source: time and pid still differ per run */
+			unsigned long long t = now_ns() ^ ((unsigned long long)
+							   getpid() << 40);
+
+			memcpy(b, &t, sizeof(t));
+			memcpy(b + 8, &t, sizeof(t));
+			b[15] ^= 0x5a;
+			break;
+		}
+		got += n;
+	}
+	for (size_t i = 0; i < sizeof(b) && 2 * i + 2 < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 static const char *status_name(enum run_status s)
@@ -207,6 +234,14 @@ static void w_samples(struct json *j, const struct run *r)
 		json_bool(j, s->warmup);
 		json_key(j, "seconds");
 		json_num(j, s->secs);
+		json_key(j, "flags");
+		json_arr_begin(j);
+		for (unsigned int b = 0; b < SAMPLE_NR_FLAGS; b++)
+			if (s->flags & (1u << b))
+				json_str(j, sample_flag_name(b));
+		json_arr_end(j);
+		json_key(j, "excluded");
+		json_bool(j, s->excluded);
 		json_key(j, "deltas");
 		json_arr_begin(j);
 		for (unsigned long i = 0; i < r->nr; i++)
@@ -236,6 +271,8 @@ static void w_stats(struct json *j, const struct run *r)
 	json_obj_begin(j);
 	json_key(j, "intervals");
 	json_int(j, st->intervals);
+	json_key(j, "excluded_intervals");
+	json_int(j, st->excluded);
 	json_key(j, "ops_per_sec");
 	json_num(j, st->ops_per_sec);
 	json_key(j, "per_task_ops");
@@ -469,6 +506,55 @@ static void w_allocator(struct json *j)
 	json_arr_end(j);
 }
 
+/*
+ * Run-level marks: what a reader must know before trusting the numbers,
+ * one object per reason: {"reason": name, "message": text, numbers...}.
+ * A new reason is one more writer in marks[]; it returns false (and
+ * writes nothing) when its reason does not apply to the run.
+ */
+static bool mark_off_nominal(struct json *j, const struct run *r)
+{
+	char note[256];
+
+	if (!interval_note(r, note, sizeof(note)))
+		return false;
+	json_obj_begin(j);
+	json_key(j, "reason");
+	json_str(j, "off_nominal_intervals");
+	json_key(j, "message");
+	json_str(j, note);
+	json_key(j, "intervals");
+	json_int(j, r->st.excluded);
+	json_key(j, "nominal_seconds");
+	json_num(j, r->o->interval);
+	json_key(j, "bounds");
+	json_arr_begin(j);
+	json_num(j, INTERVAL_MIN_RATIO);
+	json_num(j, INTERVAL_MAX_RATIO);
+	json_arr_end(j);
+	json_key(j, "seconds");
+	json_arr_begin(j);
+	for (int k = 0; k < r->nr_samples; k++)
+		if (r->samples[k].excluded)
+			json_num(j, r->samples[k].secs);
+	json_arr_end(j);
+	json_obj_end(j);
+	return true;
+}
+
+static bool (*const marks[])(struct json *, const struct run *) = {
+	mark_off_nominal,
+};
+
+static void w_marks(struct json *j, const struct run *r)
+{
+	json_key(j, "marks");
+	json_arr_begin(j);
+	for (unsigned int i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		marks[i](j, r);
+	json_arr_end(j);
+}
+
 static void w_document(struct json *j, const struct run *r)
 {
 	json_obj_begin(j);
@@ -476,9 +562,12 @@ static void w_document(struct json *j, const struct run *r)
 	json_str(j, SCHEMA_NAME);
 	json_key(j, "schema_version");
 	json_int(j, SCHEMA_VERSION);
+	json_key(j, "run_id");
+	json_str(j, r->run_id);
 	json_key(j, "status");
 	json_str(j, status_name(r->status));
 	w_failure(j, r);
+	w_marks(j, r);
 	json_key(j, "case");
 	json_str(j, r->cs->name);
 	json_key(j, "description");
@@ -508,18 +597,91 @@ static void w_document(struct json *j, const struct run *r)
 	fputc('\n', j->f);
 }
 
+/*
+ * A results document may replace a regular file and nothing else: not a
+ * device (--json /dev/null as root), a FIFO, a directory, nor a symlink
+ * (rename() would replace the link itself).  0 if path is absent or a
+ * regular file, else -1 with the reason in err.
+ */
+static int target_ok(const char *path, char *err, size_t len)
+{
+	struct stat st;
+
+	if (!lstat(path, &st)) {
+		if (S_ISREG(st.st_mode))
+			return 0;
+		snprintf(err, len, "%s exists and is %s, not a regular file; "
+			 "refusing to replace it", path,
+			 S_ISLNK(st.st_mode) ? "a symbolic link" :
+			 S_ISDIR(st.st_mode) ? "a directory" :
+			 S_ISFIFO(st.st_mode) ? "a FIFO" :
+			 S_ISCHR(st.st_mode) ? "a character device" :
+			 S_ISBLK(st.st_mode) ? "a block device" :
+			 S_ISSOCK(st.st_mode) ? "a socket" : "special");
+		return -1;
+	}
+	if (errno == ENOENT)
+		return 0;
+	snprintf(err, len, "%s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* The temporary file next to path: ".<name, at most 40 chars>.XXXXXX". */
+static int temp_open(const char *path, char *tmp, size_t len)
+{
+	char dir[4096];
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((size_t)snprintf(tmp, len, "%s/.%.40s.XXXXXX", dirname(dir),
+			     base) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return mkstemp(tmp);
+}
+
+int report_check_target(const char *path, char *err, size_t len)
+{
+	char tmp[4096];
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	int fd;
+
+	if (!*base) {
+		snprintf(err, len, "%s names a directory, not a file", path);
+		return -1;
+	}
+	if (target_ok(path, err, len))
+		return -1;
+	/* the directory takes a file, and the name fits (NAME_MAX) */
+	fd = temp_open(path, tmp, sizeof(tmp));
+	if (fd < 0) {
+		snprintf(err, len, "%s: directory not writable: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	close(fd);
+	unlink(tmp);
+	if (strlen(base) > NAME_MAX) {
+		snprintf(err, len, "%s: %s", path, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	return 0;
+}
+
 /* Write atomically: temporary file in the same directory, then rename. */
 int report_write(const struct run *r, const char *path)
 {
-	char tmp[4096], dir[4096];
+	char tmp[4096], err[4400];
 	struct json j;
 	FILE *f;
-	int fd, err;
+	int fd, bad;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(dir),
-		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-	fd = mkstemp(tmp);
+	if (target_ok(path, err, sizeof(err))) {
+		fprintf(stderr, "slabscale-run: --json %s\n", err);
+		return -1;
+	}
+	fd = temp_open(path, tmp, sizeof(tmp));
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		fprintf(stderr, "slabscale-run: cannot write %s: %s\n", path,
 			strerror(errno));
@@ -537,9 +699,15 @@ int report_write(const struct run *r, const char *path)
 	}
 	json_init(&j, f, 1);
 	w_document(&j, r);
-	err = fflush(f) || ferror(f) || fsync(fd);
-	err |= fclose(f) != 0;
-	if (err || rename(tmp, path)) {
+	bad = fflush(f) || ferror(f) || fsync(fd);
+	bad |= fclose(f) != 0;
+	/* checked again: the target may have changed while we measured */
+	if (!bad && target_ok(path, err, sizeof(err))) {
+		fprintf(stderr, "slabscale-run: --json %s\n", err);
+		unlink(tmp);
+		return -1;
+	}
+	if (bad || rename(tmp, path)) {
 		fprintf(stderr, "slabscale-run: cannot write %s: %s\n", path,
 			strerror(errno));
 		unlink(tmp);

@@ -6,7 +6,10 @@
  *     is ready at the start barrier;
  *  2. open the PMU counters on the tasks' tids (disabled);
  *  3. release the tasks; sample every interval on absolute CLOCK_MONOTONIC
- *     deadlines, dividing each delta by the interval's measured length;
+ *     deadlines, dividing each delta by the interval's measured length
+ *     (interval.c: no catch-up after a late wakeup; an interval far from
+ *     the nominal length is flagged, left out of the statistics and
+ *     measured again);
  *  4. after the warmup intervals open the window (PMU on, metrics on,
  *     /proc usage), after the last measured one close it;
  *  5. allocator snapshots, stop the tasks, wait for testcase_cleanup().
@@ -16,6 +19,7 @@
  * host or task (SIGCHLD, or SIGUSR2 from fail_record()) and Ctrl-C are seen
  * at once.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <math.h>
@@ -206,8 +210,12 @@ static struct sample *sample_add(struct run *r, bool warmup, double secs,
 	if (!s->deltas || !s->rates)
 		return NULL;
 	r->nr_samples++;
+	/* interval_next_deadline() never lets an interval shrink to zero */
+	assert(secs > 0);
 	s->warmup = warmup;
 	s->secs = secs;
+	s->flags = interval_flags(secs, r->o->interval);
+	s->excluded = !warmup && (s->flags & SAMPLE_EXCLUDE);
 	s->min = INFINITY;
 	s->max = 0;
 	s->total = 0;
@@ -269,21 +277,28 @@ static bool ci_reached(const struct run *r)
 	if (!v)
 		return false;
 	for (int i = 0; i < r->nr_samples; i++)
-		if (!r->samples[i].warmup)
+		if (!r->samples[i].warmup && !r->samples[i].excluded)
 			v[n++] = r->samples[i].total / r->nr;
 	done = n >= 3 && stats_ci95_rel(v, n) * 100 < r->o->until_ci;
 	free(v);
 	return done;
 }
 
-/* The sampling loop; returns with the window closed (or never opened). */
+/*
+ * The sampling loop; returns with the window closed (or never opened).
+ * -s asks for measure_n intervals in the statistics: an excluded one is
+ * measured again, up to measure_n + MAX_EXTRA_INTERVALS in all, so a
+ * machine that is too loaded cannot keep a run going for ever.
+ */
+#define MAX_EXTRA_INTERVALS(n)	((n) + 2)
+
 static void measure(struct run *r)
 {
 	unsigned long long interval = r->o->interval * 1e9;
 	unsigned long long *prev = calloc(r->nr, sizeof(*prev));
 	unsigned long long *cur = calloc(r->nr, sizeof(*cur));
 	unsigned long long t_prev, t, deadline;
-	int measured = 0;
+	int measured = 0, counted = 0;
 
 	output_header(r);
 	if (!r->warmup_n)
@@ -297,7 +312,7 @@ static void measure(struct run *r)
 	for (int k = 0;; k++) {
 		struct sample *s;
 
-		deadline += interval;
+		deadline = interval_next_deadline(deadline, t_prev, interval);
 		if (!handle_event(r, wait_event(deadline)))
 			break;
 		read_counters(r, cur);
@@ -319,9 +334,19 @@ static void measure(struct run *r)
 		if (s->warmup)
 			continue;
 		measured++;
-		if ((r->measure_n && measured >= r->measure_n) || ci_reached(r))
+		if (!s->excluded)
+			counted++;
+		if ((r->measure_n && (counted >= r->measure_n ||
+				      measured >= r->measure_n +
+				      MAX_EXTRA_INTERVALS(r->measure_n))) ||
+		    ci_reached(r))
 			break;
 	}
+	if (r->status == RUN_OK && measured && !counted)
+		set_failed(r, "all %d measured intervals lasted outside "
+			   "[%g, %g] x the nominal %g s: the machine is too "
+			   "loaded to measure", measured, INTERVAL_MIN_RATIO,
+			   INTERVAL_MAX_RATIO, r->o->interval);
 	/* An interrupted or failed run keeps the intervals it completed. */
 	window_close(r, prev, t_prev);
 	free(prev);
@@ -538,6 +563,7 @@ int run_one(struct run *r)
 
 	host_pid = 0;
 	host_reaped = false;
+	run_id_new(r->run_id, sizeof(r->run_id));
 	if (alloc_run(r) || shared_create(r->nr, o->processes)) {
 		fprintf(stderr, "slabscale-run: out of memory\n");
 		return EXIT_FAILED;
@@ -573,6 +599,7 @@ int run_one(struct run *r)
 	iso_time_now(r->end_time, sizeof(r->end_time));
 	run_compute_stats(r);
 	output_footer(r);
+	output_notes(r);
 	report_failure(r);
 	rc = exit_code(r);
 	if (r->json_path && rc != EXIT_USAGE &&
@@ -608,9 +635,17 @@ void run_compute_stats(struct run *r)
 	if (!v)
 		return;
 	for (int i = 0; i < r->nr_samples; i++) {
-		if (r->samples[i].warmup)
+		const struct sample *s = &r->samples[i];
+
+		if (s->warmup)
 			continue;
-		v[n++] = r->samples[i].total;
+		if (s->excluded) {
+			st->excluded++;
+			if (s->secs > st->excluded_max_secs)
+				st->excluded_max_secs = s->secs;
+			continue;
+		}
+		v[n++] = s->total;
 	}
 	st->intervals = n;
 	st->ops_per_sec = stats_mean(v, n);

@@ -10,8 +10,22 @@
 
 enum run_status { RUN_OK, RUN_INTERRUPTED, RUN_FAILED, RUN_SKIPPED };
 
+/*
+ * Per-sample flags (JSON samples[].flags, by name); interval.c has the
+ * rules.  SAMPLE_EXCLUDE: flags that keep a measured interval out of the
+ * statistics (samples[].excluded) and put a mark on the run.
+ */
+enum { SAMPLE_SHORT_BIT, SAMPLE_LONG_BIT, SAMPLE_NR_FLAGS };
+#define SAMPLE_SHORT		(1u << SAMPLE_SHORT_BIT)
+#define SAMPLE_LONG		(1u << SAMPLE_LONG_BIT)
+#define SAMPLE_EXCLUDE		(SAMPLE_SHORT | SAMPLE_LONG)
+#define INTERVAL_MIN_RATIO	0.5
+#define INTERVAL_MAX_RATIO	1.5
+
 struct sample {
 	bool warmup;
+	bool excluded;		/* measured, but not in the statistics */
+	unsigned int flags;
 	double secs;
 	unsigned long long *deltas;
 	double *rates;
@@ -19,7 +33,9 @@ struct sample {
 };
 
 struct run_stats {
-	int intervals;
+	int intervals;		/* measured intervals in the statistics */
+	int excluded;		/* measured intervals left out (flagged) */
+	double excluded_max_secs;
 	double ops_per_sec, per_task_ops, mean, median, stddev, cv;
 	double task_min, task_max;
 	unsigned long long iterations;
@@ -32,6 +48,7 @@ struct run {
 	const struct topology *topo;
 	const struct hostinfo *host;
 	const char *json_path;	/* this nr_task's file or NULL */
+	char run_id[33];	/* 128 random bits, hex */
 	unsigned long nr;
 	enum run_status status;
 	struct fail_info fail;		/* copy, valid when status failed */
@@ -60,8 +77,20 @@ void output_header(const struct run *r);
 void output_sample(const struct run *r, const struct sample *s);
 void output_measurement(void);
 void output_footer(const struct run *r);
+void output_notes(const struct run *r);
+
+/* interval.c */
+unsigned long long interval_next_deadline(unsigned long long deadline,
+					  unsigned long long now,
+					  unsigned long long interval);
+unsigned int interval_flags(double secs, double nominal);
+const char *sample_flag_name(unsigned int bit);
+bool interval_note(const struct run *r, char *buf, size_t len);
 
 int report_write(const struct run *r, const char *path);
+/* Before measuring: can path be written (absent or a regular file)? */
+int report_check_target(const char *path, char *err, size_t len);
+void run_id_new(char *out, size_t len);
 void iso_time_now(char *buf, size_t len);
 /* out.json + nr 2 of a list -> out.t2.json */
 void json_path_for(const char *path, unsigned long nr, bool list, char *out,

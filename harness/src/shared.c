@@ -117,24 +117,42 @@ static void fail_publish(void)
 		kill(sh.ctl->coord_pid, SIGUSR2);
 }
 
-void fail_record(int task, int helper, int sig, int exit_code,
-		 const char *fmt, ...)
+static void fail_vrecord(int pid, int tid, int task, int helper, int sig,
+			 int exit_code, const char *fmt, va_list ap)
 {
-	struct fail_info *f = &sh.ctl->fail;
-	va_list ap;
+	struct fail_info *f;
 
 	if (!sh.ctl || !fail_claim())
 		return;
+	f = &sh.ctl->fail;
 	f->task = task;
 	f->helper = helper;
-	f->pid = getpid();
-	f->tid = gettid();
+	f->pid = pid;
+	f->tid = tid;
 	f->sig = sig;
 	f->exit_code = exit_code;
-	va_start(ap, fmt);
 	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
-	va_end(ap);
 	fail_publish();
+}
+
+void fail_record(int task, int helper, int sig, int exit_code,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fail_vrecord(getpid(), gettid(), task, helper, sig, exit_code, fmt, ap);
+	va_end(ap);
+}
+
+void fail_record_pid(int pid, int task, int sig, int exit_code,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fail_vrecord(pid, pid, task, 0, sig, exit_code, fmt, ap);
+	va_end(ap);
 }
 
 static void append(char **p, char *end, const char *s)

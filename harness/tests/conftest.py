@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Fixtures for the harness tests: the runners, a schema validator, and a
 helper that runs a runner and validates every JSON document it writes."""
+import collections
 import json
 import os
 import pathlib
@@ -8,6 +9,18 @@ import subprocess
 import sys
 
 import pytest
+
+# Inputs the hostile-input suite (test_hostile.py) tried, by kind; printed
+# at the end of the run.
+HOSTILE = collections.Counter()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if HOSTILE:
+        terminalreporter.write_line(
+            "hostile-input suite: %d inputs tried (%s)" % (
+                sum(HOSTILE.values()), ", ".join(
+                    "%d %s" % (n, k) for k, n in sorted(HOSTILE.items()))))
 
 try:
     import jsonschema

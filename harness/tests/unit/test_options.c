@@ -78,6 +78,47 @@ void test_options(void)
 	CHECK(parse(&o, false, ARGS("x", "--interval", "0")) == -1);
 	CHECK(!parse(&o, false, ARGS("--list")) && o.list);
 
+	/* issue 14 item 7: seconds are whole intervals */
+	CHECK(parse(&o, false, ARGS("x", "-s", "0.5")) == -1);
+	CHECK(parse(&o, false, ARGS("x", "-s", "1.5")) == -1);
+	CHECK(parse(&o, false, ARGS("x", "--warmup", "0.5")) == -1);
+	CHECK(!parse(&o, false, ARGS("x", "-s", "1.5", "--warmup", "0.5",
+				     "--interval", "0.5")));
+	CHECK(!parse(&o, false, ARGS("x", "-s", "0.3", "--interval", "0.1")));
+	CHECK(!parse(&o, false, ARGS("x", "-s", "0.4", "--warmup", "0.2",
+				     "--interval", "0.2")));
+	CHECK(parse(&o, false, ARGS("x", "-s", "0.25", "--interval", "0.1"))
+	      == -1);
+	/* decimal seconds only, within range */
+	CHECK(parse(&o, false, ARGS("x", "-s", " 1")) == -1);
+	CHECK(parse(&o, false, ARGS("x", "-s", "0x10")) == -1);
+	CHECK(parse(&o, false, ARGS("x", "-s", "1e300")) == -1);
+	CHECK(parse(&o, false, ARGS("x", "--interval", "1e9")) == -1);
+	CHECK(parse(&o, false, ARGS("x", "--cleanup-timeout", "1e300")) == -1);
+	CHECK(parse(&o, false, ARGS("x", "--until-ci", "nan")) == -1);
+	CHECK(parse(&o, true, ARGS("-s", "")) == -1);
+	CHECK(parse(&o, true, ARGS("-s", " 5")) == -1);
+	CHECK(parse(&o, true, ARGS("-s", "99999999999999999999")) == -1);
+	/* item 17: messages */
+	{
+		char err[256];
+		int argc = 3;
+		char **argv = ARGS("x", "-s");
+
+		memset(&o, 0, sizeof(o));
+		CHECK(options_parse(&o, argc, argv, err, sizeof(err)) == -1);
+		CHECK(!strcmp(err, "-s needs a value"));
+		argv = ARGS("x", "--json");
+		CHECK(options_parse(&o, argc, argv, err, sizeof(err)) == -1);
+		CHECK(!strcmp(err, "--json needs a value"));
+		argv = ARGS("x", "--events", "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q");
+		CHECK(options_parse(&o, 4, argv, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "at most 16 events") != NULL);
+		argv = ARGS("x", "--events", "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p");
+		CHECK(!options_parse(&o, 4, argv, err, sizeof(err)));
+		CHECK(o.nr_events == 16);
+	}
+
 	/* will-it-scale's command line */
 	CHECK(!parse(&o, true, ARGS("-t", "2", "-s", "3", "-m", "-v")));
 	CHECK(o.tasks[0] == 2 && o.seconds == 3 && o.warmup == 6);
