@@ -507,9 +507,9 @@ SLAB_LOWER = frozenset((
     "nolock_free_deferred"))
 # Fast-path hits and plain operation counts: no direction.
 SLAB_NEUTRAL = frozenset((
-    "alloc_fastpath", "alloc_pcs", "free_fastpath", "free_pcs",
-    "free_rcu_sheaf", "free_frozen", "sheaf_prefill_fast",
-    "sheaf_return_fast"))
+    "alloc_fastpath", "alloc_cpu_sheaf", "free_fastpath", "free_cpu_sheaf",
+    "alloc_from_sheaf", "free_rcu_sheaf", "free_frozen",
+    "sheaf_prefill_fast", "sheaf_return_fast"))
 # A counter this reader does not know yet is lower-better if its name says
 # it is off the fast path.
 _SLOW_WORDS = ("slow", "fail", "refill", "flush", "partial", "barn",
