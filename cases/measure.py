@@ -224,11 +224,13 @@ def pf3cal(a, tmp):
 
 # ---- page_fault3_slab: a sweep read step by step ------------------------------
 
+# (column, metrics summed): the lock statistics (allocator/README.md,
+# "Lock statistics") and the counters that say why a lock was taken
 PF3_STEP_COUNTERS = (
-    ("barn", ("barn_get", "barn_put", "barn_get_fail", "barn_put_fail")),
-    ("list_lock", ("alloc_from_partial", "free_add_partial",
-                   "free_remove_partial", "cpu_partial_node",
-                   "cpu_partial_drain")),
+    ("barn_lock taken", ("locks.barn_lock.acquired",)),
+    ("list_lock taken", ("locks.list_lock.acquired",)),
+    ("list_lock contended", ("locks.list_lock.contended",)),
+    ("zone_lock taken", ("locks.zone_lock.acquired",)),
     ("new slabs", ("alloc_slab",)),
     ("sheaf refill", ("sheaf_refill",)),
     ("sheaf flush", ("sheaf_flush",)),
@@ -239,8 +241,7 @@ PF3_STEP_COUNTERS = (
 def pf3steps(a, tmp):
     """Each variant of a page_fault3_slab sweep against its predecessor:
     per_thread_ops (median, CV, the compare verdict) and allocator counters
-    per cycle (medians over the runs; list_lock = the node list_lock work
-    the counters see until the allocator reports its lock statistics)."""
+    and lock acquisitions per cycle (medians over the runs)."""
     sys.path.insert(0, os.path.join(ROOT, "analysis"))
     from slabscale_analysis import compare, results
     runs = [r for r in results.load_set(os.path.join(a.sweep, "runs"))

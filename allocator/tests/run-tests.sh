@@ -9,6 +9,11 @@
 # the atomic fallback by itself).  MODE san: each binary once (sanitizer
 # builds; the TSan build has no rseq asm and uses the fallback).
 # Prints one line per run and a summary; exits non-zero on any failure.
+#
+# The binaries are dealt round-robin to ALLOC_TEST_JOBS shards (default:
+# the online CPUs) that run side by side; no test depends on running alone
+# (none has a time limit).  PASS lines appear as runs end; each failure's
+# output is printed again after the summary, whole.
 mode=$1
 shift
 if [ "$mode" = normal ] && ! command -v valgrind >/dev/null; then
@@ -16,10 +21,18 @@ if [ "$mode" = normal ] && ! command -v valgrind >/dev/null; then
 		"make deps installs it)" >&2
 	exit 1
 fi
-fail=0
-runs=0
+jobs=${ALLOC_TEST_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
+case $jobs in
+''|*[!0-9]*|0) echo "run-tests.sh: ALLOC_TEST_JOBS=$jobs: expected a count" >&2
+	exit 2;;
+esac
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/slabscale-alloc-tests.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
 start=$(date +%s)
 
+# run LABEL CMD...: one run; counts into $runs/$fail of this shard, a
+# failure's last 30 lines into $log
 run() {
 	label=$1
 	shift
@@ -30,12 +43,28 @@ run() {
 	else
 		rc=$?
 		echo "  FAIL $label (exit $rc)"
-		echo "$out" | tail -n 30 | sed 's/^/    | /'
+		{ echo "  FAIL $label (exit $rc)"
+		  echo "$out" | tail -n 30 | sed 's/^/    | /'; } >> "$log"
 		fail=$((fail + 1))
 	fi
 }
 
-for bin in "$@"; do
+# shard K BIN...: every run of each binary, one after the other
+shard() {
+	k=$1
+	shift
+	runs=0
+	fail=0
+	log=$tmp/fail.$k
+	: > "$log"
+	for bin in "$@"; do
+		one "$bin"
+	done
+	echo "$runs $fail" > "$tmp/count.$k"
+}
+
+one() {
+	bin=$1
 	name=$(basename "$bin")
 	variant=$(echo "$bin" | sed -e 's|^.*build/||' -e 's|/.*||')
 	case $mode in
@@ -59,6 +88,36 @@ for bin in "$@"; do
 			"$bin"
 		;;
 	esac
+}
+
+k=0
+while [ $k -lt "$jobs" ]; do
+	# the binaries of shard k: positions k, k + jobs, ...
+	set_k=""
+	i=0
+	for bin in "$@"; do
+		[ $((i % jobs)) -eq $k ] && set_k="$set_k $bin"
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2086 # build paths have no spaces
+	shard $k $set_k &
+	k=$((k + 1))
 done
-echo "allocator tests ($mode): $runs runs, $fail failed, $(( $(date +%s) - start ))s"
+wait
+runs=0
+fail=0
+k=0
+while [ $k -lt "$jobs" ]; do
+	if [ -r "$tmp/count.$k" ]; then
+		read -r r f < "$tmp/count.$k"
+	else
+		echo "run-tests.sh: shard $k did not finish" >&2
+		r=0 f=1
+	fi
+	runs=$((runs + r))
+	fail=$((fail + f))
+	k=$((k + 1))
+done
+echo "allocator tests ($mode): $runs runs, $fail failed, $(( $(date +%s) - start ))s ($jobs side by side)"
+cat "$tmp"/fail.* 2>/dev/null
 [ $fail -eq 0 ]

@@ -134,11 +134,18 @@ def bisect_variants(variants, good, bad, measure, better=HIGHER, start=5,
     if d == NO_RUNS:
         return no_runs((good, bad), res)
     if d != DIFFERENT:
+        if res["verdict"] == "improvement":
+            # they differ, the other way: say so rather than "no
+            # difference", which a user would read as a null result
+            why = ("the endpoints differ the other way: %s is better than "
+                   "%s on this metric (improvement: %s), so there is no "
+                   "regression between them to bisect" % (
+                       bad, good, res["reason"]))
+        else:
+            why = ("the endpoints %s and %s do not differ significantly "
+                   "(%s: %s)" % (good, bad, res["verdict"], res["reason"]))
         return {"first_bad": None, "steps": steps, "evidence": res,
-                "notes": notes,
-                "verdict": "not bisectable: the endpoints %s and %s do not "
-                "differ significantly (%s: %s)" % (
-                    good, bad, res["verdict"], res["reason"])}
+                "notes": notes, "verdict": "not bisectable: " + why}
     while hi - lo > 1:
         mid = (lo + hi) // 2
         m = variants[mid]

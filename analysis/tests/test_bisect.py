@@ -47,6 +47,17 @@ def test_improvement_is_not_bisected():
     measure, _ = synthetic(levels)
     res = bisect.bisect_variants(VARIANTS, "v0", "v6", measure)
     assert res["first_bad"] is None
+    # said as what it is, not as "no difference"
+    assert "differ the other way: v6 is better than v0" in res["verdict"]
+    assert "do not differ" not in res["verdict"]
+
+
+def test_no_change_is_said_as_such():
+    levels = {v: 1e6 for v in VARIANTS}
+    measure, _ = synthetic(levels)
+    res = bisect.bisect_variants(VARIANTS, "v0", "v6", measure)
+    assert res["first_bad"] is None
+    assert "do not differ significantly" in res["verdict"]
 
 
 def test_inconclusive_doubles_repeats_up_to_cap():
