@@ -225,8 +225,10 @@ def run_gnuplot(script):
     if shutil.which(GNUPLOT) is None:
         raise UserError("gnuplot is not installed (Debian package "
                         "gnuplot-nox; run make deps)")
+    # the script names its data and output files as the caller gave them
+    # (relative to this process's directory), so gnuplot runs here too
     p = subprocess.run([GNUPLOT, script], capture_output=True, text=True,
-                       timeout=120, cwd=os.path.dirname(script) or ".")
+                       timeout=120)
     if p.returncode != 0:
         raise UserError("gnuplot failed on %s: %s" % (script,
                                                       p.stderr.strip()[-500:]))

@@ -37,8 +37,15 @@ def variant_order(series):
     return known + [s for s in series if s[0] not in vl]
 
 
+def out_base_of(out):
+    """-o names a base; a .png, .svg or .gp given with it is the base's."""
+    root, ext = os.path.splitext(out)
+    return root if ext in (".png", ".svg", ".gp") else out
+
+
 def scaling_plot(series, case, mode, metric, out_base, title=None):
     """Write and run the scaling chart; returns (png, svg)."""
+    out_base = out_base_of(out_base)
     if not series:
         raise UserError("plot: no ok runs of case %s (%s) with metric %s"
                         % (case, mode, metric))
@@ -76,6 +83,7 @@ def history(results, host, case, mode, metric, variant, nr_task=None,
 
 def history_plot(points, metric, out_base, title):
     import numpy as np
+    out_base = out_base_of(out_base)
     meds = [float(np.median(v)) for _, v in points]
     cps = changepoint.e_divisive(meds, min_size=2) if len(meds) >= 4 else []
     script = plot.history_script(points, metric, out_base, cps, title)

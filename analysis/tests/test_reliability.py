@@ -456,6 +456,23 @@ def test_plot_refuses_mixed_hosts_as_compare_does(tmp_path, capsys):
     assert os.path.getsize(tmp_path / "chart.png") > 1000
 
 
+def test_plot_to_a_relative_path_with_an_extension(tmp_path, capsys,
+                                                   monkeypatch):
+    """-o analysis/doc/x.png from the top directory: gnuplot ran in the
+    output's directory and could not find its own script, and .png was
+    taken as part of the base (x.png.png)."""
+    _set(tmp_path / "a", [100, 101, 102])
+    monkeypatch.chdir(tmp_path)
+    os.makedirs("doc")
+    rc = cli.main(["plot", "a", "--case", "page_fault3",
+                   "-o", os.path.join("doc", "chart.png")])
+    capsys.readouterr()
+    assert rc == 0
+    assert os.path.getsize(tmp_path / "doc" / "chart.png") > 1000
+    assert os.path.exists(tmp_path / "doc" / "chart.svg")
+    assert not os.path.exists(tmp_path / "doc" / "chart.png.gp")
+
+
 # ---- item 14: bisect when every run fails ----------------------------------------
 
 def test_bisect_says_no_run_counted(env):
