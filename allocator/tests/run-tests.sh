@@ -28,7 +28,10 @@ case $jobs in
 esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/slabscale-alloc-tests.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+# The shards run in the background, where sh ignores SIGINT (so do the
+# tests they start): on Ctrl-C or SIGTERM stop the whole process group,
+# shards and tests included, rather than leave them running.
+trap 'trap - INT TERM; kill 0 2>/dev/null; exit 130' INT TERM
 start=$(date +%s)
 
 # run LABEL CMD...: one run; counts into $runs/$fail of this shard, a
