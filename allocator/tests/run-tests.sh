@@ -10,8 +10,8 @@
 # builds; the TSan build has no rseq asm and uses the fallback).
 # Prints one line per run and a summary; exits non-zero on any failure.
 #
-# The binaries are dealt round-robin to ALLOC_TEST_JOBS shards (default:
-# the online CPUs) that run side by side; no test depends on running alone
+# The binaries are dealt round-robin (the valgrind-heavy ones first) to
+# ALLOC_TEST_JOBS shards (default: the online CPUs) that run side by side; no test depends on running alone
 # (none has a time limit).  PASS lines appear as runs end; each failure's
 # output is printed again after the summary, whole.
 mode=$1
@@ -93,14 +93,30 @@ one() {
 	esac
 }
 
+# heavy: the binaries that also run under valgrind (about 12 s each in
+# normal mode, most of the step); dealt first so every shard gets its share
+heavy() {
+	[ "$mode" = normal ] || return 1
+	case $(basename "$1") in test_api|test_debug) return 0;; esac
+	return 1
+}
+
 k=0
 while [ $k -lt "$jobs" ]; do
-	# the binaries of shard k: positions k, k + jobs, ...
+	# the binaries of shard k: positions k, k + jobs, ... of the list
+	# with the heavy ones first
 	set_k=""
 	i=0
-	for bin in "$@"; do
-		[ $((i % jobs)) -eq $k ] && set_k="$set_k $bin"
-		i=$((i + 1))
+	for pass in heavy light; do
+		for bin in "$@"; do
+			if heavy "$bin"; then
+				[ $pass = heavy ] || continue
+			else
+				[ $pass = light ] || continue
+			fi
+			[ $((i % jobs)) -eq $k ] && set_k="$set_k $bin"
+			i=$((i + 1))
+		done
 	done
 	# shellcheck disable=SC2086 # build paths have no spaces
 	shard $k $set_k &
