@@ -113,6 +113,19 @@ static inline void pcs_count_lock(struct slub_percpu_sheaves *pcs)
 }
 
 /*
+ * main is the bootstrap sheaf (a kmalloc bucket before kmalloc-sheaves):
+ * unlock and let the caller go to the slabs, the first thing the
+ * kernel's replace paths do for such a cache.  Nothing was ever counted
+ * in the bootstrap sheaf (it is always empty and always full), so there
+ * is nothing to fold.
+ */
+static inline void *pcs_bootstrap_backoff(struct slub_percpu_sheaves *pcs)
+{
+	percpu_unlock(&pcs->lock);
+	return NULL;
+}
+
+/*
  * pcs is locked with no bracket open and main is empty: replace main and
  * pop from the new one.  NULL when nothing could replace it; pcs is
  * unlocked either way.
@@ -123,6 +136,8 @@ static inline void *pcs_refill_pop(struct kmem_cache *s,
 	void *object;
 
 	pcs_count_lock(pcs);
+	if (unlikely(!s->sheaf_capacity))
+		return pcs_bootstrap_backoff(pcs);
 	pcs_main_fold(pcs);
 	pcs = __pcs_replace_empty_main(s, pcs, gfp);
 	if (!pcs)
@@ -138,6 +153,10 @@ static inline bool pcs_replace_push(struct kmem_cache *s,
 				    void *object, bool allow_spin)
 {
 	pcs_count_lock(pcs);
+	if (unlikely(!s->sheaf_capacity)) {
+		pcs_bootstrap_backoff(pcs);
+		return false;
+	}
 	pcs_main_fold(pcs);
 	pcs = __pcs_replace_full_main(s, pcs, allow_spin);
 	if (!pcs)
