@@ -2,7 +2,7 @@
 # nightly job that `make run` calls once everything is built.
 
 CHECK_TARGETS	+= check-analysis
-.PHONY: check-analysis run-job
+.PHONY: check-analysis run-job trust
 
 check-analysis:
 	$(PYTHON) -m pytest -q -p no:cacheprovider analysis/tests
@@ -24,3 +24,12 @@ run-job:
 		3) echo "make run: some runs failed (exit 3): see the messages above; they were not averaged in" ;; \
 		*) echo "make run: the sweep exited $$rc" ;; \
 		esac >&2; exit $$rc; }
+
+# How far the verdicts can be trusted on this machine (analysis/tools/
+# trust.py): A/A and +5 %/+10 % trials of cases/spin_work.c, quiet and
+# beside a pinned CPU hog; false-alarm and detection rates with their
+# trial counts.  It measures: run it on a quiet machine.  TRUST_ARGS are
+# passed on (e.g. TRUST_ARGS="--trials 20 --trials-5 10 --budget 4").
+TRUST_ARGS	?=
+trust: $(BUILD)/none/slabscale-run
+	$(PYTHON) analysis/tools/trust.py --build $(BUILD) $(TRUST_ARGS)
