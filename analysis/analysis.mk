@@ -11,10 +11,13 @@ check-analysis:
 # allocator variant (5 repeats, interleaved: with 3 a side the exact
 # Mann-Whitney p cannot go below 0.10, so nothing could ever be called a
 # regression), the compare table and the report path.  Exit status as
-# `slabscale sweep`: 1 = significant regression, 3 = some runs failed.
+# `slabscale sweep`: 1 = significant regression, 3 = some runs failed,
+# 4 = rows stayed disturbed (no verdict on a loaded machine).
 RUN_VARIANTS	?= $(firstword $(VARIANTS)),$(lastword $(VARIANTS))
 RUN_CASES	?= page_fault3_slab,cache_destroy,kvfree_rcu_barrier,page_fault3
-RUN_ARGS	?= -t 1,2 -s 2 --warmup 1 --repeats 5 --param cache_destroy:bg_caches=16
+# --budget: up to 16 more runs for rows left inconclusive or disturbed
+RUN_ARGS	?= -t 1,2 -s 2 --warmup 1 --repeats 5 --budget 16 \
+		   --param cache_destroy:bg_caches=16
 
 run-job:
 	@SLABSCALE_PYTHON=$(PYTHON) ./slabscale sweep --variants $(RUN_VARIANTS) \
@@ -22,6 +25,7 @@ run-job:
 		case $$rc in \
 		1) echo "make run: the sweep found a significant regression (exit 1): see the table and report above" ;; \
 		3) echo "make run: some runs failed (exit 3): see the messages above; they were not averaged in" ;; \
+		4) echo "make run: rows stayed disturbed (exit 4): the machine was not quiet enough to decide them; see the summary above" ;; \
 		*) echo "make run: the sweep exited $$rc" ;; \
 		esac >&2; exit $$rc; }
 
