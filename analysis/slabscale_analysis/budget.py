@@ -15,7 +15,7 @@ Pure functions over compare results; sweep.py runs the loop.
 """
 
 from . import stats
-from .results import diagnostic_metric
+from .results import CPU_RATE, diagnostic_metric, primary_metric
 
 
 def row_key(g):
@@ -23,8 +23,11 @@ def row_key(g):
 
 
 def _gating(g, m):
-    return not diagnostic_metric(m["metric"], g["case"]) and \
-        m.get("better") is not None
+    """The metrics whose verdict settles a row: the per-task rate and,
+    where it applies, the CPU-time rate (latencies and counters explain,
+    they do not get repeats of their own)."""
+    return m["metric"] in (primary_metric(g["mode"]), CPU_RATE) and \
+        not diagnostic_metric(m["metric"], g["case"])
 
 
 def _row_verdicts(comparisons):
