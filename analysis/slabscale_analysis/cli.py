@@ -57,6 +57,12 @@ def _common(p):
                    help="compare results from different hosts anyway")
 
 
+def _disturbed_flag(p):
+    p.add_argument("--include-disturbed", action="store_true",
+                   help="average in runs the harness marked disturbed (by "
+                   "default they are left out of the verdicts and counted)")
+
+
 def _build_dir():
     return os.environ.get("SLABSCALE_BUILD") or os.path.join(
         layout.repo_root(), "build")
@@ -94,6 +100,14 @@ def build_parser():
     p.add_argument("--build", default=_build_dir(),
                    help="build directory (default: %(default)s)")
     p.add_argument("--no-report", action="store_true")
+    p.add_argument("--budget", metavar="RUNS", type=_pos_int,
+                   help="add interleaved repeats to rows that are "
+                   "inconclusive or disturbed, up to RUNS more runs, until "
+                   "their verdicts settle")
+    p.add_argument("--budget-time", metavar="SECONDS", type=_pos_int,
+                   help="the same, up to SECONDS of added runs (with "
+                   "--budget: whichever is spent first)")
+    _disturbed_flag(p)
     _common(p)
 
     p = sub.add_parser("compare", help="compare two result sets",
@@ -108,6 +122,7 @@ def build_parser():
                    help="only this metric (repeatable; shell patterns such "
                    "as 'slab.*.per_cycle' work)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _disturbed_flag(p)
     _common(p)
 
     p = sub.add_parser("bisect", help="find the first bad variant or revision",
@@ -192,7 +207,10 @@ def cmd_sweep(a):
     plan = None if a.resume else _plan_from_args(a)
     return sweep.run(plan, a.results, a.build, resume=a.resume,
                      allow_host_mismatch=a.allow_host_mismatch,
-                     make_report=not a.no_report, min_effect=a.min_effect)
+                     make_report=not a.no_report, min_effect=a.min_effect,
+                     budget={"runs": a.budget, "seconds": a.budget_time}
+                     if not a.resume else None,
+                     include_disturbed=a.include_disturbed)
 
 
 def cmd_compare(a):
@@ -201,7 +219,8 @@ def cmd_compare(a):
     lb, rb = layout.resolve_set(a.b, a.results, a.sweep)
     res = compare.compare_sets(ra, rb, la, lb, min_effect=a.min_effect,
                                allow_host_mismatch=a.allow_host_mismatch,
-                               metric_filter=a.metric)
+                               metric_filter=a.metric,
+                               include_disturbed=a.include_disturbed)
     if a.json:
         json.dump(res, sys.stdout, indent=1, sort_keys=True)
         sys.stdout.write("\n")

@@ -2,8 +2,9 @@
 
 from . import stats
 from .errors import DataError
-from .results import (check_hosts, group_runs, samples, primary_metric,
-                      select_metrics, slab_metric_parts)
+from .results import (CPU_RATE, check_hosts, cpu_rate_applies, group_runs,
+                      samples, primary_metric, select_metrics,
+                      slab_metric_parts)
 
 
 def _variants(runs):
@@ -28,17 +29,30 @@ def mismatch_message(keys_a, keys_b):
     return "; ".join(diff) or "the combinations of case/mode/nr_task/params"
 
 
-def _status_counts(runs):
+def _status_counts(runs, include_disturbed=False):
+    """Runs not averaged in, by reason: their status, or "disturbed" for
+    ok runs the harness marked disturbed (unless they are included)."""
     out = {}
     for r in runs:
         if not r.ok:
             out[r.status] = out.get(r.status, 0) + 1
+        elif r.disturbed and not include_disturbed:
+            out["disturbed"] = out.get("disturbed", 0) + 1
     return out
+
+
+def _counted(runs, include_disturbed):
+    return [r for r in runs if include_disturbed or not r.disturbed]
+
+
+def _disturbed_count(runs):
+    return sum(1 for r in runs if r.ok and r.disturbed)
 
 
 def compare_sets(base, new, base_label="base", new_label="new",
                  min_effect=stats.MIN_EFFECT, alpha=stats.ALPHA,
-                 allow_host_mismatch=False, metric_filter=None):
+                 allow_host_mismatch=False, metric_filter=None,
+                 include_disturbed=False):
     """Compare two lists of Run; returns a JSON-ready dict.
 
     Refuses (DataError) results from different hosts (unless allowed),
@@ -46,6 +60,9 @@ def compare_sets(base, new, base_label="base", new_label="new",
     metric_filter: names or shell patterns (results.select_metrics); without
     it the allocator counters' detail is left out, and their rows that are
     0 in every run are left out unless named exactly.
+    Runs the harness marked disturbed are left out of every verdict and
+    counted as such (group "disturbed", "excluded"), unless
+    include_disturbed; then they are averaged in and still counted.
     """
     if not base or not new:
         raise DataError("nothing to compare: %s is empty"
@@ -84,14 +101,16 @@ def compare_sets(base, new, base_label="base", new_label="new",
                      mismatch_message([k[1:] for k in ga], [k[1:] for k in gb]))
     groups = []
     for k in sorted(common, key=lambda k: (k[1], k[2], k[3], k[0], k[4])):
-        ra, rb = ga[k], gb[k]
+        ra_all, rb_all = ga[k], gb[k]
+        ra = _counted(ra_all, include_disturbed)
+        rb = _counted(rb_all, include_disturbed)
         names = []
-        for r in ra + rb:
+        for r in ra_all + rb_all:
             for m in r.metrics():
                 if m not in names:
                     names.append(m)
         prim = primary_metric(k[2])
-        names.sort(key=lambda m: (m != prim, m))
+        names.sort(key=lambda m: (m != prim, m != CPU_RATE, m))
         names = select_metrics(names, metric_filter)
         mets = []
         for m in names:
@@ -103,13 +122,26 @@ def compare_sets(base, new, base_label="base", new_label="new",
             res = stats.compare_samples(a, b, better or better_b,
                                         min_effect, alpha)
             res["metric"] = m
+            if not (a and b) and (len(ra) < len(ra_all) or
+                                  len(rb) < len(rb_all)):
+                # every ok run of a side was disturbed: say that, not
+                # "no successful runs"
+                res["reason"] = "every run of a side was disturbed"
+                res["all_disturbed"] = True
+            if m == CPU_RATE and not cpu_rate_applies(k[1]):
+                res["wall_time_case"] = True
             mets.append(res)
         groups.append({"variant": k[0] or None, "case": k[1], "mode": k[2],
                        "nr_task": k[3], "params": list(k[4]),
-                       "base_variant": ra[0].variant,
-                       "new_variant": rb[0].variant,
-                       "excluded": {"base": _status_counts(ra),
-                                    "new": _status_counts(rb)},
+                       "base_variant": ra_all[0].variant,
+                       "new_variant": rb_all[0].variant,
+                       "excluded": {"base": _status_counts(
+                                        ra_all, include_disturbed),
+                                    "new": _status_counts(
+                                        rb_all, include_disturbed)},
+                       "disturbed": {"base": _disturbed_count(ra_all),
+                                     "new": _disturbed_count(rb_all)},
+                       "runs": {"base": len(ra_all), "new": len(rb_all)},
                        "base_files": [r.path for r in ra],
                        "new_files": [r.path for r in rb],
                        "metrics": mets})
@@ -121,14 +153,20 @@ def compare_sets(base, new, base_label="base", new_label="new",
     if marked:
         notes.append("runs with marks (docs/results-schema.md): " + ", ".join(
             "%d %s" % (n, reason) for reason, n in sorted(marked.items())))
+    nd = sum(_disturbed_count(g) for g in (base, new))
+    if nd and include_disturbed:
+        notes.append("%d disturbed run(s) averaged in (--include-disturbed)"
+                     % nd)
     excluded = []
     for label, runs in ((base_label, base), (new_label, new)):
-        c = _status_counts(runs)
+        c = _status_counts(runs, include_disturbed)
         if c:
             excluded.append("%s: %s" % (label, ", ".join(
                 "%d %s" % (n, s) for s, n in sorted(c.items()))))
     return {"base_label": base_label, "new_label": new_label,
             "min_effect": min_effect, "alpha": alpha,
+            "include_disturbed": include_disturbed,
+            "disturbed_runs": nd,
             "groups": groups, "notes": notes,
             "excluded": "; ".join(excluded)}
 

@@ -8,6 +8,7 @@ EXIT_OK = 0
 EXIT_REGRESSION = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+EXIT_DISTURBED = 4       # sweep: rows stayed disturbed, no verdict
 EXIT_INTERRUPTED = 130
 
 

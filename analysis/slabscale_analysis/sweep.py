@@ -18,10 +18,11 @@ import os
 import sys
 import time
 
+from . import budget as budgetmod
 from . import compare as cmpmod
 from . import layout, plan as planmod, runner, table
 from .errors import (UserError, DataError, EXIT_OK, EXIT_REGRESSION,
-                     EXIT_INCOMPLETE, EXIT_INTERRUPTED)
+                     EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_DISTURBED)
 from .results import diagnostic_metric
 from .textsafe import term
 
@@ -164,14 +165,19 @@ def reduce_plan(plan, build_dir, log):
     return dict(plan, variants=variants, cases=cases)
 
 
-def new_manifest(plan, requested, sweep_id, host):
-    specs = planmod.schedule(plan)
+def run_entries(specs):
+    """Manifest entries (pending) for run specs."""
     runs = []
     for s in specs:
         rel = layout.run_relpath(s["variant"], s["case"], s["mode"],
                                  s["nr_task"], s["repeat"])
         runs.append(dict(s, file=rel, log=rel[:-5] + ".log", status="pending",
                          exit_code=None, message=None, attempts=0))
+    return runs
+
+
+def new_manifest(plan, requested, sweep_id, host):
+    runs = run_entries(planmod.schedule(plan))
     return {"schema": layout.SWEEP_SCHEMA, "schema_version": 1,
             "id": sweep_id, "host": host, "plan": plan,
             "requested_plan": requested,
@@ -309,7 +315,7 @@ def sweep_runs(sdir):
 
 
 def analyse(manifest, sdir, results, allow_host_mismatch=False,
-            min_effect=None):
+            min_effect=None, include_disturbed=False):
     """Compare with the baseline variant and with the previous sweep."""
     from . import stats
     me = stats.MIN_EFFECT if min_effect is None else min_effect
@@ -327,7 +333,8 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
         try:
             out["vs_baseline"].append(cmpmod.compare_sets(
                 base, by_v[v], "%s (baseline)" % plan["baseline"], v,
-                min_effect=me, allow_host_mismatch=allow_host_mismatch))
+                min_effect=me, allow_host_mismatch=allow_host_mismatch,
+                include_disturbed=include_disturbed))
         except DataError as e:
             out["errors"].append(str(e))
     try:
@@ -347,9 +354,11 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
                 out["vs_previous"].append(cmpmod.compare_sets(
                     a, b, "%s @ %s" % (v, out["previous"]),
                     "%s @ %s" % (v, manifest["id"]), min_effect=me,
-                    allow_host_mismatch=allow_host_mismatch))
+                    allow_host_mismatch=allow_host_mismatch,
+                    include_disturbed=include_disturbed))
             except DataError as e:
                 out["errors"].append(str(e))
+    budgetmod.annotate(out["vs_baseline"], manifest)
     return out
 
 
@@ -359,15 +368,16 @@ def gating_regressions(analysis):
     out = []
     for c in analysis["vs_baseline"] + analysis["vs_previous"]:
         for g, m in cmpmod.regressions(c):
-            if not diagnostic_metric(m["metric"]):
+            if not diagnostic_metric(m["metric"], g["case"]):
                 out.append((c, g, m))
     return out
 
 
 def finish(manifest, sdir, results, out, allow_host_mismatch=False,
-           make_report=True, min_effect=None):
+           make_report=True, min_effect=None, include_disturbed=False):
     """Compare, write compare.json and the report, print; exit status."""
-    an = analyse(manifest, sdir, results, allow_host_mismatch, min_effect)
+    an = analyse(manifest, sdir, results, allow_host_mismatch, min_effect,
+                 include_disturbed)
     cpath = os.path.join(sdir, "compare.json")
     _nospace_guard(cpath, layout.write_json_atomic, cpath, an)
     for c in an["vs_baseline"]:
@@ -387,6 +397,18 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
     for r in manifest["runs"]:
         st[r["status"]] = st.get(r["status"], 0) + 1
     out("runs: " + ", ".join("%d %s" % (n, s) for s, n in sorted(st.items())))
+    nd = sum(c.get("disturbed_runs", 0) for c in an["vs_baseline"])
+    if nd:
+        out("sweep: %d disturbed run(s) (a task waited for a CPU more than "
+            "5%% of an interval): %s" % (nd, "averaged in"
+                                        if include_disturbed else
+                                        "left out of the verdicts"))
+    b = manifest.get("budget")
+    if b:
+        out("budget: %d run(s) added in %d round(s) (budget: %s)" % (
+            b["added"], b["rounds"], _budget_text(b)))
+    drows = [] if include_disturbed else \
+        budgetmod.disturbed_rows(an["vs_baseline"])
     regs = gating_regressions(an)
     if regs:
         out("sweep: %d significant regression(s):" % len(regs))
@@ -398,7 +420,59 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
         return EXIT_REGRESSION
     if st.get("ok", 0) == 0 or st.get("failed", 0):
         return EXIT_INCOMPLETE
+    if drows:
+        out("sweep: DISTURBED: %d row(s) stayed disturbed, without a "
+            "verdict: %s; the machine was not quiet enough (rerun on a "
+            "quiet machine, give (more) --budget, or --include-disturbed)" % (
+                len(drows), ", ".join("%s %s t=%d" % (term(c), m, t)
+                                      for c, m, t in drows)))
+        return EXIT_DISTURBED
     return EXIT_OK
+
+
+def _budget_text(b):
+    parts = []
+    if b.get("runs") is not None:
+        parts.append("%d runs" % b["runs"])
+    if b.get("seconds") is not None:
+        parts.append(fmt_secs(b["seconds"]))
+    return " or ".join(parts)
+
+
+def spend_budget(manifest, sdir, results, build_dir, out,
+                 allow_host_mismatch=False, min_effect=None,
+                 include_disturbed=False):
+    """Add interleaved repeats to unsettled rows until they settle or the
+    budget is spent (budget.py); returns execute()'s stop or None."""
+    b = manifest["budget"]
+    t0 = time.monotonic() - b.get("elapsed", 0)
+    while True:
+        an = analyse(manifest, sdir, results, allow_host_mismatch,
+                     min_effect, include_disturbed)
+        rows = budgetmod.unsettled_rows(an["vs_baseline"])
+        if not rows:
+            out("budget: every row settled")
+            return None
+        nv = len(manifest["plan"]["variants"])
+        room = None if b.get("runs") is None else \
+            (b["runs"] - b["added"]) // nv
+        if room is not None:
+            rows = rows[:room]
+        if not rows or budgetmod.spent(b, b, time.monotonic() - t0):
+            out("budget: spent with %d row(s) unsettled" % len(
+                budgetmod.unsettled_rows(an["vs_baseline"])))
+            return None
+        specs = budgetmod.next_specs(manifest, rows)
+        manifest["runs"].extend(run_entries(specs))
+        b["added"] += len(specs)
+        b["rounds"] += 1
+        out("budget: round %d: %d unsettled row(s), %d more run(s) (%d "
+            "added; budget %s)" % (b["rounds"], len(rows), len(specs),
+                                   b["added"], _budget_text(b)))
+        stop = execute(manifest, sdir, build_dir, out)
+        b["elapsed"] = time.monotonic() - t0
+        if stop:
+            return stop
 
 
 def _claim_sweep_dir(results, host, plan_hash):
@@ -418,7 +492,10 @@ def _claim_sweep_dir(results, host, plan_hash):
 
 
 def run(plan_raw, results, build_dir, out=None, resume=None,
-        allow_host_mismatch=False, make_report=True, min_effect=None):
+        allow_host_mismatch=False, make_report=True, min_effect=None,
+        budget=None, include_disturbed=False):
+    """budget: {"runs": N or None, "seconds": S or None} or None (a resumed
+    sweep keeps its own)."""
     out = out or (lambda s: print(s, file=sys.stderr, flush=True))
     host = layout.this_host()
     if resume:
@@ -450,6 +527,8 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
                 % (manifest["id"], left, len(manifest["runs"])))
         else:
             manifest = new_manifest(plan, requested, sid, host)
+            if budget and (budget.get("runs") or budget.get("seconds")):
+                manifest["budget"] = dict(budget, added=0, rounds=0)
             out("sweep: %s, %d runs: %s x %s x nr_task %s x %s x %d repeats"
                 " (%ds + %ds warmup each); results in %s" % (
                     sid, len(manifest["runs"]),
@@ -459,6 +538,10 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
                     ",".join(plan["modes"]), plan["repeats"],
                     plan["seconds"], plan["warmup"], term(sdir)))
         stop = execute(manifest, sdir, build_dir, out)
+        if not stop and manifest.get("budget"):
+            stop = spend_budget(manifest, sdir, results, build_dir, out,
+                                allow_host_mismatch, min_effect,
+                                include_disturbed)
         done = sum(r["status"] in DONE for r in manifest["runs"])
         if stop == "interrupted":
             out("sweep: interrupted; %d of %d runs kept. Continue with: "
@@ -473,7 +556,7 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
             return EXIT_INCOMPLETE
         try:
             return finish(manifest, sdir, results, out, allow_host_mismatch,
-                          make_report, min_effect)
+                          make_report, min_effect, include_disturbed)
         except NoSpace as e:
             out("sweep: every run is done, but %s. Free some space and "
                 "write the comparison and report with: slabscale report %s"

@@ -43,11 +43,18 @@ def iterations(doc):
 def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
              ops=1e6, status="ok", host=None, metrics=None, params=None,
              seconds=5, latency=None, start_time="2026-11-22T00:00:00Z",
-             allocator=None, run_id="random"):
+             allocator=None, run_id="random", disturbed=False,
+             cpu_share=None):
     """One run document whose per-task ops is `ops` (per interval: flat);
     allocator: a list of snapshot()s (default null, no allocator).  Each
     gets a random run_id, as the harness gives every run (None: the field
-    is left out, as in documents from before it existed)."""
+    is left out, as in documents from before it existed).  cpu_share: the
+    tasks' share of their CPUs (default 1, or 0.5 when disturbed), which
+    sets ops_per_cpu_sec; disturbed: marked as the harness marks a run
+    whose tasks waited for a CPU."""
+    if cpu_share is None:
+        cpu_share = 0.5 if disturbed else 1.0
+    wait = 1.0 - cpu_share
     h = copy.deepcopy(HOST)
     if host:
         h.update(host)
@@ -67,7 +74,10 @@ def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
              "mean": float(ops), "median": float(ops), "stddev": 0.0,
              "cv": 0.0, "task_min": float(ops), "task_max": float(ops),
              "iterations": int(total * seconds),
-             "measured_seconds": float(seconds)}
+             "measured_seconds": float(seconds),
+             "cpu_share": cpu_share, "wait_share": wait,
+             "max_wait_share": wait, "ops_per_cpu_sec": ops / cpu_share,
+             "disturbed_intervals": seconds if disturbed else 0}
     m = dict(metrics or {})
     if latency is not None:
         m["destroy_latency"] = {"kind": "latency", "unit": "ns",
@@ -102,7 +112,14 @@ def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
                       "involuntary_ctxt_switches": 2, "minor_faults": 3,
                       "major_faults": 0, "user_seconds": 1.0,
                       "system_seconds": 1.0, "max_rss_kb": 1000},
-           "metrics": m, "allocator": allocator}
+           "metrics": m, "allocator": allocator,
+           "marks": [], "disturbed": bool(disturbed)}
+    if disturbed:
+        doc["marks"].append({
+            "reason": "disturbed", "message": "disturbed (synthetic)",
+            "threshold": 0.05, "intervals": seconds, "of": seconds,
+            "max_wait_share": wait, "task": 0, "wait_share": wait,
+            "cpu_share": cpu_share})
     if run_id == "random":
         doc["run_id"] = uuid.uuid4().hex
     elif run_id is not None:

@@ -53,7 +53,20 @@ def fmt_p(p):
 
 
 def fmt_verdict(res):
+    v = _verdict_text(res)
+    if res.get("wall_time_case"):
+        v += " [wall-time case: diagnostic]"
+    if res.get("budget_runs"):
+        counted, spent = res["budget_runs"]
+        v += " [%d runs%s]" % (counted, "" if spent == counted
+                               else " of %d" % spent)
+    return v
+
+
+def _verdict_text(res):
     v = res["verdict"]
+    if res.get("all_disturbed"):
+        return "%s (every run of a side disturbed)" % v
     if v == "inconclusive" and res.get("more_runs"):
         if res["more_runs"] > TOO_NOISY:
             return "%s (too noisy: >%d runs/side)" % (v, TOO_NOISY)
@@ -110,6 +123,16 @@ def render(cmp):
             lines.append("   no ok runs to compare (base: %s; new: %s)" % (
                 _counts(ex.get("base")), _counts(ex.get("new"))))
             continue
+        nd = g.get("disturbed") or {}
+        if nd.get("base") or nd.get("new"):
+            lines.append("   disturbed runs: base %d, new %d (%s)" % (
+                nd.get("base", 0), nd.get("new", 0),
+                "averaged in" if cmp.get("include_disturbed")
+                else "left out of the verdicts"))
+        if g.get("budget"):
+            b = g["budget"]
+            lines.append("   budget: %d run(s) added, %s" % (
+                b["added"], term(b["state"])))
         width = max([len(term(m["metric"])) for m in g["metrics"]] + [20])
         lines.append(header(width))
         for m in g["metrics"]:

@@ -18,6 +18,8 @@ Behaviour from the environment:
   FAKE_FILL_AFTER on the Nth invocation fill it after writing the document
   FAKE_SLAB       JSON {variant: {cache: {counter: per_op}}}: an allocator
                   snapshot whose counters are per_op x the run's iterations
+  FAKE_DISTURBED  "all": every run is marked disturbed (a task waited for
+                  a CPU); a number N: the first N invocations are
 """
 import json
 import os
@@ -85,8 +87,11 @@ def main():
             time.sleep(0.05)
     if str(n) == os.environ.get("FAKE_FILL_AT"):
         fill(os.environ["FAKE_FILL_DIR"])
+    dist = os.environ.get("FAKE_DISTURBED", "")
+    disturbed = dist == "all" or (dist.isdigit() and n <= int(dist))
     doc = synth.make_doc(case=case, variant=variant, mode=mode, nr_task=t,
                          ops=ops, status=status, params=params,
+                         disturbed=disturbed and status == "ok",
                          host={"hostname": os.environ.get(
                              "FAKE_HOSTNAME", os.uname().nodename)})
     slab = json.loads(os.environ.get("FAKE_SLAB", "{}")).get(variant)

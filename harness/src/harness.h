@@ -301,6 +301,20 @@ struct proc_usage {
 };
 int procstat_read(int pid, int tid, struct proc_usage *u);
 
+/* ---- schedstat.c ------------------------------------------------------------ */
+struct sched_use {		/* /proc/.../schedstat */
+	unsigned long long run_ns;	/* on CPU */
+	unsigned long long wait_ns;	/* runnable, waiting on a runqueue */
+	unsigned long long slices;
+	bool ok;
+};
+struct sched_counts {		/* /proc/.../sched */
+	unsigned long long migrations, invol;
+	bool ok;
+};
+int schedstat_read(int pid, int tid, struct sched_use *u);
+int sched_counts_read(int pid, int tid, struct sched_counts *c);
+
 /* ---- hostinfo.c ------------------------------------------------------------ */
 struct hostinfo {
 	char hostname[256];

@@ -40,6 +40,31 @@ void output_sample(const struct run *r, const struct sample *s)
 	fflush(stdout);
 }
 
+/*
+ * slabscale-run's own line (never in the will-it-scale executables'):
+ *   cpu_share: 0.98 (tasks 0.97..0.99), waiting 0.4% (max 1.2% of an
+ *   interval), ops_per_cpu_sec: 1234567
+ */
+static void output_cpu_share(const struct run *r)
+{
+	const struct run_stats *st = &r->st;
+	double lo = 1, hi = 0;
+
+	if (!st->sched) {
+		printf("cpu_share: n/a (no schedstat)\n");
+		return;
+	}
+	for (unsigned long i = 0; i < r->nr; i++) {
+		lo = fmin(lo, st->task_cpu_share[i]);
+		hi = fmax(hi, st->task_cpu_share[i]);
+	}
+	printf("cpu_share: %.3f (tasks %.3f..%.3f), waiting %.1f%% (max "
+	       "%.1f%% of an interval), ops_per_cpu_sec: %.0f%s\n",
+	       st->cpu_share, lo, hi, st->wait_share * 100,
+	       st->max_wait_share * 100, st->ops_per_cpu_sec,
+	       run_disturbed(r) ? " DISTURBED" : "");
+}
+
 void output_footer(const struct run *r)
 {
 	const struct run_stats *st = &r->st;
@@ -58,6 +83,7 @@ void output_footer(const struct run *r)
 		printf("\u00b1n/a");
 	printf(" (median %.0f, %d intervals, tasks %.0f..%.0f)\n",
 	       st->median, st->intervals, st->task_min, st->task_max);
+	output_cpu_share(r);
 out:
 	fflush(stdout);
 }
@@ -65,8 +91,10 @@ out:
 /* Notes on stderr, where the interrupted/failed messages go too. */
 void output_notes(const struct run *r)
 {
-	char note[256];
+	char note[512];
 
 	if (interval_note(r, note, sizeof(note)))
+		fprintf(stderr, "slabscale-run: %s: %s\n", r->cs->name, note);
+	if (!r->o->wis && disturbed_note(r, note, sizeof(note)))
 		fprintf(stderr, "slabscale-run: %s: %s\n", r->cs->name, note);
 }

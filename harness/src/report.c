@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,51 @@ static void w_build(struct json *j)
 	json_obj_end(j);
 }
 
+static void num_or_null(struct json *j, bool ok, double v)
+{
+	if (ok && isfinite(v))
+		json_num(j, v);
+	else
+		json_null(j);
+}
+
+/* the window's delta of a /proc/.../sched count, or null */
+static void count_or_null(struct json *j, bool ok, const unsigned long long *a,
+			  const unsigned long long *b)
+{
+	if (ok && *b >= *a)
+		json_uint(j, *b - *a);
+	else
+		json_null(j);
+}
+
+/* disturb.c's figures of task i over the intervals of the statistics */
+static void w_task_sched(struct json *j, const struct run *r,
+			 unsigned long i)
+{
+	const struct run_stats *st = &r->st;
+	bool cnt = r->sched_on && r->window_done && r->cnt0[i].ok &&
+		   r->cnt1[i].ok;
+
+	json_key(j, "cpu_share");
+	num_or_null(j, st->sched, st->sched ? st->task_cpu_share[i] : 0);
+	json_key(j, "wait_share");
+	num_or_null(j, st->sched, st->sched ? st->task_wait_share[i] : 0);
+	json_key(j, "ops_per_cpu_sec");
+	num_or_null(j, st->sched, st->sched ? st->task_ops_per_cpu_sec[i] : 0);
+	json_key(j, "involuntary_switches");
+	if (cnt)
+		count_or_null(j, cnt, &r->cnt0[i].invol, &r->cnt1[i].invol);
+	else
+		json_null(j);
+	json_key(j, "migrations");
+	if (cnt)
+		count_or_null(j, cnt, &r->cnt0[i].migrations,
+			      &r->cnt1[i].migrations);
+	else
+		json_null(j);
+}
+
 static void w_tasks(struct json *j, const struct run *r)
 {
 	json_key(j, "tasks");
@@ -217,8 +263,23 @@ static void w_tasks(struct json *j, const struct run *r)
 		json_int(j, sh.info[i].pid);
 		json_key(j, "tid");
 		json_int(j, sh.info[i].tid);
+		w_task_sched(j, r, i);
 		json_obj_end(j);
 	}
+	json_arr_end(j);
+}
+
+static void w_share_list(struct json *j, const struct run *r,
+			 const struct sample *s,
+			 double (*f)(const struct sample *, unsigned long))
+{
+	if (!s->sched) {
+		json_null(j);
+		return;
+	}
+	json_arr_begin(j);
+	for (unsigned long i = 0; i < r->nr; i++)
+		json_num(j, f(s, i));
 	json_arr_end(j);
 }
 
@@ -258,6 +319,10 @@ static void w_samples(struct json *j, const struct run *r)
 		json_num(j, s->max);
 		json_key(j, "total");
 		json_num(j, s->total);
+		json_key(j, "cpu_share");
+		w_share_list(j, r, s, sample_cpu_share);
+		json_key(j, "wait_share");
+		w_share_list(j, r, s, sample_wait_share);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -295,6 +360,19 @@ static void w_stats(struct json *j, const struct run *r)
 	json_uint(j, st->iterations);
 	json_key(j, "measured_seconds");
 	json_num(j, st->measured_seconds);
+	json_key(j, "cpu_share");
+	num_or_null(j, st->sched, st->cpu_share);
+	json_key(j, "wait_share");
+	num_or_null(j, st->sched, st->wait_share);
+	json_key(j, "max_wait_share");
+	num_or_null(j, st->sched, st->max_wait_share);
+	json_key(j, "ops_per_cpu_sec");
+	num_or_null(j, st->sched, st->ops_per_cpu_sec);
+	json_key(j, "disturbed_intervals");
+	if (st->sched)
+		json_int(j, st->disturbed_intervals);
+	else
+		json_null(j);
 	json_obj_end(j);
 }
 
@@ -542,8 +620,39 @@ static bool mark_off_nominal(struct json *j, const struct run *r)
 	return true;
 }
 
+static bool mark_disturbed(struct json *j, const struct run *r)
+{
+	const struct run_stats *st = &r->st;
+	char note[512];
+
+	if (!disturbed_note(r, note, sizeof(note)))
+		return false;
+	json_obj_begin(j);
+	json_key(j, "reason");
+	json_str(j, "disturbed");
+	json_key(j, "message");
+	json_str(j, note);
+	json_key(j, "threshold");
+	json_num(j, DISTURB_WAIT_RATIO);
+	json_key(j, "intervals");
+	json_int(j, st->disturbed_intervals);
+	json_key(j, "of");
+	json_int(j, st->intervals);
+	json_key(j, "max_wait_share");
+	json_num(j, st->max_wait_share);
+	json_key(j, "task");
+	json_int(j, st->max_wait_task);
+	json_key(j, "wait_share");
+	json_num(j, st->wait_share);
+	json_key(j, "cpu_share");
+	json_num(j, st->cpu_share);
+	json_obj_end(j);
+	return true;
+}
+
 static bool (*const marks[])(struct json *, const struct run *) = {
 	mark_off_nominal,
+	mark_disturbed,
 };
 
 static void w_marks(struct json *j, const struct run *r)
@@ -568,6 +677,8 @@ static void w_document(struct json *j, const struct run *r)
 	json_str(j, status_name(r->status));
 	w_failure(j, r);
 	w_marks(j, r);
+	json_key(j, "disturbed");
+	json_bool(j, run_disturbed(r));
 	json_key(j, "case");
 	json_str(j, r->cs->name);
 	json_key(j, "description");

@@ -207,6 +207,7 @@ static struct sample *sample_add(struct run *r, bool warmup, double secs,
 	s = &r->samples[r->nr_samples];
 	s->deltas = calloc(r->nr, sizeof(*s->deltas));
 	s->rates = calloc(r->nr, sizeof(*s->rates));
+	s->run_ns = s->wait_ns = NULL;
 	if (!s->deltas || !s->rates)
 		return NULL;
 	r->nr_samples++;
@@ -228,6 +229,7 @@ static struct sample *sample_add(struct run *r, bool warmup, double secs,
 			s->max = s->rates[i];
 		s->total += s->rates[i];
 	}
+	sched_sample(r, s);
 	return s;
 }
 
@@ -247,6 +249,7 @@ static void window_open(struct run *r, const unsigned long long *cnt,
 	if (r->pmu_opened)
 		pmu_enable(&r->pmu);
 	usage_snapshot(r, r->use0);
+	sched_window(r, r->cnt0);
 }
 
 static void window_close(struct run *r, const unsigned long long *cnt,
@@ -260,6 +263,7 @@ static void window_close(struct run *r, const unsigned long long *cnt,
 	}
 	__atomic_store_n(&sh.ctl->measuring, 0, __ATOMIC_RELEASE);
 	usage_snapshot(r, r->use1);
+	sched_window(r, r->cnt1);
 	memcpy(r->win_end, cnt, r->nr * sizeof(*cnt));
 	r->win_t1 = t;
 	r->window_done = true;
@@ -306,6 +310,7 @@ static void measure(struct run *r)
 	__atomic_store_n(&sh.ctl->start, 1, __ATOMIC_RELEASE);
 	futex_wake_all(&sh.ctl->start);
 	t_prev = now_ns();
+	sched_start(r);
 	if (!r->warmup_n)
 		window_open(r, prev, t_prev);
 	deadline = t_prev;
@@ -481,8 +486,11 @@ static int alloc_run(struct run *r)
 	r->win_end = calloc(r->nr, sizeof(unsigned long long));
 	r->use0 = calloc(r->nr, sizeof(struct proc_usage));
 	r->use1 = calloc(r->nr, sizeof(struct proc_usage));
-	return r->cpus && r->win_start && r->win_end && r->use0 && r->use1
-	       ? 0 : -1;
+	r->sched_prev = calloc(r->nr, sizeof(struct sched_use));
+	r->cnt0 = calloc(r->nr, sizeof(struct sched_counts));
+	r->cnt1 = calloc(r->nr, sizeof(struct sched_counts));
+	return r->cpus && r->win_start && r->win_end && r->use0 && r->use1 &&
+	       r->sched_prev && r->cnt0 && r->cnt1 ? 0 : -1;
 }
 
 static void open_pmu(struct run *r)
@@ -573,6 +581,7 @@ int run_one(struct run *r)
 	sh.topo = r->topo;
 	sh.ctl->coord_pid = getpid();
 	sh.ctl->verbose = o->verbose;
+	r->sched_on = !o->wis;	/* nothing would report it */
 	params_init(o);
 	for (unsigned long i = 0; i < r->nr; i++)
 		r->cpus[i] = sh.info[i].cpu =
@@ -615,6 +624,8 @@ void run_free(struct run *r)
 	for (int i = 0; i < r->nr_samples; i++) {
 		free(r->samples[i].deltas);
 		free(r->samples[i].rates);
+		free(r->samples[i].run_ns);
+		free(r->samples[i].wait_ns);
 	}
 	free(r->samples);
 	free(r->cpus);
@@ -622,6 +633,12 @@ void run_free(struct run *r)
 	free(r->win_end);
 	free(r->use0);
 	free(r->use1);
+	free(r->sched_prev);
+	free(r->cnt0);
+	free(r->cnt1);
+	free(r->st.task_cpu_share);
+	free(r->st.task_wait_share);
+	free(r->st.task_ops_per_cpu_sec);
 	shared_destroy();
 }
 
@@ -657,6 +674,7 @@ void run_compute_stats(struct run *r)
 	st->stddev = stats_stddev(v, n);
 	st->cv = st->stddev / st->mean;
 	free(v);
+	sched_stats(r);
 	st->task_min = st->task_max = NAN;
 	if (!r->window_done || r->win_t1 <= r->win_t0)
 		return;

@@ -21,6 +21,12 @@ enum { SAMPLE_SHORT_BIT, SAMPLE_LONG_BIT, SAMPLE_NR_FLAGS };
 #define SAMPLE_EXCLUDE		(SAMPLE_SHORT | SAMPLE_LONG)
 #define INTERVAL_MIN_RATIO	0.5
 #define INTERVAL_MAX_RATIO	1.5
+/*
+ * A run is disturbed when, in any interval of its statistics, a task was
+ * runnable but waiting on a runqueue for more than this share of the
+ * interval (schedstat.c; the mark is report.c's, the rule run.c's).
+ */
+#define DISTURB_WAIT_RATIO	0.05
 
 struct sample {
 	bool warmup;
@@ -30,6 +36,9 @@ struct sample {
 	unsigned long long *deltas;
 	double *rates;
 	double min, max, total;
+	/* scheduler time of each task in the interval (ns); sched: all read */
+	bool sched;
+	unsigned long long *run_ns, *wait_ns;
 };
 
 struct run_stats {
@@ -40,6 +49,14 @@ struct run_stats {
 	double task_min, task_max;
 	unsigned long long iterations;
 	double measured_seconds;
+	/* over the intervals of the statistics; sched false: not measured */
+	bool sched;
+	double cpu_share, wait_share;	/* all tasks' time / (nr x secs) */
+	double ops_per_cpu_sec;		/* their ops / their on-CPU seconds */
+	double *task_cpu_share, *task_wait_share, *task_ops_per_cpu_sec;
+	int disturbed_intervals;	/* with a task's wait above the limit */
+	double max_wait_share;		/* worst task and interval */
+	int max_wait_task, max_wait_interval;	/* interval: samples[] index */
 };
 
 struct run {
@@ -66,6 +83,9 @@ struct run {
 	bool pmu_opened;
 	char pmu_error[256];
 	struct proc_usage *use0, *use1;
+	bool sched_on;			/* schedstat read (not in wis mode) */
+	struct sched_use *sched_prev;
+	struct sched_counts *cnt0, *cnt1;	/* window open / close */
 	struct run_stats st;
 };
 
@@ -86,6 +106,16 @@ unsigned long long interval_next_deadline(unsigned long long deadline,
 unsigned int interval_flags(double secs, double nominal);
 const char *sample_flag_name(unsigned int bit);
 bool interval_note(const struct run *r, char *buf, size_t len);
+/* disturb.c */
+void sched_start(struct run *r);
+void sched_sample(struct run *r, struct sample *s);
+void sched_window(struct run *r, struct sched_counts *c);
+void sched_stats(struct run *r);
+double sample_cpu_share(const struct sample *s, unsigned long i);
+double sample_wait_share(const struct sample *s, unsigned long i);
+bool run_disturbed(const struct run *r);
+/* The run's disturbed note (text and JSON mark); false if none. */
+bool disturbed_note(const struct run *r, char *buf, size_t len);
 
 int report_write(const struct run *r, const char *path);
 /* Before measuring: can path be written (absent or a regular file)? */

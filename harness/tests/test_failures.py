@@ -113,7 +113,8 @@ def test_unknown_case_lists_known_ones(run_none):
 
 def test_list(run_none, run_test):
     names = [l.split()[0] for l in run_none("--list", check=0).stdout.splitlines()]
-    assert names == ["empty", "page_fault1", "page_fault2", "page_fault3"]
+    assert names == ["empty", "page_fault1", "page_fault2", "page_fault3",
+                     "spin_work"]
     test_names = run_test("--list", check=0).stdout
     # test-only cases live in the test runner only; unsupported ones hide
     assert "test_crash" in test_names and "test_unsupported" not in test_names

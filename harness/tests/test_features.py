@@ -13,7 +13,7 @@ from wisout import parse
 
 @pytest.mark.parametrize("mode", ["threads", "processes"])
 @pytest.mark.parametrize("case", ["empty", "page_fault1", "page_fault2",
-                                  "page_fault3"])
+                                  "page_fault3", "spin_work"])
 def test_every_task_counts(run_none, out, case, mode):
     run_none(case, "-t", 2, "-s", 0.4, "--warmup", 0, "--interval", 0.2,
              "--mode", mode, "--json", out, check=0)
@@ -22,9 +22,27 @@ def test_every_task_counts(run_none, out, case, mode):
     # count over the whole run)
     per_task = [sum(x) for x in zip(*(s["deltas"] for s in d["samples"]))]
     assert len(per_task) == 2 and all(x > 0 for x in per_task), per_task
-    if case != "empty":
+    if case not in ("empty", "spin_work"):
         # one iteration is one page touched: faults follow iterations
         assert d["rusage"]["minor_faults"] > 0
+
+
+def test_spin_work_scales_with_its_work(run_none, tmp_path):
+    """cases/spin_work.c: the time of an iteration is proportional to
+    `work` (the trust measurement injects +5 %/+10 % through it).  The
+    CPU-time rate is compared, so a shared CPU does not matter; the bounds
+    are wide (4x the work is 2.5x..6x the rate)."""
+    rate = {}
+    for w in (1000, 4000):
+        out = tmp_path / f"w{w}.json"
+        run_none("spin_work", "-s", 0.5, "--warmup", 0, "--interval", 0.25,
+                 "--param", f"work={w}", "--json", out, check=0)
+        d = load_json(out)
+        assert d["params"]["work"] == str(w)
+        rate[w] = d["stats"]["ops_per_cpu_sec"]
+    assert 2.5 < rate[1000] / rate[4000] < 6, rate
+    p = run_none("spin_work", "--param", "work=0", "-s", 1)
+    assert p.returncode == 2 and "work" in p.stderr
 
 
 def _ci_rel(values):

@@ -9,6 +9,11 @@ TASK = re.compile(r"^([ \d]{3}\d) -> (\d+)$")
 SUMMARY = re.compile(
     r"^(per_thread_ops|per_process_ops): (\d+) \u00b1(\d+\.\d%|n/a) "
     r"\(median (\d+), (\d+) intervals, tasks (\d+)\.\.(\d+)\)$")
+# slabscale-run's second summary line (harness/src/output.c)
+CPU_SHARE = re.compile(
+    r"^cpu_share: (\d\.\d{3}) \(tasks (\d\.\d{3})\.\.(\d\.\d{3})\), "
+    r"waiting (\d+\.\d)% \(max (\d+\.\d)% of an interval\), "
+    r"ops_per_cpu_sec: (\d+)( DISTURBED)?$|^cpu_share: n/a \(no schedstat\)$")
 
 
 def parse(text, summary=True, verbose_tasks=0):
@@ -49,10 +54,13 @@ def parse(text, summary=True, verbose_tasks=0):
         res[part].append(tuple(int(x) for x in m.groups()))
     rest = lines[i:]
     if summary and res["average"] is not None:
-        assert len(rest) == 1, rest
+        assert len(rest) == 2, rest
         m = SUMMARY.match(rest[0])
         assert m, rest[0]
         res["summary"] = m.groups()
+        m = CPU_SHARE.match(rest[1])
+        assert m, rest[1]
+        res["cpu_share"] = m.groups()
     else:
         assert rest == [], rest
     return res

@@ -1,0 +1,235 @@
+#!/usr/bin/python3
+"""make trust: how far the verdicts can be trusted on this machine.
+
+Runs the spin_work case (cases/spin_work.c: `work` rounds of a dependent
+multiply-add per iteration) as trials.  A trial is `--runs` rounds, each
+round one run of every configuration in shuffled order:
+
+    A     work=W           A2   work=W (the same again)
+    W10   work=W*1.10      W5   work=W*1.05 (only in the first --trials-5)
+
+and then the analysis' own compare (slabscale_analysis.compare, the code
+`slabscale compare` and the sweep use) of A against A2 (any regression or
+improvement is a false alarm), A against W10 and A against W5 (a regression
+is a detection), for per_thread_ops and ops_per_cpu_sec.  With --budget N,
+a comparison that is inconclusive gets up to N more runs (one of each side
+per round, interleaved) as the sweep's --budget would.
+
+Conditions: `quiet` (nothing added), `hog` (a busy loop pinned on the
+task's CPU, and the runner pinned there too, so the task gets about half
+of it; every run is then disturbed).  Disturbed runs are left out by
+default, as in the sweep: a hog trial usually has no verdict.  The
+verdicts with them averaged in (--include-disturbed) are reported beside.
+
+Prints the rates with their trial counts; --json FILE keeps every verdict.
+It measures: run it on a quiet machine (/work/tools/quiet), nothing else
+running; docs/measurements/trust.md has the figures.
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from slabscale_analysis import compare, stats  # noqa: E402
+from slabscale_analysis.results import load_run  # noqa: E402
+
+METRICS = ("per_thread_ops", "ops_per_cpu_sec")
+
+
+class Runs:
+    def __init__(self, a, tmp):
+        self.a = a
+        self.tmp = tmp
+        self.n = 0
+        self.runner = os.path.join(a.build, a.variant, "slabscale-run")
+        if not os.access(self.runner, os.X_OK):
+            sys.exit("trust: %s not built (make)" % self.runner)
+
+    def one(self, work, cpu):
+        self.n += 1
+        out = os.path.join(self.tmp, "r%05d.json" % self.n)
+        cmd = [self.runner, "spin_work", "-t", "1", "-s", str(self.a.seconds),
+               "--warmup", str(self.a.warmup), "--interval",
+               str(self.a.interval), "--no-events", "--param",
+               "work=%d" % work, "--json", out]
+        if cpu is not None:
+            cmd = ["taskset", "-c", str(cpu)] + cmd
+        p = subprocess.run(cmd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            sys.exit("trust: %s exited %d: %s" % (" ".join(cmd),
+                                                   p.returncode, p.stderr))
+        r = load_run(out)
+        # one "variant" per configuration; the work parameter must not
+        # split the groups compare matches
+        r.variant = "w%d" % work
+        r.params = {}
+        return r
+
+
+def verdicts(base, new, include):
+    cmp = compare.compare_sets(base, new, "a", "b",
+                               include_disturbed=include)
+    out = {}
+    for g in cmp["groups"]:
+        for m in g["metrics"]:
+            if m["metric"] in METRICS:
+                out[m["metric"]] = m
+    return out
+
+
+def settle(runs, work, cfg, sides, cpu, budget, include):
+    """Compare sides (base, new); with a budget, add a run to each side
+    while a metric is inconclusive."""
+    added = 0
+    while True:
+        v = verdicts(sides[0], sides[1], include)
+        open_ = [m for m in METRICS
+                 if v.get(m, {}).get("verdict") == stats.INCONCLUSIVE]
+        if not open_ or added + 2 > budget:
+            return v, added
+        order = [0, 1]
+        random.shuffle(order)
+        for i in order:
+            sides[i].append(runs.one(work[cfg[i]], cpu))
+        added += 2
+
+
+def trial(runs, a, k, cpu):
+    works = {"A": a.work, "A2": a.work, "W10": round(a.work * 1.10),
+             "W5": round(a.work * 1.05)}
+    cfgs = ["A", "A2", "W10"] + (["W5"] if k < a.trials_5 else [])
+    got = {c: [] for c in cfgs}
+    for _ in range(a.runs):
+        order = list(cfgs)
+        random.shuffle(order)
+        for c in order:
+            got[c].append(runs.one(works[c], cpu))
+    res = {"disturbed": sum(r.disturbed for c in cfgs for r in got[c]),
+           "runs": sum(len(v) for v in got.values())}
+    for include in (False, True):
+        tag = "with_disturbed" if include else "default"
+        res[tag] = {}
+        for other in cfgs[1:]:
+            sides = [list(got["A"]), list(got[other])]
+            v, added = settle(runs, works, ("A", other), sides, cpu,
+                              a.budget, include)
+            res[tag][other] = {m: {"verdict": v[m]["verdict"],
+                                   "change": v[m]["change"],
+                                   "n": [v[m]["base"]["n"], v[m]["new"]["n"]],
+                                   "added": added}
+                               for m in METRICS if m in v}
+    return res
+
+
+def start_hog(cpu):
+    return subprocess.Popen(["taskset", "-c", str(cpu), sys.executable, "-c",
+                             "while True: pass"])
+
+
+def rate(trials, tag, other, metric, hit):
+    n = k = 0
+    for t in trials:
+        v = t[tag].get(other, {}).get(metric)
+        if v is None:
+            continue
+        n += 1
+        k += hit(v["verdict"])
+    return k, n
+
+
+def report(name, trials, out):
+    alarm = lambda v: v in (stats.REGRESSION, stats.IMPROVEMENT)
+    found = lambda v: v == stats.REGRESSION
+    nodec = lambda v: v == stats.INCONCLUSIVE
+    nd = sum(t["disturbed"] for t in trials)
+    nr = sum(t["runs"] for t in trials)
+    out("== %s: %d trials, %d runs, %d disturbed" % (name, len(trials), nr,
+                                                     nd))
+    for tag in ("default", "with_disturbed"):
+        out("  %s:" % ("disturbed runs left out (default)" if tag == "default"
+                       else "disturbed runs averaged in (--include-disturbed)"))
+        out("    %-16s %-22s %-22s %-22s" % ("metric", "A/A false alarm",
+                                             "+10% detected",
+                                             "+5% detected"))
+        for m in METRICS:
+            cols = []
+            for other, hit in (("A2", alarm), ("W10", found), ("W5", found)):
+                k, n = rate(trials, tag, other, m, hit)
+                u, _ = rate(trials, tag, other, m, nodec)
+                cols.append("%d/%d (%s)%s" % (
+                    k, n, "%.0f%%" % (100.0 * k / n) if n else "-",
+                    ", %d incl." % u if u else ""))
+            out("    %-16s %-22s %-22s %-22s" % ((m,) + tuple(cols)))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--build", default=os.environ.get("SLABSCALE_BUILD",
+                                                     "build"))
+    p.add_argument("--variant", default="none")
+    p.add_argument("--trials", type=int, default=20)
+    p.add_argument("--trials-5", type=int, default=10,
+                   help="trials that include the +5%% configuration")
+    p.add_argument("--runs", type=int, default=5,
+                   help="runs per configuration and trial (the sweep's "
+                   "default repeats)")
+    p.add_argument("--budget", type=int, default=0,
+                   help="extra runs a comparison may take while "
+                   "inconclusive (the sweep's --budget; default 0 as the "
+                   "sweep's)")
+    p.add_argument("-s", "--seconds", type=float, default=1)
+    p.add_argument("--warmup", type=float, default=0)
+    p.add_argument("--interval", type=float, default=0.5)
+    p.add_argument("--work", type=int, default=20000)
+    p.add_argument("--conditions", default="quiet,hog")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", help="write every verdict here")
+    a = p.parse_args()
+    random.seed(a.seed)
+    out = lambda s: print(s, flush=True)
+    cpu = min(os.sched_getaffinity(0))
+    summary = {"args": vars(a), "conditions": {}}
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="slabscale-trust-") as tmp:
+        runs = Runs(a, tmp)
+        for cond in a.conditions.split(","):
+            if cond not in ("quiet", "hog"):
+                sys.exit("trust: unknown condition %r" % cond)
+            hog = start_hog(cpu) if cond == "hog" else None
+            trials = []
+            try:
+                for k in range(a.trials):
+                    trials.append(trial(runs, a, k,
+                                        cpu if cond == "hog" else None))
+                    print("trust: %s trial %d/%d (%s elapsed)" % (
+                        cond, k + 1, a.trials,
+                        "%.0fs" % (time.monotonic() - t0)), file=sys.stderr,
+                        flush=True)
+            finally:
+                if hog:
+                    hog.kill()
+                    hog.wait()
+            summary["conditions"][cond] = trials
+            report(cond, trials, out)
+    out("settings: spin_work work=%d (+5%%: %d, +10%%: %d), 1 task, -s %g "
+        "--warmup %g --interval %g, %d runs per configuration and trial, "
+        "budget %d, %d trials (+5%%: %d), %.0f s" % (
+            a.work, round(a.work * 1.05), round(a.work * 1.10), a.seconds,
+            a.warmup, a.interval, a.runs, a.budget, a.trials, a.trials_5,
+            time.monotonic() - t0))
+    if a.json:
+        with open(a.json + ".tmp", "w") as f:
+            json.dump(summary, f, indent=1)
+        os.replace(a.json + ".tmp", a.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
