@@ -225,6 +225,8 @@ ALL_TARGETS	+= $(BUILD)/test/slabscale-run $(HARNESS_UNIT)
 CHECK_TARGETS	+= check-harness-unit check-harness-py
 # harness/tests/test_sanitized.py runs it
 check-harness-py: $(HARNESS_SAN_RUNNER)
+# test_disturb.py runs an allocator case on the newest variant's runner
+check-harness-py: $(dir $(patsubst %/,%,$(dir $(HARNESS_SAN_RUNNER))))slabscale-run
 
 -include $(HARNESS_OBJS:.o=.d) $(BUILD)/harness/buildinfo.d \
 	$(wildcard $(HARNESS_SAN_OBJDIR)/*.d $(HARNESS_SAN_DIR)/cases/*.d)

@@ -306,6 +306,8 @@ struct sched_use {		/* /proc/.../schedstat */
 	unsigned long long run_ns;	/* on CPU */
 	unsigned long long wait_ns;	/* runnable, waiting on a runqueue */
 	unsigned long long slices;
+	/* the other threads of the task's process, on CPU (schedstat_others) */
+	unsigned long long others_ns;
 	bool ok;
 };
 struct sched_counts {		/* /proc/.../sched */
@@ -313,6 +315,8 @@ struct sched_counts {		/* /proc/.../sched */
 	bool ok;
 };
 int schedstat_read(int pid, int tid, struct sched_use *u);
+int schedstat_others(int pid, const struct task_info *tasks,
+		     unsigned long nr, unsigned long long *run_ns);
 int sched_counts_read(int pid, int tid, struct sched_counts *c);
 
 /* ---- hostinfo.c ------------------------------------------------------------ */

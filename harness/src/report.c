@@ -323,6 +323,8 @@ static void w_samples(struct json *j, const struct run *r)
 		w_share_list(j, r, s, sample_cpu_share);
 		json_key(j, "wait_share");
 		w_share_list(j, r, s, sample_wait_share);
+		json_key(j, "others_share");
+		w_share_list(j, r, s, sample_others_share);
 		json_obj_end(j);
 	}
 	json_arr_end(j);

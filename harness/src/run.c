@@ -207,7 +207,7 @@ static struct sample *sample_add(struct run *r, bool warmup, double secs,
 	s = &r->samples[r->nr_samples];
 	s->deltas = calloc(r->nr, sizeof(*s->deltas));
 	s->rates = calloc(r->nr, sizeof(*s->rates));
-	s->run_ns = s->wait_ns = NULL;
+	s->run_ns = s->wait_ns = s->others_ns = NULL;
 	if (!s->deltas || !s->rates)
 		return NULL;
 	r->nr_samples++;
@@ -626,6 +626,7 @@ void run_free(struct run *r)
 		free(r->samples[i].rates);
 		free(r->samples[i].run_ns);
 		free(r->samples[i].wait_ns);
+		free(r->samples[i].others_ns);
 	}
 	free(r->samples);
 	free(r->cpus);

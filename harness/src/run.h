@@ -39,6 +39,7 @@ struct sample {
 	/* scheduler time of each task in the interval (ns); sched: all read */
 	bool sched;
 	unsigned long long *run_ns, *wait_ns;
+	unsigned long long *others_ns;	/* the process's other threads */
 };
 
 struct run_stats {
@@ -113,6 +114,7 @@ void sched_window(struct run *r, struct sched_counts *c);
 void sched_stats(struct run *r);
 double sample_cpu_share(const struct sample *s, unsigned long i);
 double sample_wait_share(const struct sample *s, unsigned long i);
+double sample_others_share(const struct sample *s, unsigned long i);
 bool run_disturbed(const struct run *r);
 /* The run's disturbed note (text and JSON mark); false if none. */
 bool disturbed_note(const struct run *r, char *buf, size_t len);

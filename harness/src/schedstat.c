@@ -12,11 +12,16 @@
  *                                     and closes only
  *
  * In processes mode a task's tid is its process's pid, so the same paths
- * serve both modes.  Only the task's own thread is counted, not helpers
- * it started with new_task().  A kernel without CONFIG_SCHED_INFO has no
+ * serve both modes.  A task's figures are its own thread's; the other
+ * threads of its process (helpers it started with new_task(), the
+ * allocator's RCU workers, the reporter, in threads mode the coordinator)
+ * are summed apart (schedstat_others()): their CPU time is the wait a
+ * task may owe to its own process rather than to the machine.  A kernel without CONFIG_SCHED_INFO has no
  * schedstat file: the read fails and the run reports no CPU share.
  */
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -39,6 +44,46 @@ int schedstat_read(int pid, int tid, struct sched_use *u)
 	if (n != 3)
 		return -1;
 	u->ok = true;
+	return 0;
+}
+
+static bool is_task(int pid, int tid, const struct task_info *tasks,
+		    unsigned long nr)
+{
+	for (unsigned long i = 0; i < nr; i++)
+		if (tasks[i].pid == pid && tasks[i].tid == tid)
+			return true;
+	return false;
+}
+
+/*
+ * On-CPU ns of every thread of process pid that is not one of the tasks
+ * (threads that come and go are counted while they exist).  0 or -1.
+ */
+int schedstat_others(int pid, const struct task_info *tasks,
+		     unsigned long nr, unsigned long long *run_ns)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+
+	*run_ns = 0;
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		struct sched_use u;
+		int tid = atoi(d->d_name);
+
+		if (tid <= 0 || is_task(pid, tid, tasks, nr))
+			continue;
+		if (!schedstat_read(pid, tid, &u))
+			*run_ns += u.run_ns;
+	}
+	closedir(dir);
 	return 0;
 }
 
