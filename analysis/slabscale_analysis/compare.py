@@ -63,6 +63,12 @@ def compare_sets(base, new, base_label="base", new_label="new",
     Runs the harness marked disturbed are left out of every verdict and
     counted as such (group "disturbed", "excluded"), unless
     include_disturbed; then they are averaged in and still counted.
+    One exception: when every ok run of both sides was disturbed (a
+    machine shared for the whole comparison: no quiet run to protect from
+    being mixed with disturbed ones), the CPU-time rate of a CPU-bound
+    case, which counts only the time the tasks had a CPU, is decided over
+    those runs and says so ("cpu_rate_over_disturbed"); every other
+    metric stays "every run of a side disturbed".
     """
     if not base or not new:
         raise DataError("nothing to compare: %s is empty"
@@ -104,6 +110,11 @@ def compare_sets(base, new, base_label="base", new_label="new",
         ra_all, rb_all = ga[k], gb[k]
         ra = _counted(ra_all, include_disturbed)
         rb = _counted(rb_all, include_disturbed)
+        ok_a = [r for r in ra_all if r.ok]
+        ok_b = [r for r in rb_all if r.ok]
+        all_disturbed = (not include_disturbed and ok_a and ok_b and
+                         all(r.disturbed for r in ok_a + ok_b) and
+                         cpu_rate_applies(k[1]))
         names = []
         for r in ra_all + rb_all:
             for m in r.metrics():
@@ -114,15 +125,18 @@ def compare_sets(base, new, base_label="base", new_label="new",
         names = select_metrics(names, metric_filter)
         mets = []
         for m in names:
-            a, better = samples(ra, m)
-            b, better_b = samples(rb, m)
+            over_disturbed = all_disturbed and m == CPU_RATE
+            a, better = samples(ok_a if over_disturbed else ra, m)
+            b, better_b = samples(ok_b if over_disturbed else rb, m)
             if slab_metric_parts(m) and not any(a + b) and \
                     m not in (metric_filter or ()):
                 continue    # an allocator counter that stayed 0, not named
             res = stats.compare_samples(a, b, better or better_b,
                                         min_effect, alpha)
             res["metric"] = m
-            if not (a and b) and (len(ra) < len(ra_all) or
+            if over_disturbed:
+                res["cpu_rate_over_disturbed"] = True
+            elif not (a and b) and (len(ra) < len(ra_all) or
                                   len(rb) < len(rb_all)):
                 # every ok run of a side was disturbed: say that, not
                 # "no successful runs"

@@ -67,6 +67,8 @@ def _verdict_text(res):
     v = res["verdict"]
     if res.get("all_disturbed"):
         return "%s (every run of a side disturbed)" % v
+    if res.get("cpu_rate_over_disturbed"):
+        v = "%s (every run disturbed: CPU-time rate over them)" % v
     if v == "inconclusive" and res.get("more_runs"):
         if res["more_runs"] > TOO_NOISY:
             return "%s (too noisy: >%d runs/side)" % (v, TOO_NOISY)

@@ -60,6 +60,36 @@ def test_every_run_disturbed_says_so():
     assert "every run of a side disturbed" in table.render(cmp)
 
 
+def test_all_disturbed_both_sides_decides_the_cpu_rate_only():
+    """A machine shared for the whole comparison (a hog beside every run):
+    no quiet run to protect, so the CPU-time rate of a CPU-bound case is
+    decided over the disturbed runs and says so; per_thread_ops (half
+    of the wall time went to the hog) still is not."""
+    base = runs(5, 5e5, "a", disturbed=True, cpu_share=0.5)
+    new = runs(5, 4.5e5, "b", disturbed=True, cpu_share=0.5)   # 10 % less work done
+    cmp = compare.compare_sets(base, new)
+    _, ops = metric(cmp, "per_thread_ops")
+    assert ops["verdict"] == "inconclusive" and ops["all_disturbed"]
+    _, cpu = metric(cmp, CPU_RATE)
+    assert cpu["verdict"] == "regression" and cpu["cpu_rate_over_disturbed"]
+    assert cpu["base"]["n"] == 5 and cpu["new"]["n"] == 5
+    assert "every run disturbed: CPU-time rate over them" in table.render(cmp)
+    assert compare.regressions(cmp)
+    # one side with quiet runs: nothing is decided over disturbed ones
+    mixed = compare.compare_sets(runs(5, 1e6, "a", cpu_share=1.0), new)
+    _, cpu = metric(mixed, CPU_RATE)
+    assert cpu["verdict"] == "inconclusive" and cpu["all_disturbed"]
+    assert not cpu.get("cpu_rate_over_disturbed")
+    # a wall-time case: its CPU rate is diagnostic, never decided this way
+    wall = compare.compare_sets(
+        runs(5, 5e5, "a", case="kvfree_rcu_barrier", disturbed=True,
+             cpu_share=0.5),
+        runs(5, 4.5e5, "b", case="kvfree_rcu_barrier", disturbed=True,
+             cpu_share=0.5))
+    _, cpu = metric(wall, CPU_RATE)
+    assert not cpu.get("cpu_rate_over_disturbed")
+
+
 def test_cpu_rate_is_higher_better_next_to_per_thread_ops():
     # same wall-time rate, but the new runs needed more CPU per op
     base = runs(5, 1e6, "a", cpu_share=0.5)
