@@ -114,6 +114,36 @@ int slab_spawn_thread(pthread_t *thread, const pthread_attr_t *attr,
 	return err;
 }
 
+bool slab_spawn_pinned(pthread_t *thread, int cpu, void *(*fn)(void *arg),
+		       void *arg, const char *what)
+{
+	pthread_attr_t attr;
+	bool pinned = true;
+	cpu_set_t set;
+	int err;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	err = slab_spawn_thread(thread, &attr, fn, arg);
+	if (err) {
+		pinned = false;
+		pthread_attr_destroy(&attr);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		err = slab_spawn_thread(thread, &attr, fn, arg);
+	}
+	pthread_attr_destroy(&attr);
+	if (err) {
+		fprintf(stderr, "slabscale: cannot start the %s of CPU %d: %s\n",
+			what, cpu, strerror(err));
+		abort();
+	}
+	return pinned;
+}
+
 unsigned long long slab_rcu_now_ns(void)
 {
 	struct timespec ts;
@@ -379,28 +409,8 @@ static void *rcu_worker_main(void *arg)
 /* Pinned to its CPU when our affinity mask allows, else unpinned. */
 static void rcu_worker_start(struct rcu_cpu *rc)
 {
-	pthread_attr_t attr;
-	cpu_set_t set;
-	int err;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	CPU_ZERO(&set);
-	CPU_SET(rc->cpu, &set);
-	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-	err = slab_spawn_thread(&rc->thread, &attr, rcu_worker_main, rc);
-	if (err) {
-		pthread_attr_destroy(&attr);
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		err = slab_spawn_thread(&rc->thread, &attr, rcu_worker_main, rc);
-	}
-	pthread_attr_destroy(&attr);
-	if (err) {
-		fprintf(stderr, "slabscale: cannot start the RCU worker of CPU %d: %s\n",
-			rc->cpu, strerror(err));
-		abort();
-	}
+	slab_spawn_pinned(&rc->thread, rc->cpu, rcu_worker_main, rc,
+			  "RCU worker");
 }
 
 static void rcu_workers_init(void)

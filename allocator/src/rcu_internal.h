@@ -67,6 +67,15 @@ void slab_rcu_get_stats(struct slab_rcu_stats *st);
 int slab_spawn_thread(pthread_t *thread, const pthread_attr_t *attr,
 		      void *(*fn)(void *arg), void *arg);
 
+/*
+ * A detached helper pinned to cpu through its creation attributes, so it
+ * never runs anywhere else; a CPU outside our affinity mask (taskset)
+ * cannot be pinned to, and the thread then runs unpinned.  Returns
+ * whether it is pinned; aborts, naming what, when no thread can start.
+ */
+bool slab_spawn_pinned(pthread_t *thread, int cpu, void *(*fn)(void *arg),
+		       void *arg, const char *what);
+
 /* CPUs as the allocator numbers them, and the caller's current one. */
 int slab_rcu_nr_cpus(void);
 int slab_rcu_cpu(void);

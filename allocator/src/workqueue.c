@@ -117,30 +117,8 @@ static void *worker_main(void *arg)
  */
 static void worker_start(struct slab_worker *wk)
 {
-	pthread_attr_t attr;
-	cpu_set_t set;
-	int err;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	CPU_ZERO(&set);
-	CPU_SET(wk->cpu, &set);
-	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-	err = slab_spawn_thread(&wk->thread, &attr, worker_main, wk);
-	if (!err) {
-		wk->pinned = true;
-	} else {
-		pthread_attr_destroy(&attr);
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		err = slab_spawn_thread(&wk->thread, &attr, worker_main, wk);
-	}
-	pthread_attr_destroy(&attr);
-	if (err) {
-		fprintf(stderr, "slabscale: cannot start the worker of CPU %d: %s\n",
-			wk->cpu, strerror(err));
-		abort();
-	}
+	wk->pinned = slab_spawn_pinned(&wk->thread, wk->cpu, worker_main, wk,
+				       "worker");
 	__atomic_add_fetch(&nr_started, 1, __ATOMIC_RELEASE);
 	if (wk->pinned)
 		__atomic_add_fetch(&nr_pinned, 1, __ATOMIC_RELEASE);
