@@ -22,6 +22,20 @@
 
 #include "../testutil.h"	/* CHECK, CHECK_EQ */
 
+/* an unmergeable test cache of size-byte objects with sheaf capacity cap */
+static inline struct kmem_cache *rcu_test_cache(const char *name,
+						unsigned int size,
+						unsigned int cap,
+						slab_flags_t flags)
+{
+	struct kmem_cache_args args = { .sheaf_capacity = cap };
+	struct kmem_cache *s = kmem_cache_create(name, size, &args,
+						 flags | SLAB_NO_MERGE);
+
+	CHECK(s);
+	return s;
+}
+
 static void rcu_test_alarm(int sig)
 {
 	static const char msg[] =

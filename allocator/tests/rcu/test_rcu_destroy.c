@@ -50,12 +50,7 @@ struct obj {
 static struct kmem_cache *mkcache(const char *name, unsigned int cap,
 				  slab_flags_t flags)
 {
-	struct kmem_cache_args args = { .sheaf_capacity = cap };
-	struct kmem_cache *s = kmem_cache_create(name, sizeof(struct obj),
-						 &args, flags | SLAB_NO_MERGE);
-
-	CHECK(s);
-	return s;
+	return rcu_test_cache(name, sizeof(struct obj), cap, flags);
 }
 
 static void kfree_rcu_one(struct kmem_cache *s)
