@@ -111,7 +111,7 @@ struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	c.objects = objects;
 	slab->freelist = start + s->red_left_pad;
 	slab->counters = ctr_long(c);
-	n = get_node(s, node);
+	n = get_node(s, slab->node);
 	__atomic_fetch_add(&n->nr_slabs, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&n->total_objects, objects, __ATOMIC_RELAXED);
 	slab_stat_inc(s, ALLOC_SLAB);

@@ -136,6 +136,17 @@ class Interrupt:
             signal.signal(s, h)
 
 
+def topology_args(plan):
+    """slabscale-run's --nodes/--memoryless for a plan's topology (none:
+    the machine's own)."""
+    out = []
+    if plan.get("nodes"):
+        out += ["--nodes", str(plan["nodes"])]
+        if plan.get("memoryless"):
+            out += ["--memoryless", plan["memoryless"]]
+    return out
+
+
 def run_once(path, spec, plan, out_json, log_path, intr=None,
              on_start=None):
     """Run one spec; returns a record {status, exit_code, message, seconds}.
@@ -154,6 +165,7 @@ def run_once(path, spec, plan, out_json, log_path, intr=None,
         cmd += ["--param", "%s=%s" % (k, v)]
     if plan.get("events"):
         cmd += ["--events", ",".join(plan["events"])]
+    cmd += topology_args(plan)
     os.makedirs(os.path.dirname(out_json), exist_ok=True)
     t0 = time.monotonic()
     timeout = plan["seconds"] + plan["warmup"] + SLACK_SECONDS

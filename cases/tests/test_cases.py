@@ -43,6 +43,7 @@ SPECS = {
     "slab_alloc_free": ({"batch": 4}, [], []),
     "slab_bulk": ({"batch": 32}, [], []),
     "slab_remote_free": ({"batch": 16, "ring": 4}, [], ["producer_waits"]),
+    "bio_complete": ({"depth": 16}, [], ["submit_waits"]),
     "prefill_sheaf": ({"worst": 40, "rcu": 1}, ["nodes_used"], []),
     "kfree_rcu": ({}, ["peak_live_objects"], []),
     "kmalloc_nolock": ({"period_us": 200},
