@@ -25,6 +25,7 @@ NO_SHEAVES_VARIANTS = {"cpuslab"}
 SPECS = {
     "page_fault3_slab": ({"pages": 256},
                          ["map_latency", "unmap_latency", "cycles"], []),
+    "mmap2_slab": ({}, ["map_latency", "unmap_latency", "cycles"], []),
     "page_fault3_slab_perfault": ({"pages": 256},
                                   ["map_latency", "unmap_latency"], []),
     "cache_destroy": ({"bg_caches": 10, "bg_period_us": 2000},
