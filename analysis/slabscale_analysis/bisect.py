@@ -234,6 +234,12 @@ def run_variants(a):
                         now.strftime("%Y-%m-%d"), bid)
     plan = {"seconds": a.seconds, "warmup": a.warmup, "params": params,
             "events": []}
+    if getattr(a, "nodes", None) or getattr(a, "memoryless", None):
+        # the sweep plan's checks of the topology
+        plan.update({k: v for k, v in planmod.normalise({
+            "cases": a.case, "variants": a.good or "x", "nodes": a.nodes,
+            "memoryless": a.memoryless}).items()
+            if k in ("nodes", "memoryless")})
     count = {}
     better = [HIGHER]
 

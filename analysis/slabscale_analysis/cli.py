@@ -148,6 +148,10 @@ def build_parser():
                    help="cap of the doubling (default %(default)s)")
     p.add_argument("--param", action="append", default=[],
                    metavar="NAME=VALUE")
+    p.add_argument("--nodes", type=_pos_int, help="topology: NUMA nodes "
+                   "(slabscale-run --nodes)")
+    p.add_argument("--memoryless", help="topology: nodes without memory "
+                   "(with --nodes)")
     p.add_argument("--variants-list", default=os.path.join(
         layout.repo_root(), "allocator", "variants.list"),
         help="variants, oldest first (default: %(default)s)")
@@ -172,6 +176,24 @@ def build_parser():
                    help="nr_task for --history (default: the smallest)")
     p.add_argument("-o", "--out", help="output base name (.png, .svg, .gp)")
     _common(p)
+
+    p = sub.add_parser("validate", help="the published kernel results as "
+                       "a validation suite",
+                       description="Run plans/validation/*.plan (one per "
+                       "published kernel figure), print the table (row, "
+                       "kernel figure, model figure, sign agrees, within 2x, "
+                       "verdict) and write JSON.  Exit 0, or 5 when a row "
+                       "that fits this machine disagrees; rows taken on more "
+                       "CPUs run clamped and never fail.")
+    p.add_argument("plans", nargs="*", default=[os.path.join(
+        layout.repo_root(), "plans", "validation")],
+        help="plan files or directories (default: plans/validation)")
+    p.add_argument("--repeats", type=_pos_int, help="runs a side (default: "
+                   "each plan's)")
+    p.add_argument("-s", "--seconds", type=_pos_int)
+    p.add_argument("--json", help="also write the JSON here")
+    p.add_argument("--build", default=_build_dir())
+    p.add_argument("--results", default=layout.default_results_dir())
 
     p = sub.add_parser("report", help="(re)write a sweep's HTML/Markdown report")
     p.add_argument("sweep", nargs="?", default="latest")
@@ -249,6 +271,11 @@ def cmd_plot(a):
     return plotcmd.run(a)
 
 
+def cmd_validate(a):
+    from . import validate
+    return validate.run(a)
+
+
 def cmd_report(a):
     from . import report
     return report.regenerate(a.results, a.sweep, a.allow_host_mismatch,
@@ -256,7 +283,8 @@ def cmd_report(a):
 
 
 COMMANDS = {"sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
-            "plot": cmd_plot, "report": cmd_report}
+            "plot": cmd_plot, "report": cmd_report,
+            "validate": cmd_validate}
 
 
 def main(argv=None):
