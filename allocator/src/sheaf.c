@@ -182,7 +182,17 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 		return pcs;
 	}
 	stat(s, BARN_GET_FAIL);
+	/*
+	 * Before 7.0-rc3's fb1091febd66 "mm/slab: allow sheaf refill if
+	 * blocking is not allowed" only a caller that may block refilled (a
+	 * GFP_NOWAIT allocation went to the slabs one object at a time);
+	 * after it any caller that may spin refills, with its own gfp.
+	 */
+#ifdef CONFIG_SLUB_REFILL_NOWAIT
+	if (!allow_spin) {
+#else
 	if (!gfpflags_allow_blocking(gfp)) {
+#endif
 		pcs_unlock(pcs);
 		return NULL;
 	}

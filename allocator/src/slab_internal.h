@@ -84,6 +84,15 @@ int numa_node_id(void);
 bool node_has_memory(int node);
 /* the nearest node with memory: where a node's pages come from */
 int local_memory_node(int node);
+/*
+ * 7.0 40fd0acc45d0 "slub: avoid list_lock contention from
+ * __refill_objects_any()": a refill only trylocks a remote node's list_lock
+ */
+#ifdef CONFIG_SLUB_REFILL_TRYLOCK
+#define IS_ENABLED_REFILL_TRYLOCK	true
+#else
+#define IS_ENABLED_REFILL_TRYLOCK	false
+#endif
 /* 7.1 "slab: create barns for online memoryless nodes" */
 #ifdef CONFIG_SLUB_MEMORYLESS_BARNS
 #define IS_ENABLED_MEMORYLESS_BARNS	1

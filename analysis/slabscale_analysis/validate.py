@@ -21,7 +21,8 @@ disagrees (sign wrong, or size outside 2x), 0 otherwise; usage errors 2.
 
 Plan keys (all strings; `kernel_change` a signed fraction, e.g. -0.64, or
 `+`/`-` where only the direction is published):
-  row, title, source, machine, kernel_figure, kernel_change, kernel_cpus,
+  row, title, source, machine, kernel_figure, kernel_change, kernel_cpus
+  (a number, or `unknown`: then the row never fits),
   kernel_tasks, case, mode, nr_task, nodes, memoryless, params, metric,
   base, new, repeats, seconds, warmup, note.
 """
@@ -94,7 +95,10 @@ def normalise_row(raw, where):
                         % (where, r["mode"]))
     r["nr_task"] = _int(raw, "nr_task", 1, 1, where)
     r["kernel_tasks"] = _int(raw, "kernel_tasks", r["nr_task"], 1, where)
-    r["kernel_cpus"] = _int(raw, "kernel_cpus", r["nr_task"], 1, where)
+    if str(raw.get("kernel_cpus", "")).strip() == "unknown":
+        r["kernel_cpus"] = None     # not published: never "fits"
+    else:
+        r["kernel_cpus"] = _int(raw, "kernel_cpus", r["nr_task"], 1, where)
     r["repeats"] = _int(raw, "repeats", 5, 1, where)
     r["seconds"] = _int(raw, "seconds", 2, 1, where)
     r["warmup"] = _int(raw, "warmup", 1, 0, where)
@@ -140,7 +144,9 @@ def clamp(row, cpus):
     if row["kernel_tasks"] > cpus or row["nr_task"] > cpus:
         notes.append("%d tasks -> %d" % (max(row["kernel_tasks"],
                                              row["nr_task"]), tasks))
-    if row["kernel_cpus"] > cpus:
+    if row["kernel_cpus"] is None:
+        notes.append("the kernel machine's CPUs are not published")
+    elif row["kernel_cpus"] > cpus:
         notes.append("kernel on %d CPUs, here %d" % (row["kernel_cpus"],
                                                      cpus))
     return tasks, ("clamped: " + "; ".join(notes)) if notes else None

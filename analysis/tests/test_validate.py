@@ -61,6 +61,9 @@ def test_clamp_says_so():
     r = row(nr_task="1", kernel_tasks="16")
     tasks, note = V.clamp(r, 2)
     assert tasks == 1 and "16 tasks -> 1" in note
+    r = row(nr_task="2", kernel_cpus="unknown")
+    assert V.clamp(r, 2) == (2, "clamped: the kernel machine's CPUs are "
+                                "not published")
     r = row(nr_task="1", kernel_cpus="2")
     assert V.clamp(r, 2) == (1, None)
     assert V.clamp(r, 16) == (1, None)
