@@ -35,7 +35,7 @@ from . import layout, stats
 from . import plan as planmod
 from .errors import ResourceError, UserError
 from .results import HIGHER, LOWER, load_run
-from .textsafe import term
+from .textsafe import term, term_lines
 
 EXIT_DISAGREES = 5
 
@@ -342,7 +342,7 @@ def run(args):
         res["base_values"], res["new_values"] = base, new
         results.append(res)
     text = render(results)
-    print(term(text))
+    print(term_lines(text))
     doc = {"rows": results, "cpus": cpus, "loadavg_start": load,
            "loadavg_end": _loadavg(), "exit": exit_status(results)}
     layout.write_json_atomic(os.path.join(vdir, "validate.json"), doc)
