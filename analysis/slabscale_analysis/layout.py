@@ -18,7 +18,9 @@ import re
 import socket
 import tempfile
 
+from . import runner, safeio
 from .errors import DataError
+from .results import check_manifest, parse_json
 
 MANIFEST = "sweep.json"
 SWEEP_SCHEMA = "slabscale-sweep"
@@ -35,9 +37,10 @@ def default_results_dir():
 
 
 def safe_name(s):
-    """A path component from any string (no '/', no '..', no spaces)."""
+    """A path component from any string (no '/', no '..', no spaces, no
+    leading '-' an outside tool could read as an option)."""
     s = re.sub(r"[^A-Za-z0-9._+-]", "_", str(s)) or "_"
-    return "_" + s if s.startswith(".") else s
+    return "_" + s if s.startswith((".", "-")) else s
 
 
 def this_host():
@@ -94,13 +97,23 @@ def load_manifest(path):
     return load(path)
 
 
+def load_manifest_under(root, rel):
+    """The manifest at root/rel, no link followed below root."""
+    where = os.path.join(root, rel)
+    raw = safeio.read_under(root, rel, safeio.MAX_MANIFEST_BYTES,
+                            "a sweep manifest")
+    return check_manifest(parse_json(raw, where, "a sweep manifest"), where)
+
+
 def list_sweeps(results, host=None):
     """(manifest path, manifest) of every sweep, oldest first.  A manifest
     that cannot be read is an error naming it, never skipped: the sweep
-    it belongs to might be the latest, or part of a history."""
+    it belongs to might be the latest, or part of a history.  So is a
+    sweep reached through a link below results (refused, not followed)."""
     pat = os.path.join(results, safe_name(host) if host else "*", "*", "*",
                        MANIFEST)
-    out = [(p, load_manifest(p)) for p in glob.glob(pat)]
+    out = [(p, load_manifest_under(results, os.path.relpath(p, results)))
+           for p in glob.glob(pat)]
     out.sort(key=lambda x: x[1]["id"])
     return out
 
@@ -135,9 +148,8 @@ def sweep_run_files(sdir, manifest):
     out = []
     for r in manifest["runs"]:
         if r["status"] in ("ok", "failed", "skipped"):
-            p = os.path.join(sdir, r["file"])
-            if os.path.isfile(p):
-                out.append((p, r["status"]))
+            if safeio.lexists_under(sdir, r["file"]):
+                out.append((os.path.join(sdir, r["file"]), r["status"]))
     return out
 
 
@@ -145,12 +157,12 @@ def load_sweep_runs(sdir, manifest=None):
     """Runs of a sweep (see sweep_run_files), copies dropped.  A document
     that says ok for a run the manifest failed (a file left by an earlier
     attempt) never counts."""
-    from .results import load_run, dedupe, warn
+    from .results import dedupe, warn
     if manifest is None:
-        manifest = load_manifest(os.path.join(sdir, MANIFEST))
+        manifest = load_manifest_under(sdir, MANIFEST)
     runs = []
     for p, status in sweep_run_files(sdir, manifest):
-        r = load_run(p)
+        r = runner.load_run_under(sdir, os.path.relpath(p, sdir))
         if r.ok and status != "ok":
             warn("%s says ok, but its sweep recorded the run as %s: not "
                  "counted" % (p, status))
