@@ -20,7 +20,7 @@ import tempfile
 
 from . import runner, safeio
 from .errors import DataError
-from .results import check_manifest, parse_json
+from .results import check_manifest, dedupe, parse_json, warn
 
 MANIFEST = "sweep.json"
 SWEEP_SCHEMA = "slabscale-sweep"
@@ -141,31 +141,53 @@ def sweep_runs_dir(sdir):
 
 
 def sweep_run_files(sdir, manifest):
-    """(path, status) of the run documents of a sweep: the files its
-    manifest lists for the runs that ended (ok, failed, skipped) and
+    """(path, manifest entry) of the run documents of a sweep: the files
+    its manifest lists for the runs that ended (ok, failed, skipped) and
     exist.  Nothing else under runs/ counts: not a renamed earlier attempt
     (*.interrupted-N.json), not a stray copy."""
     out = []
     for r in manifest["runs"]:
         if r["status"] in ("ok", "failed", "skipped"):
             if safeio.lexists_under(sdir, r["file"]):
-                out.append((os.path.join(sdir, r["file"]), r["status"]))
+                out.append((os.path.join(sdir, r["file"]), r))
     return out
 
 
-def load_sweep_runs(sdir, manifest=None):
+def entry_mismatch(run, entry):
+    """What a run document says that its manifest entry does not (the
+    variant, case, mode and nr_task it measured, and whether it is ok), or
+    None when they agree."""
+    for k in ("variant", "case", "mode", "nr_task"):
+        if getattr(run, k) != entry[k]:
+            return "its %s is %r, its sweep's entry says %r" % (
+                k, getattr(run, k), entry[k])
+    if run.ok and entry["status"] != "ok":
+        return "it says ok, its sweep recorded the run as %s" % \
+            entry["status"]
+    return None
+
+
+def load_sweep_runs(sdir, manifest=None, tolerate_damage=False):
     """Runs of a sweep (see sweep_run_files), copies dropped.  A document
-    that says ok for a run the manifest failed (a file left by an earlier
-    attempt) never counts."""
-    from .results import dedupe, warn
+    that does not match its manifest entry (a file left by an earlier
+    attempt, another run's document copied over it) never counts, with a
+    warning.  tolerate_damage: a document that cannot be read is warned
+    about and left out instead of being an error (for a previous sweep,
+    which must not block today's)."""
     if manifest is None:
         manifest = load_manifest_under(sdir, MANIFEST)
     runs = []
-    for p, status in sweep_run_files(sdir, manifest):
-        r = runner.load_run_under(sdir, os.path.relpath(p, sdir))
-        if r.ok and status != "ok":
-            warn("%s says ok, but its sweep recorded the run as %s: not "
-                 "counted" % (p, status))
+    for p, entry in sweep_run_files(sdir, manifest):
+        try:
+            r = runner.load_run_under(sdir, os.path.relpath(p, sdir))
+        except DataError as e:
+            if not tolerate_damage:
+                raise
+            warn("%s: left out of the comparison" % e)
+            continue
+        why = entry_mismatch(r, entry)
+        if why:
+            warn("%s: %s: not counted" % (p, why))
             continue
         runs.append(r)
     return dedupe(runs)

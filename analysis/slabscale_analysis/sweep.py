@@ -311,9 +311,9 @@ def previous_sweep(results, manifest):
     return best
 
 
-def sweep_runs(sdir):
+def sweep_runs(sdir, tolerate_damage=False):
     """The runs of a sweep its manifest lists as ended, copies dropped."""
-    return layout.load_sweep_runs(sdir)
+    return layout.load_sweep_runs(sdir, tolerate_damage=tolerate_damage)
 
 
 def analyse(manifest, sdir, results, allow_host_mismatch=False,
@@ -346,7 +346,10 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
         prev = None
     if prev:
         out["previous"] = os.path.basename(prev)
-        pruns = sweep_runs(prev)
+        # a damaged run of an earlier sweep is left out with a warning: it
+        # must not hide today's verdicts (a damaged manifest is an error
+        # line below, as before)
+        pruns = sweep_runs(prev, tolerate_damage=True)
         for v in plan["variants"]:
             a = [r for r in pruns if r.variant == v]
             b = by_v.get(v, [])
