@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 
+from . import safeio
 from .errors import UserError
 
 MISSION_CASES = ["page_fault3_slab", "cache_destroy", "kvfree_rcu_barrier"]
@@ -51,6 +52,17 @@ def _list(v):
     return [x.strip() for x in str(v).split(",") if x.strip()]
 
 
+def _names(vals, what):
+    """vals without repeats, each a name (safeio.NAME): plan names become
+    paths and a program's arguments."""
+    out = []
+    for v in vals:
+        safeio.check_name(v, "plan: %s" % what)
+        if v not in out:
+            out.append(v)
+    return out
+
+
 def normalise(raw):
     """Check a raw plan dict and fill defaults; UserError names the key."""
     unknown = sorted(set(raw) - set(KEYS))
@@ -58,7 +70,9 @@ def normalise(raw):
         raise UserError("plan: unknown key(s) %s (known: %s)"
                         % (", ".join(unknown), ", ".join(KEYS)))
     p = {}
-    p["cases"] = _list(raw.get("cases", MISSION_CASES))
+    # a case listed twice would be measured twice and make a manifest the
+    # reader refuses: once, in the order first given
+    p["cases"] = _names(_list(raw.get("cases", MISSION_CASES)), "case")
     p["variants"] = _list(raw.get("variants", []))
     if not p["cases"]:
         raise UserError("plan: no cases")
@@ -66,6 +80,7 @@ def normalise(raw):
         raise UserError("plan: no variants")
     if len(set(p["variants"])) != len(p["variants"]):
         raise UserError("plan: a variant is listed twice")
+    _names(p["variants"], "variant")
     p["baseline"] = str(raw.get("baseline") or p["variants"][0])
     if p["baseline"] not in p["variants"]:
         raise UserError("plan: baseline %r is not among the variants %s"
@@ -80,7 +95,7 @@ def normalise(raw):
                     "nr_task_max")[0]
         p["nr_task"] = sorted({min(n, lim) for n in p["nr_task"]})
         p["nr_task_max"] = lim
-    p["modes"] = _list(raw.get("modes", ["threads"]))
+    p["modes"] = _names(_list(raw.get("modes", ["threads"])), "mode")
     for m in p["modes"]:
         if m not in ("threads", "processes"):
             raise UserError("plan: mode %r is not threads or processes" % m)

@@ -13,6 +13,7 @@ import re
 import sys
 
 from . import SCHEMA, KNOWN_SCHEMA_VERSIONS
+from . import safeio
 from .errors import DataError
 from .textsafe import term
 
@@ -344,21 +345,23 @@ def _depth(doc):
     return deepest
 
 
-def load_json_file(path, what="JSON"):
+def load_json_file(path, what="JSON", cap=safeio.MAX_RUN_BYTES,
+                   follow=True):
     """Parse a JSON file; DataError (naming path) for anything wrong with
-    it: missing, unreadable, not UTF-8, malformed, truncated, empty, nested
-    beyond MAX_DEPTH (100 000 '[' must not be a RecursionError)."""
+    it: missing, unreadable, not a regular file (a FIFO, a device), larger
+    than cap, a link when follow is False, not UTF-8, malformed, truncated,
+    empty, nested beyond MAX_DEPTH (100 000 '[' must not be a
+    RecursionError)."""
+    return parse_json(safeio.read_path(path, cap, what, follow=follow),
+                      path, what)
+
+
+def parse_json(raw, path, what="JSON"):
+    """load_json_file's checks on bytes already read from path."""
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise DataError("%s: no such file" % path)
-    except IsADirectoryError:
-        raise DataError("%s: is a directory, not a %s file" % (path, what))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise DataError("%s: not UTF-8 text (%s)" % (path, e.reason))
-    except OSError as e:
-        raise DataError("%s: %s" % (path, e.strerror))
     if not text.strip():
         raise DataError("%s: empty file (not %s)" % (path, what))
     try:
@@ -377,9 +380,16 @@ def load_json_file(path, what="JSON"):
     return doc
 
 
-def load_run(path):
-    """Load and check one run document; DataError says what is wrong."""
-    doc = load_json_file(path, "a slabscale-run result")
+RUN_WHAT = "a slabscale-run result"
+
+
+def load_run(path, follow=True):
+    """Load and check one run document; DataError says what is wrong.
+    follow=False (a file found inside a tree) refuses a link."""
+    return run_from_doc(load_json_file(path, RUN_WHAT, follow=follow), path)
+
+
+def run_from_doc(doc, path):
     check_doc(doc, path)
     return Run(doc, path)
 
@@ -416,27 +426,38 @@ def dedupe(runs, warn=warn):
     return out
 
 
+# what a sweep sets aside (sweep.py _set_aside): kept, never counted
+SET_ASIDE = re.compile(r"\.(attempt|interrupted)-\d+\.json$")
+
+
 def run_files(root):
-    """Every run document below root (sorted), skipping manifests/reports."""
+    """Every run document below root (sorted), skipping manifests, reports
+    and the earlier attempts a sweep set aside.  A link below root is
+    refused (DataError), never followed: a results tree is untrusted."""
     out = []
     for dirpath, dirnames, files in os.walk(root):
+        for d in dirnames:
+            if os.path.islink(os.path.join(dirpath, d)):
+                raise DataError("%s: a symbolic link inside the results "
+                                "tree: refused" % os.path.join(dirpath, d))
         dirnames[:] = sorted(d for d in dirnames if d != "report")
         for name in sorted(files):
-            if name.endswith(".json") and name not in NOT_RUNS:
+            if name.endswith(".json") and name not in NOT_RUNS \
+                    and not SET_ASIDE.search(name):
                 out.append(os.path.join(dirpath, name))
     return out
 
 
 def load_set(path, warn=warn):
     """A result set from a file or a directory tree, copies dropped."""
-    if os.path.isfile(path):
-        return [load_run(path)]
-    if not os.path.isdir(path):
+    if os.path.isdir(path):
+        runs = [load_run(p, follow=False) for p in run_files(path)]
+        if not runs:
+            raise DataError("%s: no result files (*.json) found" % path)
+        return dedupe(runs, warn)
+    if not os.path.lexists(path):
         raise DataError("%s: no such file or directory" % path)
-    runs = [load_run(p) for p in run_files(path)]
-    if not runs:
-        raise DataError("%s: no result files (*.json) found" % path)
-    return dedupe(runs, warn)
+    return [load_run(path)]
 
 
 def _num(x):
@@ -723,10 +744,11 @@ SWEEP_SCHEMA_VERSIONS = (1,)
 SWEEP_STATES = ("running", "interrupted", "stopped", "complete")
 RUN_STATES = ("pending", "ok", "failed", "skipped", "interrupted")
 SWEEP_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$")
-SAFE = re.compile(r"^[A-Za-z0-9._+-]+$")
 
 
 def _str_list(val, where, field, allowed=None):
+    """A non-empty list of names (safeio.NAME: they become paths and a
+    program's arguments), each listed once."""
     if not isinstance(val, list) or not val:
         _bad(where, field, "is %s, not a non-empty list"
              % ("an empty list" if val == [] else _type_name(val)))
@@ -734,6 +756,12 @@ def _str_list(val, where, field, allowed=None):
         if not isinstance(x, str) or not x:
             _bad(where, "%s[%d]" % (field, i), "is %s, not a name"
                  % _type_name(x))
+        if not safeio.is_name(x):
+            _bad(where, "%s[%d]" % (field, i), "%r is not a valid name "
+                 "(letters, digits and ._+-, not starting with '.' or '-')"
+                 % (x,))
+        if x in val[:i]:
+            _bad(where, "%s[%d]" % (field, i), "%r is listed twice" % (x,))
         if allowed and x not in allowed:
             _bad(where, "%s[%d]" % (field, i), "is %r, not one of %s"
                  % (x, ", ".join(allowed)))
@@ -812,7 +840,7 @@ def check_manifest(m, where):
     if not SWEEP_ID.match(sid):
         _bad(where, "id", "%r is not a sweep id" % sid)
     host = _need(m, "host", str, where)
-    if not SAFE.match(host):
+    if not safeio.is_name(host):
         _bad(where, "host", "%r is not a host directory name" % host)
     state = _need(m, "state", str, where)
     if state not in SWEEP_STATES:
@@ -884,4 +912,5 @@ def check_manifest(m, where):
 
 def load_manifest(path):
     """Load and check a sweep.json; DataError names file and field."""
-    return check_manifest(load_json_file(path, "a sweep manifest"), path)
+    return check_manifest(load_json_file(path, "a sweep manifest",
+                                         safeio.MAX_MANIFEST_BYTES), path)

@@ -20,7 +20,7 @@ import time
 
 from . import budget as budgetmod
 from . import compare as cmpmod
-from . import layout, plan as planmod, runner, table
+from . import layout, plan as planmod, runner, safeio, table
 from .errors import (UserError, DataError, EXIT_OK, EXIT_REGRESSION,
                      EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_DISTURBED)
 from .results import diagnostic_metric
@@ -55,8 +55,8 @@ class SweepLock:
 
     def __init__(self, sdir, sweep_id):
         self.path = os.path.join(sdir, LOCK)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
-                          0o666 & ~layout._umask())
+        # never through a link planted as sweep.lock: it would be truncated
+        self.fd = safeio.open_file(sdir, LOCK, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
@@ -85,13 +85,14 @@ def check_previous_runner(sdir, out):
     sweep lives (it would measure on the same CPUs and write the same
     files); forget the record of one that is gone."""
     path = os.path.join(sdir, RUNNER_RECORD)
-    try:
-        with open(path) as f:
-            rec = json.load(f)
-        pid, start = int(rec["pid"]), int(rec["start"])
-    except FileNotFoundError:
+    if not safeio.lexists_under(sdir, RUNNER_RECORD):
         return
-    except (OSError, ValueError, KeyError, TypeError):
+    try:
+        rec = json.loads(safeio.read_under(sdir, RUNNER_RECORD,
+                                           safeio.MAX_TEXT_BYTES,
+                                           "a runner record"))
+        pid, start = int(rec["pid"]), int(rec["start"])
+    except (DataError, ValueError, KeyError, TypeError):
         rec = None
     if rec is not None and runner.alive(pid, start):
         out("sweep: a runner of this sweep (pid %d) is still alive; "
@@ -106,7 +107,7 @@ def check_previous_runner(sdir, out):
                             "it (kill %d) and resume again" % (
                                 os.path.basename(sdir), pid,
                                 term(rec.get("file", "?")), pid))
-    os.unlink(path)
+    safeio.unlink_under(sdir, RUNNER_RECORD)
 
 
 def now_iso():
@@ -208,19 +209,21 @@ class Progress:
         self.ran += 1
 
 
-def _set_aside(fpath, r):
-    """Keep what an earlier attempt left at fpath (an interrupted run, or
-    a file the manifest never recorded), out of the way of the new one."""
-    if not os.path.lexists(fpath):
+def _set_aside(sdir, rel, r):
+    """Keep what an earlier attempt left at sdir/rel (an interrupted run,
+    or a file the manifest never recorded), out of the way of the new one.
+    The rename stays inside the run's own directory, reached with no link
+    followed (a planted directory link cannot move a file from elsewhere)."""
+    if not safeio.lexists_under(sdir, rel):
         return
     kind = "interrupted" if r["status"] == "interrupted" else "attempt"
     n = r["attempts"]
     while True:
-        dst = "%s.%s-%d.json" % (fpath[:-5], kind, n)
-        if not os.path.lexists(dst):
+        dst = "%s.%s-%d.json" % (rel[:-5], kind, n)
+        if not safeio.lexists_under(sdir, dst):
             break
         n += 1
-    os.replace(fpath, dst)
+    safeio.rename_under(sdir, rel, dst)
 
 
 def execute(manifest, sdir, build_dir, out):
@@ -254,13 +257,12 @@ def execute(manifest, sdir, build_dir, out):
                 if intr.hit:
                     break
                 fpath = os.path.join(sdir, r["file"])
-                _nospace_guard(fpath, _set_aside, fpath, r)
+                _nospace_guard(fpath, _set_aside, sdir, r["file"], r)
                 prog.line(r)
                 rec = _nospace_guard(
                     os.path.join(sdir, r["log"]), runner.run_once,
                     runner.runner_path(build_dir, r["variant"]), r, plan,
-                    fpath, os.path.join(sdir, r["log"]), intr,
-                    record_runner(r))
+                    sdir, r["file"], r["log"], intr, record_runner(r))
                 if os.path.exists(rpath):
                     os.unlink(rpath)
                 r["attempts"] += 1
@@ -309,9 +311,9 @@ def previous_sweep(results, manifest):
     return best
 
 
-def sweep_runs(sdir):
+def sweep_runs(sdir, tolerate_damage=False):
     """The runs of a sweep its manifest lists as ended, copies dropped."""
-    return layout.load_sweep_runs(sdir)
+    return layout.load_sweep_runs(sdir, tolerate_damage=tolerate_damage)
 
 
 def analyse(manifest, sdir, results, allow_host_mismatch=False,
@@ -344,7 +346,10 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
         prev = None
     if prev:
         out["previous"] = os.path.basename(prev)
-        pruns = sweep_runs(prev)
+        # a damaged run of an earlier sweep is left out with a warning: it
+        # must not hide today's verdicts (a damaged manifest is an error
+        # line below, as before)
+        pruns = sweep_runs(prev, tolerate_damage=True)
         for v in plan["variants"]:
             a = [r for r in pruns if r.variant == v]
             b = by_v.get(v, [])
@@ -480,15 +485,20 @@ def _claim_sweep_dir(results, host, plan_hash):
     one second get different ones); returns (id, dir)."""
     base = sid = layout.new_sweep_id(plan_hash)
     n = 1
+    os.makedirs(results, exist_ok=True)
     while True:
         sdir = layout.sweep_dir(results, host, sid)
+        # <host>/<day> created with no link followed below results
+        dfd = safeio.open_dir(results, os.path.relpath(os.path.dirname(sdir),
+                                                      results), create=True)
         try:
-            os.makedirs(os.path.dirname(sdir), exist_ok=True)
-            os.mkdir(sdir)
+            os.mkdir(sid, 0o777, dir_fd=dfd)
             return sid, sdir
         except FileExistsError:
             n += 1
             sid = "%s-%d" % (base, n)
+        finally:
+            os.close(dfd)
 
 
 def run(plan_raw, results, build_dir, out=None, resume=None,
@@ -516,11 +526,18 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
     try:
         if resume:
             # read under the lock: the last holder may just have finished
-            manifest = layout.load_manifest(os.path.join(sdir,
-                                                         layout.MANIFEST))
+            manifest = layout.load_manifest_under(
+                results, os.path.join(os.path.relpath(sdir, results),
+                                      layout.MANIFEST))
             if manifest["state"] == "complete":
                 raise UserError("sweep %s is already complete"
                                 % manifest["id"])
+            # a link planted anywhere under runs/ is refused before
+            # anything runs or is renamed
+            for r in manifest["runs"]:
+                for k in ("file", "log"):
+                    if r.get(k):
+                        safeio.check_tree(sdir, r[k], create=False)
             check_previous_runner(sdir, out)
             left = sum(r["status"] not in DONE for r in manifest["runs"])
             out("sweep: resuming %s (%d of %d runs left)"

@@ -34,7 +34,7 @@ import os
 from . import layout, stats
 from . import plan as planmod
 from .errors import ResourceError, UserError
-from .results import HIGHER, LOWER, load_run
+from .results import HIGHER, LOWER
 from .textsafe import term, term_lines
 
 EXIT_DISAGREES = 5
@@ -315,22 +315,26 @@ def run(args):
                 plan[k] = r[k]
 
         def run_one(v, k, r=r, plan=plan, tasks=tasks):
-            rel = layout.run_relpath(v, r["case"], r["mode"], tasks, k)
-            out = os.path.join(vdir, "row-%s" % layout.safe_name(r["row"]),
-                               rel)
+            rel = os.path.join("row-%s" % layout.safe_name(r["row"]),
+                               layout.run_relpath(v, r["case"], r["mode"],
+                                                  tasks, k))
             spec = {"variant": v, "case": r["case"], "mode": r["mode"],
                     "nr_task": tasks}
             rec = runner.run_once(runner.runner_path(args.build, v), spec,
-                                  plan, out, out[:-5] + ".log")
+                                  plan, vdir, rel, rel[:-5] + ".log")
             if rec["status"] == "interrupted":
                 raise KeyboardInterrupt
             if rec["status"] == "nospace":
                 raise ResourceError("validate: %s" % rec["message"])
+            if rec["status"] == "usage":
+                raise UserError("row %s: the runner of %s refused the "
+                                "arguments: %s" % (r["row"], v,
+                                                   rec["message"]))
             if rec["status"] != "ok":
                 print(term("validate:   %s #%d: %s: %s (not counted)"
                            % (v, k + 1, rec["status"], rec["message"])))
                 return None
-            m = load_run(out).metrics().get(r["metric"])
+            m = runner.load_run_under(vdir, rel).metrics().get(r["metric"])
             if m is None:
                 raise UserError("row %s: case %s has no metric %s"
                                 % (r["row"], r["case"], r["metric"]))
