@@ -208,6 +208,10 @@ def _pct(x):
     return "-" if x is None else "%+.1f%%" % (100 * x)
 
 
+def _spread(x):
+    return "-" if x is None else "%.1f%%" % (100 * x)
+
+
 def _yes(x):
     return {True: "yes", False: "NO", None: "n.s."}[x]
 
@@ -243,8 +247,8 @@ def render(row_results):
                            r.get("nodes"), r.get("memoryless") or "-")
                         if r.get("nodes") else ""),
                        r.get("n_base"), r.get("n_new"),
-                       _pct(r.get("base_spread")),
-                       _pct(r.get("new_spread")), r.get("why", ""),
+                       _spread(r.get("base_spread")),
+                       _spread(r.get("new_spread")), r.get("why", ""),
                        ("; " + r["clamped"]) if r.get("clamped") else ""))
     return "\n".join(out)
 
