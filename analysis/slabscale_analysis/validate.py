@@ -239,7 +239,8 @@ def render(row_results):
     out += [fmt % tuple(str(c) for c in x) for x in lines]
     out.append("")
     for r in row_results:
-        out.append("row %s: %s; %s %s -> %s, %s, %s t=%d%s; n=%s/%s, "
+        dist = r.get("disturbed")
+        out.append("row %s: %s; %s %s -> %s, %s, %s t=%d%s; n=%s/%s%s, "
                    "spread %s/%s; %s%s" % (
                        r["row"], r["title"], r["case"], r["base"], r["new"],
                        r["metric"], r["mode"], r["nr_task_run"],
@@ -247,6 +248,8 @@ def render(row_results):
                            r.get("nodes"), r.get("memoryless") or "-")
                         if r.get("nodes") else ""),
                        r.get("n_base"), r.get("n_new"),
+                       " (disturbed %d/%d)" % tuple(dist) if dist and any(dist)
+                       else "",
                        _spread(r.get("base_spread")),
                        _spread(r.get("new_spread")), r.get("why", ""),
                        ("; " + r["clamped"]) if r.get("clamped") else ""))
@@ -317,6 +320,7 @@ def run(args):
         for k in ("nodes", "memoryless"):
             if k in r:
                 plan[k] = r[k]
+        disturbed = {}
 
         def run_one(v, k, r=r, plan=plan, tasks=tasks):
             rel = os.path.join("row-%s" % layout.safe_name(r["row"]),
@@ -338,7 +342,10 @@ def run(args):
                 print(term("validate:   %s #%d: %s: %s (not counted)"
                            % (v, k + 1, rec["status"], rec["message"])))
                 return None
-            m = runner.load_run_under(vdir, rel).metrics().get(r["metric"])
+            run_doc = runner.load_run_under(vdir, rel)
+            if run_doc.doc.get("disturbed"):
+                disturbed[v] = disturbed.get(v, 0) + 1
+            m = run_doc.metrics().get(r["metric"])
             if m is None:
                 raise UserError("row %s: case %s has no metric %s"
                                 % (r["row"], r["case"], r["metric"]))
@@ -347,6 +354,9 @@ def run(args):
         base, new, better = measure_row(r, tasks, run_one)
         res = evaluate(r, base, new, better, clamped)
         res["nr_task_run"] = tasks
+        # counted in: on a busy machine every run may be (docs/measurements)
+        res["disturbed"] = [disturbed.get(r["base"], 0),
+                            disturbed.get(r["new"], 0)]
         res["base_values"], res["new_values"] = base, new
         results.append(res)
     text = render(results)

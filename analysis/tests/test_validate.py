@@ -122,11 +122,12 @@ def test_evaluate_and_render():
     new = [4.0, 4.1, 3.9, 4.0, 4.2]
     res = V.evaluate(r, base, new, HIGHER, "clamped: 16 tasks -> 2")
     res["nr_task_run"] = 2
+    res["disturbed"] = [1, 0]
     assert res["verdict"] == V.AGREES and res["sign_agrees"]
     assert res["model_change"] == pytest.approx(-0.6, abs=0.01)
     text = V.render([res])
     assert "36 M -> 13 M IOPS (-64.0%)" in text
-    assert "agrees (clamped)" in text and "n=5/5" in text
+    assert "agrees (clamped)" in text and "n=5/5 (disturbed 1/0)" in text
     # a lower-better metric that went up where the kernel's went down
     r = row(kernel_change="-0.554", metric="destroy_latency.mean")
     res = V.evaluate(r, [1.0, 1.1, 1.0, 0.9, 1.0], [2.0, 2.1, 2.0, 1.9, 2.0],
