@@ -81,9 +81,11 @@ void page_alloc_init(void)
 	p = mmap(NULL, bytes + block, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
-		fprintf(stderr, "slab: cannot reserve a %zu MiB arena: %s\n",
+		/* no allocator without its arena: one line, not a core dump */
+		fprintf(stderr, "slab: cannot reserve a %zu MiB arena: %s "
+			"(ulimit -v? SLABSCALE_ARENA_MB sets its size)\n",
 			bytes >> 20, strerror(errno));
-		abort();
+		exit(1);
 	}
 	base = ((uintptr_t)p + block - 1) & ~(uintptr_t)(block - 1);
 	if (base > (uintptr_t)p)
@@ -95,8 +97,9 @@ void page_alloc_init(void)
 			 PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (page_desc == MAP_FAILED) {
-		fprintf(stderr, "slab: cannot map page descriptors\n");
-		abort();
+		fprintf(stderr, "slab: cannot map the arena's page descriptors: "
+			"%s\n", strerror(errno));
+		exit(1);
 	}
 }
 

@@ -228,10 +228,10 @@ def run_variants(a):
             raise UserError("bisect: variant %s has no runner %s (run make)"
                             % (v, path))
     now = datetime.datetime.now(datetime.timezone.utc)
-    bid = "bisect-%s-%s" % (now.strftime("%Y%m%dT%H%M%SZ"),
-                            layout.safe_name(a.case))
-    bdir = os.path.join(a.results, layout.this_host(),
-                        now.strftime("%Y-%m-%d"), bid)
+    bid, bdir = layout.claim_dir(a.results, layout.this_host(),
+                                 "bisect-%s-%s" % (
+                                     now.strftime("%Y%m%dT%H%M%SZ"),
+                                     layout.safe_name(a.case)))
     plan = {"seconds": a.seconds, "warmup": a.warmup, "params": params,
             "events": []}
     count = {}

@@ -20,6 +20,7 @@ import os
 
 from . import safeio
 from .errors import UserError
+from .results import check_plan
 
 MISSION_CASES = ["page_fault3_slab", "cache_destroy", "kvfree_rcu_barrier"]
 KEYS = ("cases", "variants", "baseline", "nr_task", "nr_task_max", "modes",
@@ -114,6 +115,9 @@ def normalise(raw):
     p["params"] = {str(k): str(v) for k, v in sorted(params.items())}
     ev = raw.get("events")
     p["events"] = _list(ev) if ev else []
+    # the limits the manifest reader will hold it to, checked before
+    # anything is created (a sweep must be able to read its own manifest)
+    check_plan(p, "plan", "the plan")
     return p
 
 
