@@ -24,7 +24,7 @@ answer stays UNKNOWN.
 
 import os
 
-from . import stats
+from . import safeio, stats
 from .errors import ResourceError, UserError
 from .results import HIGHER
 from .textsafe import term, term_lines
@@ -215,6 +215,7 @@ def run_variants(a):
     from . import layout, plan as planmod, runner
     from .results import primary_metric
     variants = planmod.read_variants_list(a.variants_list)
+    safeio.check_name(a.case, "bisect: case")
     metric = a.metric or primary_metric(a.mode)
     params = {}
     for p in a.param:

@@ -287,3 +287,27 @@ def test_a_planted_report_link_is_refused(env):
     assert p.returncode == 2, p.stderr
     assert "symbolic link" in p.stderr.strip().splitlines()[-1]
     assert os.listdir(str(outside)) == []
+
+
+def test_a_revision_is_never_handed_to_git_as_an_option():
+    HOSTILE["outside-tool arguments"] += 3
+    from slabscale_analysis import gitbisect
+    from slabscale_analysis.errors import UserError
+    for bad in ("--output=/tmp/pwned", "-h", "HEAD\n--all"):
+        with pytest.raises(UserError, match="not a revision"):
+            gitbisect._commit(bad, REPO)
+    assert not os.path.exists("/tmp/pwned")
+    sha = gitbisect._commit("HEAD", REPO)
+    assert len(sha) in (40, 64)
+
+
+@pytest.mark.parametrize("case", ["-h", "--list", "../x", ".x"])
+def test_bisect_case_names_are_names(env, case):
+    HOSTILE["outside-tool arguments"] += 1
+    tmp, e = env
+    vl = tmp / "variants.list"
+    vl.write_text("old\nnew\n")
+    p = slabscale(e, "bisect", "--good", "old", "--bad", "new", "--case=" +
+                  case, "--variants-list", str(vl))
+    assert p.returncode == 2, p.stderr
+    assert "not a valid name" in one_line(p.stderr)
