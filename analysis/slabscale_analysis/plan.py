@@ -113,6 +113,16 @@ def normalise(raw):
             k, v = it.split("=", 1)
             params[k.strip()] = v.strip()
     p["params"] = {str(k): str(v) for k, v in sorted(params.items())}
+    for k in p["params"]:
+        c, sep, name = k.rpartition(":")
+        # 'case:name' for a case the plan does not run would be dropped
+        # without a word
+        if sep and c not in p["cases"]:
+            raise UserError("plan: param %r names case %r, which the plan "
+                            "does not run (cases: %s)" % (
+                                k, c, ", ".join(p["cases"])))
+        if not name:
+            raise UserError("plan: param %r has no name" % k)
     ev = raw.get("events")
     p["events"] = _list(ev) if ev else []
     # the limits the manifest reader will hold it to, checked before

@@ -321,8 +321,10 @@ def test_a_runner_usage_error_stops_bisect(env):
     (["--resume", "latest", "--cases", "page_fault3"], "--cases"),
     (["--resume", "latest", "--variants", "old"], "--variants"),
     (["--resume", "latest", "-s", "2"], "--seconds"),
-    (["--resume", "latest", "--budget", "4"], "--budget")])
-def test_resume_with_what_it_would_ignore_is_a_usage_error(env, args, needle):
+    (["--resume", "latest", "--budget", "4"], "--budget"),
+    (PLAN + ["--param", "cache_destory:bg_caches=16"], "does not run"),
+    (PLAN + ["--param", "page_fault3:=1"], "has no name")])
+def test_input_that_would_be_dropped_is_a_usage_error(env, args, needle):
     HOSTILE['dropped input'] += 1
     tmp, e = env
     p = slabscale(e, "sweep", *args)
