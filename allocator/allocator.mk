@@ -11,7 +11,7 @@
 
 ALLOC_DIR	:= allocator
 ALLOC_SRCS	:= $(sort $(wildcard $(ALLOC_DIR)/src/*.c))
-ALLOC_HDRS	:= $(wildcard $(ALLOC_DIR)/src/*.h) $(ALLOC_DIR)/include/slab.h
+ALLOC_HDRS	:= $(wildcard $(ALLOC_DIR)/src/*.h $(ALLOC_DIR)/include/*.h)
 ALLOC_TESTS	:= $(sort $(wildcard $(ALLOC_DIR)/tests/test_*.c \
 			$(ALLOC_DIR)/tests/*/test_*.c))
 ALLOC_TEST_NAMES := $(notdir $(basename $(ALLOC_TESTS)))
@@ -39,6 +39,13 @@ SAN_tsan_TESTS	:= $(filter-out test_rcu% test_nolock,$(ALLOC_CORE_TESTS))
 $(foreach v,$(VARIANTS),$(if $(wildcard $(ALLOC_DIR)/variants/$(v).mk),,\
   $(error allocator/variants/$(v).mk is missing for variant $(v))))
 include $(foreach v,$(VARIANTS),$(ALLOC_DIR)/variants/$(v).mk)
+
+# every CONFIG_SLUB_* a variant sets is a row of the step table
+ALLOC_STEPS	:= $(sort $(shell grep -o 'CONFIG_SLUB_[A-Z0-9_]*' \
+			$(ALLOC_DIR)/include/slab_features.h))
+$(foreach v,$(VARIANTS),$(foreach f,$(patsubst -D%,%,$(filter -DCONFIG_SLUB_%,\
+  $(VARIANT_CONFIG_$(v)))),$(if $(filter $(f),$(ALLOC_STEPS)),,\
+  $(error variant $(v): $(f) is not a row of allocator/include/slab_features.h))))
 
 # where glibc keeps struct rseq (see the tool): probed once per build
 $(ALLOC_GEN)/rseq_offset.h: $(ALLOC_DIR)/tools/rseq_offset.c

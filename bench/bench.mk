@@ -32,11 +32,11 @@ BENCH_TARGETS	+= bench-pair bench-rcu
 CHECK_TARGETS	+= check-bench
 .PHONY: bench-pair bench-rcu check-bench bench-bins
 
-$(BENCH_DIR)/%.o: bench/%.c bench/benchlib.h bench/shapes.h allocator/include/slab.h
+$(BENCH_DIR)/%.o: bench/%.c bench/benchlib.h bench/shapes.h $(wildcard allocator/include/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -c $< -o $@
 
-$(BENCH_DIR)/pair-slab.o: bench/pair.c bench/benchlib.h bench/shapes.h allocator/include/slab.h
+$(BENCH_DIR)/pair-slab.o: bench/pair.c bench/benchlib.h bench/shapes.h $(wildcard allocator/include/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -DBENCH_SLAB -c $< -o $@
 

@@ -65,15 +65,15 @@ static bool bad_cache(struct kmem_cache *s, const char *fn)
 {
 	if (likely(s))
 		return false;
-	slab_report("%s: NULL cache", fn);
+	slab_bug("%s: NULL cache", fn);
 	return true;
 }
 
 static void alloc_failed(struct kmem_cache *s, gfp_t gfp)
 {
 	if (!(gfp & __GFP_NOWARN))
-		slab_report("cache %s: allocation failed (gfp 0x%x)",
-			    s->name, gfp);
+		slab_bug("cache %s: allocation failed (gfp 0x%x)",
+			 s->name, gfp);
 }
 
 /* kmem_cache_alloc() without a hit: every other case */
@@ -195,8 +195,8 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 	if (bad_cache(s, "kmem_cache_alloc_node"))
 		return NULL;
 	if (node < NUMA_NO_NODE || node >= (int)nr_node_ids) {
-		slab_report("kmem_cache_alloc_node(%s): no node %d (have %u)",
-			    s->name, node, nr_node_ids);
+		slab_bug("kmem_cache_alloc_node(%s): no node %d (have %u)",
+			 s->name, node, nr_node_ids);
 		return NULL;
 	}
 	object = slab_alloc_node(s, gfp, node);
@@ -213,11 +213,11 @@ bad_object(struct kmem_cache *s, const void *object, const char *fn)
 	struct slab *slab = virt_to_slab(object);
 
 	if (!slab || slab->type != PT_SLAB)
-		slab_report("%s(%s): %p was not allocated from a slab cache",
-			    fn, s ? s->name : "?", object);
+		slab_bug("%s(%s): %p was not allocated from a slab cache",
+			 fn, s ? s->name : "?", object);
 	else
-		slab_report("%s(%s): object %p belongs to cache %s", fn,
-			    s->name, object, slab->slab_cache->name);
+		slab_bug("%s(%s): object %p belongs to cache %s", fn,
+			 s->name, object, slab->slab_cache->name);
 }
 
 /* the slab of object if it is an object of s, else report and NULL */

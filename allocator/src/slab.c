@@ -307,17 +307,17 @@ void slab_free_bulk(struct kmem_cache *s, size_t size, void **p, bool frees)
 			if (slab && slab->slab_cache == s)
 				debug_slab_free(s, slab, object);
 			else
-				slab_report("kmem_cache_free_bulk(%s): %p is "
-					    "not an object of this cache",
-					    s->name, object);
+				slab_bug("kmem_cache_free_bulk(%s): %p is "
+					 "not an object of this cache",
+					 s->name, object);
 		}
 		return;
 	}
 	while (size) {
 		size = build_detached_freelist(s, size, p, &df);
 		if (unlikely(!df.slab || df.slab->slab_cache != s)) {
-			slab_report("kmem_cache_free_bulk(%s): %p is not an "
-				    "object of this cache", s->name, df.head);
+			slab_bug("kmem_cache_free_bulk(%s): %p is not an "
+				 "object of this cache", s->name, df.head);
 			continue;
 		}
 		if (frees)

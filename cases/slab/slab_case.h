@@ -303,8 +303,9 @@ static inline unsigned long slab_case_param_range(const char *name,
  * Most allocator cases work on a cache of their own, or on kmalloc:
  * slab_case_source_init() reads --param api (cache or kmalloc, default
  * default_api; a case that needs a cache passes SLAB_CASE_CACHE_ONLY) and
- * --param sheaf_capacity (default 32, min_capacity to 4096), takes the
- * accounting baseline and creates the cache;
+ * --param sheaf_capacity (default 32, min_capacity to
+ * SLAB_MAX_SHEAF_CAPACITY), takes the accounting baseline and creates the
+ * cache;
  * slab_case_alloc()/slab_case_free() allocate from whichever it is, and
  * slab_case_source_exit() destroys the cache and checks the accounting.
  * Call init from testcase_prepare(), after the case's own parameters.
@@ -331,7 +332,8 @@ static inline void slab_case_source_init(struct slab_case_source *src,
 	if (strcmp(api, "cache") && strcmp(api, "kmalloc"))
 		harness_param_error("api", "expected cache or kmalloc");
 	args.sheaf_capacity = slab_case_param_range("sheaf_capacity", 32,
-						    min_capacity, 4096);
+						    min_capacity,
+						    SLAB_MAX_SHEAF_CAPACITY);
 	slab_case_acct_begin(&src->baseline);
 	src->cache = NULL;
 	if (!strcmp(api, "kmalloc"))
