@@ -171,7 +171,7 @@ static inline bool pcs_replace_push(struct kmem_cache *s,
  * as PCS_TRYLOCK_FAIL), then pop from main or push to it, replacing main
  * when it is empty or full.  NULL or false: the trylock failed or nothing
  * could replace main, and the caller goes to the slabs.  kmem_cache_alloc
- * and kmem_cache_free come here when their fast path missed, with gfp and
+ * and kmem_cache_free come here from their slow paths, with gfp and
  * allow_spin from their caller; kmalloc_nolock and kfree_nolock come here
  * with gfp 0 and allow_spin false, so a replacement only trylocks the barn.
  */
