@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 
+from . import layout
 from .errors import UserError
 
 MISSION_CASES = ["page_fault3_slab", "cache_destroy", "kvfree_rcu_barrier"]
@@ -156,7 +157,12 @@ def schedule(plan):
     return out
 
 
-def read_variants_list(path):
+def read_variants_list(path=None):
+    """The variant names of a variants list (default: the repository's
+    allocator/variants.list), oldest first: one a line, "#" starts a
+    comment.  Every Python reader of the list goes through here."""
+    if path is None:
+        path = layout.variants_list_path()
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()

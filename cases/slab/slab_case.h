@@ -43,26 +43,6 @@
 #include "slab.h"
 #include "slabscale.h"
 
-/* ---- functions a variant may not have yet ------------------------------- */
-/*
- * The allocator lands in phases, so a case that calls functions which a
- * variant's libslab.a does not define yet is compiled (cases/cases.mk)
- * with SLAB_CASE_MISSING="sym ..." and then expands this instead of its
- * body: the runner still links, and the case reports itself unsupported
- * on that variant with the missing symbols as the reason.
- */
-#define SLAB_CASE_UNAVAILABLE(missing)					\
-const char *testcase_unsupported(void)					\
-{									\
-	return "needs " missing ", not in this variant's libslab.a yet"; \
-}									\
-void testcase(unsigned long long *iterations, unsigned long nr)	\
-{									\
-	(void)iterations;						\
-	(void)nr;							\
-	harness_fail("unsupported on this variant");			\
-}
-
 /* ---- accounting ---------------------------------------------------------- */
 
 struct slab_case_acct {
