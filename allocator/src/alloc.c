@@ -143,7 +143,7 @@ alloc_locked_pcs(struct kmem_cache *s, gfp_t gfp,
 
 	if (unlikely(!pcs->main->size))
 		return alloc_refill_main(s, gfp, pcs);
-	object = pcs_pop_counted(pcs->main);
+	object = pcs_pop_counted(pcs, pcs->main);
 	percpu_unlock(&pcs->lock);
 	return object;
 }
@@ -181,7 +181,7 @@ FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 		main = pcs->main;
 		if (unlikely(!main->size))
 			return alloc_refill_noinline(s, gfp, pcs);
-		object = pcs_pop_counted(main);
+		object = pcs_pop_counted(pcs, main);
 		percpu_unlock(&pcs->lock);
 		return object;
 	}
@@ -327,7 +327,7 @@ free_slow_trylock(struct kmem_cache *s, struct slab *slab, void *object)
 		return free_slow_trylock_fail(s, slab, object);
 	if (unlikely(pcs->main->size == s->sheaf_capacity))
 		return free_main_full(s, pcs, slab, object);
-	pcs_push_counted(pcs->main, object);
+	pcs_push_counted(pcs, pcs->main, object);
 	percpu_unlock(&pcs->lock);
 }
 
@@ -361,7 +361,7 @@ FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 		main = pcs->main;
 		if (unlikely(main->size == s->sheaf_capacity))
 			return free_main_full(s, pcs, slab, object);
-		pcs_push_counted(main, object);
+		pcs_push_counted(pcs, main, object);
 		percpu_unlock(&pcs->lock);
 		return;
 	}

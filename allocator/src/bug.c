@@ -5,9 +5,13 @@
  * kernel's slab_bug()/slab_err() do.  One line a bug, to the handler a
  * caller installed with slab_set_bug_handler() (tests capture them there),
  * else to stderr.  Never allocates, so any path may call it.
+ *
+ * slab_assert_fail(): a debug build's broken invariant (slab_assert.h),
+ * the kernel's BUG(): the message on stderr, then abort().
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "slab_internal.h"
 
 static slab_bug_fn bug_handler;
@@ -31,3 +35,14 @@ void slab_bug(const char *fmt, ...)
 	else
 		fprintf(stderr, "slab: %s\n", msg);
 }
+
+#ifdef SLAB_DEBUG_ASSERT
+void slab_assert_fail(const char *cond, const char *file, int line,
+		      const char *func)
+{
+	fprintf(stderr, "slab: assertion failed: %s (%s:%d %s)\n", cond, file,
+		line, func);
+	fflush(stderr);
+	abort();
+}
+#endif

@@ -142,6 +142,7 @@ bool debug_alloc_check(struct kmem_cache *s, struct slab *slab, void *object)
 	bool ok = true;
 	long off;
 
+	slab_lockdep_assert_held(&get_node(s, slab->node)->list_lock);
 	if (!valid_object(s, slab, object)) {
 		slab_bug("cache %s: slab %p: freelist points to %p, not "
 			 "an object of the slab", s->name,
@@ -185,6 +186,7 @@ static bool on_freelist(struct kmem_cache *s, struct slab *slab, void *object)
 
 bool debug_free_check(struct kmem_cache *s, struct slab *slab, void *object)
 {
+	slab_lockdep_assert_held(&get_node(s, slab->node)->list_lock);
 	if (!valid_object(s, slab, object)) {
 		slab_bug("cache %s: object %p: free of a pointer that is "
 			 "not an object start", s->name, object);

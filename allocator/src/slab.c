@@ -152,6 +152,7 @@ void discard_slab(struct kmem_cache *s, struct slab *slab)
 /* ---- node partial lists (list_lock held) -------------------------------- */
 void add_partial(struct kmem_cache_node *n, struct slab *slab, bool tail)
 {
+	slab_lockdep_assert_held(&n->list_lock);
 	WRITE_ONCE(n->nr_partial, n->nr_partial + 1);
 	if (tail)
 		list_add_tail(&slab->slab_list, &n->partial);
@@ -162,6 +163,7 @@ void add_partial(struct kmem_cache_node *n, struct slab *slab, bool tail)
 
 void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 {
+	slab_lockdep_assert_held(&n->list_lock);
 	list_del(&slab->slab_list);
 	slab->flags &= ~SLAB_FL_NODE_PARTIAL;
 	WRITE_ONCE(n->nr_partial, n->nr_partial - 1);

@@ -254,7 +254,12 @@ struct node_barn {
  */
 struct slub_percpu_sheaves {
 	unsigned int lock;
+#ifdef SLAB_DEBUG_ASSERT
+	unsigned short main_base;
+	unsigned short bracket;		/* a statistics bracket is open (pcs.h) */
+#else
 	unsigned int main_base;		/* main->size at the last fold (pcs.h) */
+#endif
 	struct slab_sheaf *main;
 	struct slab_sheaf *spare;	/* empty or full, may be NULL */
 	struct slab_sheaf *rcu_free;	/* kfree_rcu batching (next issue) */
