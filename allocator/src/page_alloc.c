@@ -129,8 +129,10 @@ static void set_block_head(struct slab *d, unsigned int order,
 		WRITE_ONCE(d[i].head, head);
 }
 
+/* the free areas and their counts: zone_lock held */
 static void free_area_add(struct slab *d, unsigned int order, bool released)
 {
+	slab_lockdep_assert_held(&zone_lock);
 	WRITE_ONCE(d->type, PT_BUDDY);
 	WRITE_ONCE(d->order, order);
 	d->flags = released ? SLAB_FL_RELEASED : 0;
@@ -142,6 +144,7 @@ static void free_area_add(struct slab *d, unsigned int order, bool released)
 
 static void free_area_del(struct slab *d)
 {
+	slab_lockdep_assert_held(&zone_lock);
 	list_del(&d->slab_list);
 	nr_free_pages -= 1ul << d->order;
 	if (d->flags & SLAB_FL_RELEASED)
@@ -155,6 +158,7 @@ static bool arena_grow(void)
 {
 	struct slab *d;
 
+	slab_lockdep_assert_held(&zone_lock);
 	if (arena_top + (1ul << MAX_PAGE_ORDER) > arena_pages)
 		return false;
 	d = &page_desc[arena_top];

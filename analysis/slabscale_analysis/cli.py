@@ -167,8 +167,7 @@ def build_parser():
                    help="cap of the doubling (default %(default)s)")
     p.add_argument("--param", action="append", default=[],
                    metavar="NAME=VALUE")
-    p.add_argument("--variants-list", default=os.path.join(
-        layout.repo_root(), "allocator", "variants.list"),
+    p.add_argument("--variants-list", default=layout.variants_list_path(),
         help="variants, oldest first (default: %(default)s)")
     p.add_argument("--build", default=_build_dir())
     _common(p)
@@ -212,8 +211,7 @@ def _plan_from_args(a):
     if a.param:
         raw["params"] = ",".join(a.param)
     if not raw.get("variants"):
-        vl = planmod.read_variants_list(os.path.join(
-            layout.repo_root(), "allocator", "variants.list"))
+        vl = planmod.read_variants_list()
         if not vl:
             raise UserError("sweep: no --variants and allocator/variants.list"
                             " is empty")

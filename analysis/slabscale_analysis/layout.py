@@ -31,6 +31,11 @@ def repo_root():
         os.path.abspath(__file__))))
 
 
+def variants_list_path():
+    """allocator/variants.list: the allocator variants, oldest first."""
+    return os.path.join(repo_root(), "allocator", "variants.list")
+
+
 def default_results_dir():
     return os.environ.get("SLABSCALE_RESULTS") or os.path.join(repo_root(),
                                                               "results")

@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 
-from . import safeio
+from . import layout, safeio
 from .errors import UserError
 from .results import check_plan
 
@@ -185,7 +185,12 @@ def schedule(plan):
     return out
 
 
-def read_variants_list(path):
+def read_variants_list(path=None):
+    """The variant names of a variants list (default: the repository's
+    allocator/variants.list), oldest first: one a line, "#" starts a
+    comment.  Every Python reader of the list goes through here."""
+    if path is None:
+        path = layout.variants_list_path()
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
