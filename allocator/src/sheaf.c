@@ -513,7 +513,7 @@ int sheaves_init(struct kmem_cache *s)
 		 * 6.18 fix "slab: fix barn NULL pointer dereference on
 		 * memoryless nodes").
 		 */
-		if (!node_has_memory(node) && !IS_ENABLED_MEMORYLESS_BARNS)
+		if (!node_has_memory(node) && !IS_ENABLED(CONFIG_SLUB_MEMORYLESS_BARNS))
 			continue;
 		if (posix_memalign(&p, CACHELINE, sizeof(struct node_barn)))
 			return -1;

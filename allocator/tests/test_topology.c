@@ -150,7 +150,7 @@ static void test_nodes(bool memoryless)
 		/* a barn per node with memory; 7.1 adds the memoryless ones */
 		CHECK(s->barn[0]);
 		CHECK_EQ(s->barn[1] != NULL,
-			 !memoryless || IS_ENABLED_MEMORYLESS_BARNS);
+			 !memoryless || IS_ENABLED(CONFIG_SLUB_MEMORYLESS_BARNS));
 		if (nr_cpu_ids >= 2)
 			CHECK(s->cpu_sheaves[1].barn == s->barn[1]);
 	}
@@ -163,7 +163,7 @@ static void test_nodes(bool memoryless)
 	 * 7.1's memoryless CPU, which keeps them in its sheaves.
 	 */
 	if (nr_cpu_ids >= 2 &&
-	    !(memoryless && IS_ENABLED_MEMORYLESS_BARNS && s->cpu_sheaves))
+	    !(memoryless && IS_ENABLED(CONFIG_SLUB_MEMORYLESS_BARNS) && s->cpu_sheaves))
 		CHECK(tu_stat(s, FREE_SLOWPATH) > 0);
 	kmem_cache_lock_stats(s, locks);
 	lists = locks[SLAB_LOCK_LIST].acquired;

@@ -24,7 +24,7 @@ answer stays UNKNOWN.
 
 import os
 
-from . import stats
+from . import safeio, stats
 from .errors import ResourceError, UserError
 from .results import HIGHER
 from .textsafe import term, term_lines
@@ -215,6 +215,7 @@ def run_variants(a):
     from . import layout, plan as planmod, runner
     from .results import primary_metric
     variants = planmod.read_variants_list(a.variants_list)
+    safeio.check_name(a.case, "bisect: case")
     metric = a.metric or primary_metric(a.mode)
     params = {}
     for p in a.param:
@@ -228,10 +229,10 @@ def run_variants(a):
             raise UserError("bisect: variant %s has no runner %s (run make)"
                             % (v, path))
     now = datetime.datetime.now(datetime.timezone.utc)
-    bid = "bisect-%s-%s" % (now.strftime("%Y%m%dT%H%M%SZ"),
-                            layout.safe_name(a.case))
-    bdir = os.path.join(a.results, layout.this_host(),
-                        now.strftime("%Y-%m-%d"), bid)
+    bid, bdir = layout.claim_dir(a.results, layout.this_host(),
+                                 "bisect-%s-%s" % (
+                                     now.strftime("%Y%m%dT%H%M%SZ"),
+                                     layout.safe_name(a.case)))
     plan = {"seconds": a.seconds, "warmup": a.warmup, "params": params,
             "events": []}
     if getattr(a, "nodes", None) or getattr(a, "memoryless", None):

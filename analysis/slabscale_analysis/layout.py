@@ -31,6 +31,11 @@ def repo_root():
         os.path.abspath(__file__))))
 
 
+def variants_list_path():
+    """allocator/variants.list: the allocator variants, oldest first."""
+    return os.path.join(repo_root(), "allocator", "variants.list")
+
+
 def default_results_dir():
     return os.environ.get("SLABSCALE_RESULTS") or os.path.join(repo_root(),
                                                               "results")
@@ -60,6 +65,31 @@ def sweep_dir(results, host, sweep_id):
 def run_relpath(variant, case, mode, nr_task, repeat):
     return os.path.join("runs", safe_name(variant), safe_name(case),
                         "%s-t%d-r%d.json" % (safe_name(mode), nr_task, repeat))
+
+
+def claim_dir(results, host, name):
+    """A new directory results/<host>/<day of name>/<name>[-N], created
+    exclusively (two sweeps or bisects started in the same second get
+    different ones) with no link followed below results; returns
+    (final name, path).  name starts with the UTC timestamp (sweep ids) or
+    'bisect-' and the timestamp."""
+    stamp = name[len("bisect-"):] if name.startswith("bisect-") else name
+    day = "%s-%s-%s" % (stamp[0:4], stamp[4:6], stamp[6:8])
+    os.makedirs(results, exist_ok=True)
+    dfd = safeio.open_dir(results, os.path.join(safe_name(host), day),
+                          create=True)
+    try:
+        cand, n = name, 1
+        while True:
+            try:
+                os.mkdir(cand, 0o777, dir_fd=dfd)
+                return cand, os.path.join(results, safe_name(host), day,
+                                          cand)
+            except FileExistsError:
+                n += 1
+                cand = "%s-%d" % (name, n)
+    finally:
+        os.close(dfd)
 
 
 def _umask():

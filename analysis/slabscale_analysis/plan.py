@@ -20,8 +20,9 @@ import hashlib
 import json
 import os
 
-from . import safeio
+from . import layout, safeio
 from .errors import UserError
+from .results import check_plan
 
 MISSION_CASES = ["page_fault3_slab", "cache_destroy", "kvfree_rcu_barrier"]
 KEYS = ("cases", "variants", "baseline", "nr_task", "nr_task_max", "modes",
@@ -116,9 +117,22 @@ def normalise(raw):
             k, v = it.split("=", 1)
             params[k.strip()] = v.strip()
     p["params"] = {str(k): str(v) for k, v in sorted(params.items())}
+    for k in p["params"]:
+        c, sep, name = k.rpartition(":")
+        # 'case:name' for a case the plan does not run would be dropped
+        # without a word
+        if sep and c not in p["cases"]:
+            raise UserError("plan: param %r names case %r, which the plan "
+                            "does not run (cases: %s)" % (
+                                k, c, ", ".join(p["cases"])))
+        if not name:
+            raise UserError("plan: param %r has no name" % k)
     ev = raw.get("events")
     p["events"] = _list(ev) if ev else []
     _topology(raw, p)
+    # the limits the manifest reader will hold it to, checked before
+    # anything is created (a sweep must be able to read its own manifest)
+    check_plan(p, "plan", "the plan")
     return p
 
 
@@ -213,7 +227,12 @@ def schedule(plan):
     return out
 
 
-def read_variants_list(path):
+def read_variants_list(path=None):
+    """The variant names of a variants list (default: the repository's
+    allocator/variants.list), oldest first: one a line, "#" starts a
+    comment.  Every Python reader of the list goes through here."""
+    if path is None:
+        path = layout.variants_list_path()
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()

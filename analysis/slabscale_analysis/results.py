@@ -80,6 +80,17 @@ def host_identity(host):
 # sums, squares and bootstrap ratios of such values stay far from overflow.
 MAX_VALUE = 1e18
 MAX_TASKS = 1 << 20
+# What a plan and a manifest may hold: the command line, the plan reader
+# and the manifest reader use these same limits, so a sweep never writes a
+# manifest it cannot read back.
+LIMITS = {
+    "nr_task": MAX_TASKS,
+    "seconds": 7 * 24 * 3600,   # per run, warm-up, or a budget's time
+    "repeats": 10000,
+    "count": 10 ** 6,           # --budget runs, bisect --max-repeats...
+    "runs": 100000,             # runs in one sweep (the manifest stays
+                                # well under its 64 MiB cap)
+}
 MAX_DEPTH = 64          # run documents nest about 6 deep
 METRIC_KINDS = ("latency", "counter", "max")
 
@@ -322,6 +333,13 @@ def check_doc(doc, where):
             raise DataError("%s: status ok but stats.%s is missing"
                             % (where, key))
         check_number(stats[key], where, "stats." + key)
+        # every number a verdict uses is checked as the per-task rate is
+        if stats.get(CPU_RATE) is not None:
+            check_number(stats[CPU_RATE], where, "stats." + CPU_RATE)
+            if stats[CPU_RATE] == 0 and stats[key] > 0:
+                _bad(where, "stats." + CPU_RATE, "is 0 while stats.%s is "
+                     "%r: a run that did work had CPU time" % (key,
+                                                               stats[key]))
         _check_metrics(doc, where)
         _check_pmu(doc, where)
         _check_samples(doc, where)
@@ -741,7 +759,9 @@ SWEEP_SCHEMA = "slabscale-sweep"
 SWEEP_SCHEMA_VERSIONS = (1,)
 # running: being run (or its process died: resumable); interrupted: Ctrl-C;
 # stopped: a resource error (a full disk) stopped it; complete.
-SWEEP_STATES = ("running", "interrupted", "stopped", "complete")
+# measured: every run is done, the budget or the comparison and report
+# are not (a Ctrl-C came then): --resume finishes them
+SWEEP_STATES = ("running", "interrupted", "stopped", "measured", "complete")
 RUN_STATES = ("pending", "ok", "failed", "skipped", "interrupted")
 SWEEP_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$")
 
@@ -768,11 +788,10 @@ def _str_list(val, where, field, allowed=None):
     return val
 
 
-def _int_field(d, field, where, lo, prefix=""):
+def _int_field(d, field, where, lo, prefix="", hi=MAX_TASKS):
     v = _need(d, field, int, where, prefix)
-    if not lo <= v <= MAX_TASKS:
-        _bad(where, prefix + field, "is %d, not in %d..%d" % (v, lo,
-                                                              MAX_TASKS))
+    if not lo <= v <= hi:
+        _bad(where, prefix + field, "is %d, not in %d..%d" % (v, lo, hi))
     return v
 
 
@@ -806,9 +825,14 @@ def check_plan(plan, where, field="plan"):
                 or not 1 <= n <= MAX_TASKS:
             _bad(where, "%snr_task[%d]" % (p, i), "is %r, not a task count"
                  % (n,))
-    _int_field(plan, "repeats", where, 1, p)
-    _int_field(plan, "seconds", where, 1, p)
-    _int_field(plan, "warmup", where, 0, p)
+    _int_field(plan, "repeats", where, 1, p, LIMITS["repeats"])
+    _int_field(plan, "seconds", where, 1, p, LIMITS["seconds"])
+    _int_field(plan, "warmup", where, 0, p, LIMITS["seconds"])
+    nruns = len(variants) * len(plan["cases"]) * len(plan["modes"]) * \
+        len(nt) * plan["repeats"]
+    if nruns > LIMITS["runs"]:
+        _bad(where, field, "asks for %d runs, more than the %d a sweep may "
+             "have" % (nruns, LIMITS["runs"]))
     params = plan.get("params", {})
     if not isinstance(params, dict):
         _bad(where, p + "params", "is %s, not an object"
@@ -820,6 +844,13 @@ def check_plan(plan, where, field="plan"):
     ev = plan.get("events", [])
     if not isinstance(ev, list) or not all(isinstance(e, str) for e in ev):
         _bad(where, p + "events", "is not a list of event names")
+    if "nodes" in plan:
+        _int_field(plan, "nodes", where, 1, p, 8)
+    mem = plan.get("memoryless")
+    if mem is not None and (not isinstance(mem, str) or "nodes" not in plan
+                            or not all(c in "0123456789,-" for c in mem)):
+        _bad(where, p + "memoryless", "is not a node list of a plan with "
+             "nodes")
 
 
 def check_manifest(m, where):
@@ -862,12 +893,15 @@ def check_manifest(m, where):
         b = m["budget"]
         if not isinstance(b, dict):
             _bad(where, "budget", "is %s, not an object" % _type_name(b))
-        for k in ("added", "runs", "seconds"):
+        for k, hi in (("added", LIMITS["runs"]), ("runs", LIMITS["count"]),
+                      ("seconds", LIMITS["seconds"]),
+                      ("elapsed", LIMITS["seconds"] * 2),
+                      ("rounds", LIMITS["runs"])):
             v = b.get(k)
             if v is None and k != "added":
                 continue
             if isinstance(v, bool) or not isinstance(v, (int, float)) \
-                    or not 0 <= v < 1e9:
+                    or not 0 <= v <= hi:
                 _bad(where, "budget." + k, "is %r, not a count" % (v,))
         extra = int(b["added"])
     files = set()

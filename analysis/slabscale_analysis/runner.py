@@ -122,7 +122,8 @@ def disk_full(path):
 
 
 class Interrupt:
-    """SIGINT/SIGTERM while a child runs: remember it, pass it on once."""
+    """SIGINT/SIGTERM/SIGHUP while a child runs: remember it, pass it on
+    once (as SIGINT: the runner then writes what it measured)."""
 
     def __init__(self):
         self.hit = False
@@ -139,7 +140,7 @@ class Interrupt:
                 pass
 
     def __enter__(self):
-        for s in (signal.SIGINT, signal.SIGTERM):
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             self._old[s] = signal.signal(s, self._handler)
         return self
 

@@ -22,6 +22,7 @@ from . import budget as budgetmod
 from . import compare as cmpmod
 from . import layout, plan as planmod, runner, safeio, table
 from .errors import (UserError, DataError, EXIT_OK, EXIT_REGRESSION,
+                     EXIT_USAGE,
                      EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_DISTURBED)
 from .results import diagnostic_metric
 from .textsafe import term
@@ -269,6 +270,16 @@ def execute(manifest, sdir, build_dir, out):
                 if rec["status"] == "nospace":
                     r.update(status="pending", message=rec["message"])
                     raise NoSpace(rec["message"])
+                if rec["status"] == "usage":
+                    # every run of this plan would be refused alike: stop
+                    # before measuring anything more, with the runner's
+                    # own first line
+                    r.update(status="pending", message=rec["message"])
+                    manifest["stopped_by"] = "the runner of %s refused %s " \
+                        "%s t=%d: %s" % (r["variant"], r["case"], r["mode"],
+                                         r["nr_task"], rec["message"])
+                    stop = "usage"
+                    break
                 r.update(status=rec["status"], exit_code=rec["exit_code"],
                          message=rec["message"],
                          seconds=round(rec["seconds"], 3))
@@ -283,13 +294,13 @@ def execute(manifest, sdir, build_dir, out):
         except NoSpace as e:
             stop = "nospace"
             manifest["stopped_by"] = e.what
-    if stop:
+    if stop in ("usage", "nospace"):
         manifest["state"] = "stopped"
     elif intr.hit:
         manifest["state"] = stop = "interrupted"
     else:
-        manifest["state"] = "complete"
-        manifest["finished"] = now_iso()
+        # complete only once the budget and the report are done too (run())
+        manifest["state"] = "measured"
     try:
         save()
     except NoSpace:
@@ -323,8 +334,11 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
     me = stats.MIN_EFFECT if min_effect is None else min_effect
     plan = manifest["plan"]
     runs = sweep_runs(sdir)
+    # errors: a comparison that was refused (runs of two hosts, ...): the
+    # sweep cannot give its verdict, exit 2.  warnings: the previous sweep
+    # could not be read: today's verdicts stand without it.
     out = {"sweep": manifest["id"], "vs_baseline": [], "vs_previous": [],
-           "previous": None, "errors": []}
+           "previous": None, "errors": [], "warnings": []}
     by_v = {}
     for r in runs:
         by_v.setdefault(r.variant, []).append(r)
@@ -342,7 +356,7 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
     try:
         prev = previous_sweep(results, manifest)
     except DataError as e:
-        out["errors"].append("previous sweep: %s" % e)
+        out["warnings"].append("previous sweep: %s" % e)
         prev = None
     if prev:
         out["previous"] = os.path.basename(prev)
@@ -391,6 +405,8 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
         out("\n# against the previous sweep of this plan\n" + table.render(c))
     if not an["vs_previous"]:
         out("\n(no previous complete sweep of this plan on this host)")
+    for e in an["warnings"]:
+        out("sweep: warning: " + term(e))
     for e in an["errors"]:
         out("sweep: cannot compare: " + term(e))
     if make_report:
@@ -423,6 +439,11 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
                 g["mode"], g["nr_task"], term(m["metric"]),
                 table.fmt_change(m["change"]), m["p"]))
         return EXIT_REGRESSION
+    if an["errors"]:
+        # a refused comparison hides whatever it would have found
+        out("sweep: %d comparison(s) refused (exit 2): see 'cannot compare'"
+            " above" % len(an["errors"]))
+        return EXIT_USAGE
     if st.get("ok", 0) == 0 or st.get("failed", 0):
         return EXIT_INCOMPLETE
     if drows:
@@ -480,27 +501,6 @@ def spend_budget(manifest, sdir, results, build_dir, out,
             return stop
 
 
-def _claim_sweep_dir(results, host, plan_hash):
-    """A new sweep directory, created (so two sweeps of the same plan in
-    one second get different ones); returns (id, dir)."""
-    base = sid = layout.new_sweep_id(plan_hash)
-    n = 1
-    os.makedirs(results, exist_ok=True)
-    while True:
-        sdir = layout.sweep_dir(results, host, sid)
-        # <host>/<day> created with no link followed below results
-        dfd = safeio.open_dir(results, os.path.relpath(os.path.dirname(sdir),
-                                                      results), create=True)
-        try:
-            os.mkdir(sid, 0o777, dir_fd=dfd)
-            return sid, sdir
-        except FileExistsError:
-            n += 1
-            sid = "%s-%d" % (base, n)
-        finally:
-            os.close(dfd)
-
-
 def run(plan_raw, results, build_dir, out=None, resume=None,
         allow_host_mismatch=False, make_report=True, min_effect=None,
         budget=None, include_disturbed=False):
@@ -514,8 +514,9 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
     else:
         requested = planmod.normalise(plan_raw)
         plan = reduce_plan(requested, build_dir, out)
-        sid, sdir = _nospace_guard(results, _claim_sweep_dir, results, host,
-                                   planmod.plan_hash(requested))
+        sid, sdir = _nospace_guard(results, layout.claim_dir, results, host,
+                                   layout.new_sweep_id(
+                                       planmod.plan_hash(requested)))
     try:
         lock = SweepLock(sdir, sid)
     except OSError as e:
@@ -532,6 +533,13 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
             if manifest["state"] == "complete":
                 raise UserError("sweep %s is already complete"
                                 % manifest["id"])
+            if manifest["host"] != host or \
+                    os.path.relpath(sdir, results).split(os.sep)[0] != host:
+                # its runs would be pooled with this machine's
+                raise UserError("sweep %s belongs to host %s, not this host "
+                                "(%s): resume it there" % (
+                                    manifest["id"], term(manifest["host"]),
+                                    host))
             # a link planted anywhere under runs/ is refused before
             # anything runs or is renamed
             for r in manifest["runs"]:
@@ -554,17 +562,30 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
                     ",".join(map(str, plan["nr_task"])),
                     ",".join(plan["modes"]), plan["repeats"],
                     plan["seconds"], plan["warmup"], term(sdir)))
-        stop = execute(manifest, sdir, build_dir, out)
-        if not stop and manifest.get("budget"):
-            stop = spend_budget(manifest, sdir, results, build_dir, out,
-                                allow_host_mismatch, min_effect,
-                                include_disturbed)
+        try:
+            stop = execute(manifest, sdir, build_dir, out)
+            if not stop and manifest.get("budget") and \
+                    not manifest["budget"].get("done"):
+                stop = spend_budget(manifest, sdir, results, build_dir, out,
+                                    allow_host_mismatch, min_effect,
+                                    include_disturbed)
+                if not stop:
+                    manifest["budget"]["done"] = True
+                    _save_manifest(sdir, manifest)
+        except KeyboardInterrupt:
+            # between runs (the budget's analysis): every run on disk is
+            # recorded; what is left is resumable
+            return _interrupted_late(manifest, sdir, out, "the budget")
         done = sum(r["status"] in DONE for r in manifest["runs"])
         if stop == "interrupted":
             out("sweep: interrupted; %d of %d runs kept. Continue with: "
                 "slabscale sweep --resume %s" % (done, len(manifest["runs"]),
                                                  manifest["id"]))
             return EXIT_INTERRUPTED
+        if stop == "usage":
+            out("sweep: stopped: %s; nothing more was run (fix the plan "
+                "and start a new sweep)" % term(manifest["stopped_by"]))
+            return EXIT_USAGE
         if stop == "nospace":
             out("sweep: stopped: %s; %d of %d runs kept. Free some space "
                 "and continue with: slabscale sweep --resume %s" % (
@@ -572,15 +593,46 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
                     len(manifest["runs"]), manifest["id"]))
             return EXIT_INCOMPLETE
         try:
-            return finish(manifest, sdir, results, out, allow_host_mismatch,
-                          make_report, min_effect, include_disturbed)
+            rc = finish(manifest, sdir, results, out, allow_host_mismatch,
+                        make_report, min_effect, include_disturbed)
         except NoSpace as e:
             out("sweep: every run is done, but %s. Free some space and "
-                "write the comparison and report with: slabscale report %s"
-                % (term(e.what), manifest["id"]))
+                "finish the comparison and report with: slabscale sweep "
+                "--resume %s" % (term(e.what), manifest["id"]))
             return EXIT_INCOMPLETE
+        except KeyboardInterrupt:
+            return _interrupted_late(manifest, sdir, out,
+                                     "the comparison and report")
+        manifest["state"] = "complete"
+        manifest["finished"] = now_iso()
+        try:
+            _save_manifest(sdir, manifest)
+        except NoSpace as e:
+            out("sweep: %s: the sweep is not marked complete; --resume %s "
+                "finishes it" % (term(e.what), manifest["id"]))
+            return EXIT_INCOMPLETE
+        return rc
     finally:
         lock.release()
+
+
+def _save_manifest(sdir, manifest):
+    mpath = os.path.join(sdir, layout.MANIFEST)
+    _nospace_guard(mpath, layout.write_json_atomic, mpath, manifest)
+
+
+def _interrupted_late(manifest, sdir, out, what):
+    """A Ctrl-C, SIGTERM or SIGHUP after the runs, during `what`: the
+    sweep stays resumable (state measured), and says how."""
+    with runner.Interrupt():        # a second signal must not cut this
+        manifest["state"] = "measured"
+        try:
+            _save_manifest(sdir, manifest)
+        except NoSpace:
+            pass
+    out("sweep: interrupted during %s; every run is kept. Finish with: "
+        "slabscale sweep --resume %s" % (what, manifest["id"]))
+    return EXIT_INTERRUPTED
 
 
 def resume_dir(results, which, host):

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, fake_build
+from conftest import HOSTILE, REPO, fake_build
 from slabscale_analysis import layout, runner, safeio
 from slabscale_analysis.errors import DataError
 
@@ -60,6 +60,7 @@ def one_line(stderr):
 
 @pytest.mark.parametrize("kind", ["absolute", "relative", "option", "dot"])
 def test_resume_never_runs_a_program_a_manifest_names(env, kind):
+    HOSTILE['manifest paths'] += 1
     tmp, e = env
     sdir, mpath = interrupted_sweep(tmp, e)
     build = e["SLABSCALE_BUILD"]
@@ -92,6 +93,7 @@ def test_resume_never_runs_a_program_a_manifest_names(env, kind):
 
 
 def test_a_runner_resolving_outside_the_build_is_refused(tmp_path):
+    HOSTILE['manifest paths'] += 1
     build = tmp_path / "build"
     build.mkdir()
     evil_runner(str(tmp_path / "outside"), str(tmp_path / "pwned"))
@@ -108,6 +110,7 @@ def test_a_runner_resolving_outside_the_build_is_refused(tmp_path):
     ("variants", "/tmp/x"), ("variants", "../../x"), ("cases", "a/b"),
     ("cases", "--help"), ("variants", "..")])
 def test_a_manifest_with_a_path_for_a_name_is_refused(env, field, value):
+    HOSTILE['manifest paths'] += 1
     tmp, e = env
     sdir, mpath = interrupted_sweep(tmp, e)
     m = json.load(open(mpath))
@@ -128,6 +131,7 @@ def test_a_manifest_with_a_path_for_a_name_is_refused(env, field, value):
 
 
 def test_host_in_a_manifest_is_a_name(env):
+    HOSTILE['manifest paths'] += 1
     tmp, e = env
     sdir, mpath = interrupted_sweep(tmp, e)
     m = json.load(open(mpath))
@@ -148,6 +152,7 @@ def pending(mpath):
 
 
 def test_resume_does_not_write_through_a_planted_log_link(env):
+    HOSTILE['tree links'] += 1
     tmp, e = env
     sdir, mpath = interrupted_sweep(tmp, e)
     victim = tmp / "victim.txt"
@@ -163,6 +168,7 @@ def test_resume_does_not_write_through_a_planted_log_link(env):
 
 
 def test_resume_does_not_move_files_through_a_directory_link(env):
+    HOSTILE['tree links'] += 1
     tmp, e = env
     sdir, mpath = interrupted_sweep(tmp, e)
     r = pending(mpath)
@@ -183,6 +189,7 @@ def test_resume_does_not_move_files_through_a_directory_link(env):
 
 
 def test_a_planted_lock_link_is_not_truncated(env):
+    HOSTILE['tree links'] += 1
     tmp, e = env
     sdir, mpath = interrupted_sweep(tmp, e)
     victim = tmp / "victim.txt"
@@ -197,6 +204,7 @@ def test_a_planted_lock_link_is_not_truncated(env):
 
 
 def test_a_runner_record_that_is_a_fifo_does_not_hang_resume(env):
+    HOSTILE['non-regular or oversized files'] += 1
     tmp, e = env
     sdir, mpath = interrupted_sweep(tmp, e)
     rec = os.path.join(sdir, "runner.json")
@@ -208,6 +216,7 @@ def test_a_runner_record_that_is_a_fifo_does_not_hang_resume(env):
 
 
 def test_a_sweep_reached_through_a_link_is_refused(env):
+    HOSTILE['tree links'] += 1
     tmp, e = env
     sdir, mpath = interrupted_sweep(tmp, e)
     day = os.path.dirname(sdir)
@@ -222,6 +231,7 @@ def test_a_sweep_reached_through_a_link_is_refused(env):
 # ---- readers: regular files only, and a cap ------------------------------------
 
 def test_safeio_refuses_links_below_the_root(tmp_path):
+    HOSTILE['tree links'] += 1
     root = tmp_path / "root"
     (root / "a").mkdir(parents=True)
     (tmp_path / "out").mkdir()
@@ -246,6 +256,7 @@ def test_safeio_refuses_links_below_the_root(tmp_path):
 
 
 def test_safeio_truncates_only_after_checking(tmp_path):
+    HOSTILE['non-regular or oversized files'] += 1
     (tmp_path / "fifo").parent.mkdir(exist_ok=True)
     os.mkfifo(str(tmp_path / "fifo"))
     with pytest.raises(DataError, match="not a regular file"):
@@ -264,6 +275,7 @@ def test_layout_names_are_never_options():
 
 
 def test_a_planted_report_link_is_refused(env):
+    HOSTILE['tree links'] += 1
     tmp, e = env
     sdir, mpath = interrupted_sweep(tmp, e)
     p = slabscale(e, "sweep", "--resume", "latest", "--no-report")
@@ -275,3 +287,27 @@ def test_a_planted_report_link_is_refused(env):
     assert p.returncode == 2, p.stderr
     assert "symbolic link" in p.stderr.strip().splitlines()[-1]
     assert os.listdir(str(outside)) == []
+
+
+def test_a_revision_is_never_handed_to_git_as_an_option():
+    HOSTILE["outside-tool arguments"] += 3
+    from slabscale_analysis import gitbisect
+    from slabscale_analysis.errors import UserError
+    for bad in ("--output=/tmp/pwned", "-h", "HEAD\n--all"):
+        with pytest.raises(UserError, match="not a revision"):
+            gitbisect._commit(bad, REPO)
+    assert not os.path.exists("/tmp/pwned")
+    sha = gitbisect._commit("HEAD", REPO)
+    assert len(sha) in (40, 64)
+
+
+@pytest.mark.parametrize("case", ["-h", "--list", "../x", ".x"])
+def test_bisect_case_names_are_names(env, case):
+    HOSTILE["outside-tool arguments"] += 1
+    tmp, e = env
+    vl = tmp / "variants.list"
+    vl.write_text("old\nnew\n")
+    p = slabscale(e, "bisect", "--good", "old", "--bad", "new", "--case=" +
+                  case, "--variants-list", str(vl))
+    assert p.returncode == 2, p.stderr
+    assert "not a valid name" in one_line(p.stderr)
