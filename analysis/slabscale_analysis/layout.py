@@ -148,6 +148,10 @@ def load_sweep_runs(sdir, manifest=None):
     from .results import load_run, dedupe, warn
     if manifest is None:
         manifest = load_manifest(os.path.join(sdir, MANIFEST))
+    # a sweep's runs of one repeat were run back to back, every variant
+    # in turn: one round (compare pairs them)
+    repeat = {os.path.join(sdir, r["file"]): r.get("repeat")
+              for r in manifest["runs"]}
     runs = []
     for p, status in sweep_run_files(sdir, manifest):
         r = load_run(p)
@@ -155,6 +159,8 @@ def load_sweep_runs(sdir, manifest=None):
             warn("%s says ok, but its sweep recorded the run as %s: not "
                  "counted" % (p, status))
             continue
+        if isinstance(repeat.get(p), int):
+            r.round = (manifest.get("id"), repeat[p])
         runs.append(r)
     return dedupe(runs)
 
