@@ -36,6 +36,7 @@ running; docs/measurements/trust.md has the figures.
 """
 import argparse
 import json
+import math
 import os
 import random
 import signal
@@ -116,6 +117,26 @@ def settle(runs, work, cfg, sides, cpu, budget, include, k):
         added += 2
 
 
+def unpaired_log_sd(sides, metric, include):
+    """What the spread of a log-ratio would be without pairing:
+    sqrt(var log base + var log new) over the counted runs (the SD of
+    the difference of two independent runs), to set beside the paired
+    rounds' log_ratio_sd."""
+    out = []
+    for side in sides:
+        ok = [r for r in side if r.ok and r.metrics().get(metric)
+              and r.metrics()[metric][0] > 0]
+        quiet = [r for r in ok if include or not r.disturbed]
+        # every run disturbed: the CPU-time rate is decided over them all
+        v = [math.log(r.metrics()[metric][0])
+             for r in (quiet if len(quiet) >= 2 else ok)]
+        if len(v) < 2:
+            return None
+        mu = sum(v) / len(v)
+        out.append(sum((x - mu) ** 2 for x in v) / (len(v) - 1))
+    return math.sqrt(out[0] + out[1])
+
+
 def trial(runs, a, k, cpu):
     works = {"A": a.work, "A2": a.work, "W10": round(a.work * 1.10),
              "W5": round(a.work * 1.05)}
@@ -143,6 +164,8 @@ def trial(runs, a, k, cpu):
                                    "paired": v[m].get("paired", False),
                                    "rounds": v[m].get("rounds"),
                                    "log_ratio_sd": v[m].get("log_ratio_sd"),
+                                   "unpaired_log_sd": unpaired_log_sd(
+                                       sides, m, include),
                                    "unpaired": v[m].get("unpaired")}
                                for m in METRICS if m in v}
     return res
@@ -267,12 +290,14 @@ def report(name, trials, out):
                 cols.append("%d/%d" % (k, len(vs)))
             out("    %-16s %-22s %-22s %-22s" % (
                 ("%s, unpaired" % m,) + tuple(cols)))
-        sds = {m: sorted(t[tag]["A2"][m]["log_ratio_sd"] for t in trials
-                         if t[tag].get("A2", {}).get(m, {}).get(
-                             "log_ratio_sd") is not None) for m in METRICS}
-        out("    A/A round-to-round log-ratio SD (median over trials): " +
-            ", ".join("%s %s" % (m, "%.3f" % v[len(v) // 2] if v else "-")
-                      for m, v in sds.items()))
+        for key, what in (("unpaired_log_sd", "unpaired"),
+                          ("log_ratio_sd", "paired rounds")):
+            sds = {m: sorted(t[tag]["A2"][m][key] for t in trials
+                             if t[tag].get("A2", {}).get(m, {}).get(key)
+                             is not None) for m in METRICS}
+            out("    A/A log-ratio SD, %s (median over trials): " % what +
+                ", ".join("%s %s" % (m, "%.3f" % v[len(v) // 2] if v
+                                     else "-") for m, v in sds.items()))
 
 
 def main():
