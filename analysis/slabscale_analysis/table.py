@@ -60,6 +60,8 @@ def fmt_verdict(res):
         counted, spent = res["budget_runs"]
         v += " [%d runs%s]" % (counted, "" if spent == counted
                                else " of %d" % spent)
+    if res.get("shared_runs"):
+        v += " [%d shared]" % res["shared_runs"]
     return v
 
 

@@ -162,6 +162,7 @@ def test_compare_sets_pairs_rounds_and_counts_shared_runs():
     text = table.render(cmp)
     assert "shared runs: base 5, new 5" in text
     assert "paired over 5 complete round(s)" in text
+    assert "regression [10 shared]" in text
     # shared runs are kept in the verdict (not left out as disturbed)
     assert m["base"]["n"] == m["new"]["n"] == 5
 
