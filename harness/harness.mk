@@ -94,7 +94,7 @@ $(1)/registry.o: $(1)/registry.c
 
 $(1)/slabglue.o: harness/src/slabglue.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(HARNESS_CFLAGS) $(if $(4),-DSLABSCALE_WITH_SLAB) -c -o $$@ $$<
+	$$(CC) $$(HARNESS_CFLAGS) $(if $(4),-DSLABSCALE_WITH_SLAB -Iallocator/include) -c -o $$@ $$<
 
 $(1)/slabscale-run: $(1)/registry.o $(1)/slabglue.o $(BUILD)/harness/buildinfo.o \
 		$(foreach c,$(3),$(if $(filter cases/slab/%,$(c)),$(1)/cases/$(call case_name,$(c)).o,$(BUILD)/cases/$(call case_name,$(c)).o)) \
@@ -190,7 +190,7 @@ $(HARNESS_SAN_DIR)/registry.o: $(HARNESS_SAN_DIR)/registry.c
 $(HARNESS_SAN_DIR)/slabglue.o: harness/src/slabglue.c
 	@mkdir -p $(@D)
 	$(CC) $(HARNESS_CFLAGS) $(HARNESS_SAN_FLAGS) \
-		$(if $(HARNESS_SAN_SLAB),-DSLABSCALE_WITH_SLAB) -c -o $@ $<
+		$(if $(HARNESS_SAN_SLAB),-DSLABSCALE_WITH_SLAB -Iallocator/include) -c -o $@ $<
 
 $(HARNESS_SAN_RUNNER): $(HARNESS_SAN_DIR)/registry.o $(HARNESS_SAN_DIR)/slabglue.o \
 		$(BUILD)/harness/buildinfo.o \

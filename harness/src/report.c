@@ -587,6 +587,47 @@ static void w_allocator(struct json *j)
 }
 
 /*
+ * The allocator's counters as it declares them (slab.h): under
+ * "allocator_counters", {"stats": {name: {"unit", "better", "what"}},
+ * "locks": {field: {...}}}, so a reader learns a new counter's unit and
+ * direction from the document itself; null without the allocator.
+ */
+static void w_counter_group(struct json *j, const char *group)
+{
+	struct harness_counter c;
+
+	json_key(j, group);
+	json_obj_begin(j);
+	for (unsigned int i = 0; harness_slab_counter(i, &c); i++) {
+		if (strcmp(c.group, group))
+			continue;
+		json_key(j, c.name);
+		json_obj_begin(j);
+		json_key(j, "unit");
+		json_str(j, c.unit);
+		json_key(j, "better");
+		json_str(j, c.better);
+		json_key(j, "what");
+		json_str(j, c.what);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+}
+
+static void w_allocator_counters(struct json *j)
+{
+	json_key(j, "allocator_counters");
+	if (!harness_slab_counter) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	w_counter_group(j, "stats");
+	w_counter_group(j, "locks");
+	json_obj_end(j);
+}
+
+/*
  * Run-level marks: what a reader must know before trusting the numbers,
  * one object per reason: {"reason": name, "message": text, numbers...}.
  * A new reason is one more writer in marks[]; it returns false (and
@@ -706,6 +747,7 @@ static void w_document(struct json *j, const struct run *r)
 	w_rusage(j, r);
 	w_metrics(j, r);
 	w_allocator(j);
+	w_allocator_counters(j);
 	json_obj_end(j);
 	fputc('\n', j->f);
 }
