@@ -19,6 +19,8 @@ import socket
 import tempfile
 
 from .errors import DataError
+from .results import dedupe, load_run, load_set, warn
+from .results import load_manifest as _load_manifest
 
 MANIFEST = "sweep.json"
 SWEEP_SCHEMA = "slabscale-sweep"
@@ -90,8 +92,7 @@ def write_json_atomic(path, obj):
 
 
 def load_manifest(path):
-    from .results import load_manifest as load
-    return load(path)
+    return _load_manifest(path)
 
 
 def list_sweeps(results, host=None):
@@ -145,7 +146,6 @@ def load_sweep_runs(sdir, manifest=None):
     """Runs of a sweep (see sweep_run_files), copies dropped.  A document
     that says ok for a run the manifest failed (a file left by an earlier
     attempt) never counts."""
-    from .results import load_run, dedupe, warn
     if manifest is None:
         manifest = load_manifest(os.path.join(sdir, MANIFEST))
     runs = []
@@ -166,7 +166,6 @@ def resolve_set(spec, results, sweep=None, host=None):
     'latest'); 'SWEEP:VARIANT'; or a variant name within `sweep` (default:
     the latest sweep on this host).
     """
-    from .results import load_set
     if os.path.exists(spec):
         return spec, load_set(spec)
     if "/" in spec or spec.startswith("."):
