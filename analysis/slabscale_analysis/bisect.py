@@ -216,7 +216,7 @@ def run_variants(a):
     variants = planmod.read_variants_list(a.variants_list)
     for which in (a.good, a.bad):
         if which not in variants:
-            raise UserError("bisect: unknown variant %r%s" % (
+            raise UserError("unknown variant %r%s" % (
                 which, did_you_mean(which, variants, " (variants: %s)"
                                     % ", ".join(variants))))
     metric = a.metric or primary_metric(a.mode)
@@ -233,7 +233,7 @@ def run_variants(a):
                             % (v, path))
     cases = runner.list_cases(runner.runner_path(a.build, a.bad))
     if cases is not None and a.case not in cases:
-        raise UserError("bisect: unknown case %r: the runner of %s does not "
+        raise UserError("unknown case %r: the runner of %s does not "
                         "list it%s" % (a.case, a.bad, did_you_mean(
                             a.case, cases, " (cases: %s)"
                             % ", ".join(sorted(cases)))))
