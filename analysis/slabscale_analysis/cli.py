@@ -282,9 +282,10 @@ def cmd_report(a):
     code, _ = decide.exit_status(an, data.manifest, a.include_disturbed)
     layout.write_json_atomic(os.path.join(sdir, "compare.json"),
                              dict(an, alerts=al, exit_status=code))
+    fits = decide.scaling_fits(data, a.include_disturbed)
     print(term(report.write_report(data, an, al,
-                                   lambda s: print(term(s),
-                                                   file=sys.stderr))))
+                                   lambda s: print(term(s), file=sys.stderr),
+                                   fits=fits)))
     return 0
 
 

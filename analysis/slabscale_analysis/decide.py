@@ -32,10 +32,10 @@ Exit status (errors.py), when several apply the first wins:
 
 from . import budget as budgetmod
 from . import compare as cmpmod
-from . import stats
+from . import stats, usl
 from .errors import (DataError, EXIT_OK, EXIT_REGRESSION, EXIT_INCOMPLETE,
                      EXIT_DISTURBED)
-from .metrics import PRIMARY, family_order
+from .metrics import PRIMARY, family_order, primary_metric
 
 REGRESSION = "regression"
 IMPROVEMENT = "improvement"
@@ -237,3 +237,35 @@ def exit_status(an, manifest, include_disturbed=False):
     if not include_disturbed and budgetmod.disturbed_rows(an["vs_baseline"]):
         return EXIT_DISTURBED, "rows stayed disturbed"
     return EXIT_OK, "nothing regressed"
+
+
+def scaling_fits(data, include_disturbed=False):
+    """The Universal Scalability Law per (case, mode, variant) of the
+    primary metric, where the sweep has at least usl.MIN_TASKS task counts
+    (usl.py): [{"case", "mode", "variant", "lam", "alpha", "beta",
+    "peak", "n", "rel_rmse"}].  The runs are the tables' (disturbed ones
+    left out unless include_disturbed)."""
+    out = []
+    plan = data.plan
+    if len(plan["nr_task"]) < usl.MIN_TASKS:
+        return out
+    for case in plan["cases"]:
+        for mode in plan["modes"]:
+            metric = primary_metric(mode)
+            for v in plan["variants"]:
+                pts = {}
+                for r in data.runs:
+                    if r.case != case or r.mode != mode or r.variant != v \
+                            or not r.ok or (r.disturbed and
+                                            not include_disturbed):
+                        continue
+                    m = r.metrics().get(metric)
+                    if m is not None:
+                        pts.setdefault(r.nr_task, []).append(m[0])
+                ts = sorted(pts)
+                f = usl.fit(ts, [sorted(pts[t])[len(pts[t]) // 2]
+                                 for t in ts])
+                if f is not None:
+                    out.append(dict(f, case=case, mode=mode, variant=v,
+                                    metric=metric))
+    return out

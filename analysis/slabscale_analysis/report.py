@@ -18,7 +18,7 @@ manifest goes through esc() (HTML) or md() (Markdown).
 import html
 import os
 
-from . import decide, fmt, layout, plot, plotcmd, summary, table
+from . import decide, fmt, layout, plot, plotcmd, summary, table, usl
 from .errors import UserError
 from .metrics import DIAGNOSTIC, primary_metric
 from .textsafe import term
@@ -395,9 +395,30 @@ def md_compare(cmp, case=None):
     return "\n".join(out)
 
 
-def write_report(data, an, al, log=print, plots=True):
+def fits_html(fits, case, mode):
+    rows = [f for f in fits if f["case"] == case and f["mode"] == mode]
+    if not rows:
+        return ""
+    return ("<h3>Scaling: Universal Scalability Law fit</h3><table "
+            "class=\"usl\"><thead><tr><th class=\"l\">variant</th>"
+            "<th>contention α</th><th>coherency β</th><th>peak N*</th>"
+            "<th>λ (t=1 rate)</th><th>task counts</th><th>fit error</th>"
+            "</tr></thead><tbody>%s</tbody></table><p class=\"meta\">α: the "
+            "share of the work that serialises (a lock); β: what each task "
+            "costs every other (cache lines bouncing); N*: the task count "
+            "where throughput peaks.</p>" % "".join(
+                "<tr><td class=\"l\">%s</td><td>%.3g</td><td>%.3g</td>"
+                "<td>%s</td><td>%s</td><td>%s</td><td>%.1f%%</td></tr>" % (
+                    esc(f["variant"]), f["alpha"], f["beta"],
+                    "%.0f" % f["peak"] if f["peak"] is not None else "none",
+                    esc(fmt.quantity(f["lam"], "ops/s")),
+                    esc(",".join(map(str, f["n"]))), 100 * f["rel_rmse"])
+                for f in rows))
+
+
+def write_report(data, an, al, log=print, plots=True, fits=()):
     """Write report/index.html and report/report.md into the sweep's
-    directory; returns the HTML path."""
+    directory; returns the HTML path.  fits: decide.scaling_fits()."""
     rdir = os.path.join(data.sdir, "report")
     os.makedirs(rdir, exist_ok=True)
     manifest, plan = data.manifest, data.plan
@@ -441,6 +462,11 @@ def write_report(data, an, al, log=print, plots=True):
                     m.append(md_compare(c, case))
             for met, png, _ in made:
                 m.append("![%s](%s)" % (md(met), png))
+            h.append(fits_html(fits, case, mode))
+            for f in fits:
+                if f["case"] == case and f["mode"] == mode:
+                    m.append("- USL %s: %s" % (md(f["variant"]),
+                                               md(usl.describe(f))))
             h.append(_previous_html(an, case))
             unit = plotcmd.unit_of(data.runs, primary_metric(mode))
             h.append(_history_html(data, case, mode, primary_metric(mode),

@@ -20,7 +20,7 @@ import time
 
 from . import budget as budgetmod
 from . import decide, fmt, layout, load, plan as planmod, report, runner
-from . import summary, table
+from . import summary, table, usl
 from .errors import UserError, EXIT_INCOMPLETE, EXIT_INTERRUPTED
 from .textsafe import term
 
@@ -340,9 +340,14 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
         out("\n(no previous complete sweep of this plan on this host)")
     for e in an["errors"]:
         out("sweep: cannot compare: " + term(e))
+    fits = decide.scaling_fits(data, include_disturbed)
+    for f in fits:
+        out("scaling: %s %s %s: USL %s" % (term(f["case"]), term(f["variant"]),
+                                           f["metric"], usl.describe(f)))
     if make_report:
         path = _nospace_guard(os.path.join(sdir, "report"),
-                              report.write_report, data, an, al, out)
+                              report.write_report, data, an, al, out,
+                              fits=fits)
         out("report: %s" % path)
     st = decide.run_counts(manifest)
     nd = sum(c.get("disturbed_runs", 0) for c in an["vs_baseline"])
