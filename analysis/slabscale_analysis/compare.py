@@ -14,8 +14,9 @@ import fnmatch
 from . import stats
 from .errors import DataError, UserError
 from .metrics import Registry, DIAGNOSTIC
-from .results import (CPU_RATE, check_hosts, cpu_rate_applies, samples,
-                      primary_metric, select_metrics, slab_metric_parts)
+from .results import (CPU_RATE, bucket_width, check_hosts, cpu_rate_applies,
+                      samples, primary_metric, select_metrics,
+                      slab_metric_parts)
 from .suggest import did_you_mean
 
 
@@ -155,6 +156,12 @@ def compare_sets(base, new, base_label="base", new_label="new",
             res["metric"] = m
             res.update(unit=info.unit, role=info.role, family=info.family,
                        label=info.label)
+            widths = [w for w in (bucket_width(r, m) for r in ra + rb)
+                      if w is not None]
+            if widths:
+                # the percentile's resolution: values inside one bucket
+                # are placed by rank (harness/src/histogram.c)
+                res["bucket_width"] = max(widths)
             short = min(len(a), len(b))
             if res["verdict"] == stats.INCONCLUSIVE and a and b and \
                     short < stats.MIN_RUNS and (len(ra) < len(ra_all) or

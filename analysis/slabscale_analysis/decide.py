@@ -147,8 +147,9 @@ def _undecided(where, c, case, mode, rows, plan=None):
     need = None if noisy or all_disturbed or not any(more) else \
         max(x for x in more if x)
     n = max(max(m["base"]["n"], m["new"]["n"]) for _, m in und)
-    disturbed = any((g.get("disturbed") or {}).get("base", 0) +
-                    (g.get("disturbed") or {}).get("new", 0) for g, _ in und)
+    # disturbed runs left out (not when they were averaged in)
+    disturbed = any(((g.get("excluded") or {}).get(side) or {}).get(
+        "disturbed", 0) for g, _ in und for side in ("base", "new"))
     g0, m0 = und[0]
     reasons = sorted({m.get("reason") or "" for _, m in und} - {""})
     return {"kind": UNDECIDED, "comparison": where,

@@ -104,15 +104,18 @@ def find_sweep(results, which, host=None):
     return d
 
 
-def history_points(sweeps, case, mode, metric, variant, nr_task=None):
+def history_points(sweeps, case, mode, metric, variant, nr_task=None,
+                   include_disturbed=False):
     """[(sweep id, [values])] of one variant over (sweep id, runs) pairs,
     oldest first, at nr_task (default: the smallest with runs); disturbed
-    runs are left out, as the tables leave them out."""
+    runs are left out, as the tables leave them out, unless
+    include_disturbed."""
     pts = []
     sel_runs = []
     for sid, runs in sweeps:
         rs = [r for r in runs if r.case == case and r.mode == mode and r.ok
-              and not r.disturbed and r.variant == variant]
+              and (include_disturbed or not r.disturbed)
+              and r.variant == variant]
         if nr_task is None and rs:
             nr_task = min(r.nr_task for r in rs)
         rs = [r for r in rs if r.nr_task == nr_task]

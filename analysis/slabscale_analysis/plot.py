@@ -91,11 +91,9 @@ def axis_unit(unit):
 
 
 def si_format(unit):
-    """gnuplot tick format with SI prefix and unit: '%.1s%c ops/s'."""
-    u = unit.replace("'", "")
-    if u == "s":
-        return "'%.1s%cs'"
-    return "'%.1s%c" + (" " + u if u and u != "count" else "") + "'"
+    """gnuplot tick format with an SI prefix ('%.1s%c': 9.0M); seconds
+    carry their unit (6.2ms), others have it in the axis label."""
+    return "'%.1s%cs'" if unit == "s" else "'%.1s%c'"
 
 
 def _footer(body, footer):
@@ -205,7 +203,7 @@ def scaling_script(series, metric, out_base, baseline=None, title="",
             lam, a, b, "" if per else "*x")
         plots.append("%s with lines dt 3 lw 1.5 lc rgb '%s' title %s" % (
             expr, PALETTE[i % len(PALETTE)], gp_string(
-                "USL %s: a=%.3g b=%.3g N*=%s" % (
+                "USL %s: α=%.3g β=%.3g N*=%s" % (
                     series[i][0], a, b, "%.0f" % f["peak"]
                     if f["peak"] is not None else "-"))))
     if ref is not None:

@@ -137,8 +137,10 @@ def scaling_plot(series, case, mode, metric, out_base, title=None,
     return out_base + ".png", out_base + ".svg"
 
 
-def history_of(sweeps, case, mode, metric, variant, nr_task=None):
-    return load.history_points(sweeps, case, mode, metric, variant, nr_task)
+def history_of(sweeps, case, mode, metric, variant, nr_task=None,
+               include_disturbed=False):
+    return load.history_points(sweeps, case, mode, metric, variant, nr_task,
+                               include_disturbed)
 
 
 def change_points(pts):
@@ -203,7 +205,7 @@ def run(a):
         lines, used, t = [], [], a.nr_task
         for v in variants:
             pts, t_v, sel = history_of(sweeps, a.case, a.mode, metric, v,
-                                       a.nr_task)
+                                       a.nr_task, a.include_disturbed)
             if t is None:
                 t = t_v
             if pts:

@@ -32,17 +32,17 @@ font-size:15px;line-height:1.35}
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.25em;margin:1em 0 .3em;
 border-bottom:1px solid #ccc}h3{font-size:1.05em;margin:.6em 0 .2em}
 table{border-collapse:collapse;margin:.3em 0 .8em}
-td,th{border:1px solid #ccc;padding:.15em .4em;text-align:right;
-white-space:nowrap}
+td,th{border:1px solid #ccc;padding:.1em .3em;text-align:right;
+white-space:nowrap}table.compare{font-size:13px}
 td.l,th.l{text-align:left}th{background:#f3f3f3}
 tr.bad td{background:#fdd}tr.good td{background:#dfd}
 tr.unknown td{background:#ffe}tr.changed td,tr.diag td{background:#fff;
 color:#555}
 .pair{display:flex;flex-wrap:nowrap;gap:1em;align-items:flex-start}
 .pair>.tbl{flex:0 1 auto;overflow-x:auto}
-.pair>.plots{flex:0 0 440px}
+.pair>.plots{flex:0 0 400px}
 figure.history img{width:660px;height:auto}figure{margin:.3em 0}
-.plots img{width:440px;height:auto;border:1px solid #eee;display:block;
+.plots img{width:400px;height:auto;border:1px solid #eee;display:block;
 margin-bottom:.4em}
 #summary{border:2px solid #999;padding:.4em .8em;background:#fafafa}
 #summary li{margin:.15em 0}
@@ -72,7 +72,7 @@ def md(s):
     return out
 
 
-IMG_W = 440
+IMG_W = 400
 
 
 def img_height(panels):
@@ -85,8 +85,27 @@ def anchor(case):
     return "case-" + layout.safe_name(case)
 
 
-HEAD = ["t", "metric", "base", "±", "%change", "new", "±", "n",
-        "CI of change", "p", "verdict"]
+HEAD = ["t", "metric", "base", "%change", "new", "CI of change", "p",
+        "verdict", "bucket"]
+
+
+VERDICT_COL = HEAD.index("verdict")
+
+
+def _with_sd(value, s):
+    sd = table.fmt_stddev(s).strip()
+    return value + (" " + sd if sd else "")
+
+
+def _n_note(g, m):
+    """' [n 3/5]' where a row counted other runs than its group's header
+    says (runs left out for this metric)."""
+    runs = g.get("runs") or {}
+    nd = g.get("excluded") or {}
+    want = [runs.get(s, 0) - sum((nd.get(s) or {}).values())
+            for s in ("base", "new")]
+    got = [m["base"]["n"], m["new"]["n"]]
+    return "" if got == want else " [n %d/%d]" % tuple(got)
 
 
 def _cells(g, m):
@@ -94,14 +113,13 @@ def _cells(g, m):
     unit = m.get("unit", "")
     return [str(g["nr_task"]),
             m["metric"],
-            fmt.quantity(a["median"], unit),
-            table.fmt_stddev(a).strip(),
+            _with_sd(fmt.quantity(a["median"], unit), a),
             table.fmt_change(m["change"]),
-            fmt.quantity(b["median"], unit),
-            table.fmt_stddev(b).strip(),
-            "%d/%d" % (a["n"], b["n"]),
+            _with_sd(fmt.quantity(b["median"], unit), b),
             table.fmt_ci(m["ci"]), table.fmt_p(m["p"]),
-            table.fmt_verdict(m, with_runs=False)]
+            table.fmt_verdict(m, with_runs=False) + _n_note(g, m),
+            fmt.quantity(m["bucket_width"], unit)
+            if m.get("bucket_width") else ""]
 
 
 def _row_class(m):
@@ -114,19 +132,22 @@ def _case_groups(cmp, case):
     return [g for g in cmp["groups"] if g["case"] == case]
 
 
-def _html_rows(groups, diagnostic):
+def _html_rows(groups, diagnostic, buckets):
     out = []
     for g in groups:
         for m in g["metrics"]:
             if (m.get("role") == DIAGNOSTIC) != diagnostic:
                 continue
             cells = _cells(g, m)
+            if not buckets:
+                cells = cells[:-1]
             mark = "" if diagnostic else "* "
             out.append('<tr class="%s" data-role="%s">%s</tr>' % (
                 _row_class(m), esc(m.get("role") or ""), "".join(
                     '<td class="l%s">%s%s</td>' % (
                         " gate" if not diagnostic else "", mark, esc(c))
-                    if i == 1 else "<td>%s</td>" % esc(c)
+                    if i == 1 else '<td class="l">%s</td>' % esc(c)
+                    if i == VERDICT_COL else "<td>%s</td>" % esc(c)
                     for i, c in enumerate(cells))))
     return out
 
@@ -141,13 +162,20 @@ def html_case_table(cmp, case, include_disturbed):
         esc(cmp["base_label"]), esc(cmp["new_label"]),
         esc("; ".join("t=%d: %s" % (g["nr_task"], table.group_note(
             g, include_disturbed)) for g in groups)))]
-    head = "".join('<th class="%s">%s</th>' % ("l" if h == "metric" else "",
-                                                esc(h)) for h in HEAD)
+    buckets = any(m.get("bucket_width") for g in groups
+                  for m in g["metrics"])
+    cols = HEAD if buckets else HEAD[:-1]
+    head = "".join('<th class="%s">%s</th>' % (
+        "l" if h in ("metric", "verdict") else "", esc(h)) for h in cols)
     out.append('<table class="compare"><thead><tr>%s</tr></thead><tbody>'
                % head)
-    out += _html_rows(groups, False)
+    out += _html_rows(groups, False, buckets)
     out.append("</tbody></table>")
-    diag = _html_rows(groups, True)
+    if buckets:
+        out.append('<p class="meta">bucket: the width of the histogram '
+                   'bucket a percentile was read from (its resolution; '
+                   'values are placed in the bucket by rank)</p>')
+    diag = _html_rows(groups, True, buckets)
     if diag:
         out.append('<details><summary>%d diagnostic rows (PMU, allocator '
                    'counters: they explain, never gate)</summary>'
@@ -175,10 +203,11 @@ def sparkline(values, width=120, height=24):
             % (width, height, width, height, pts))
 
 
-def _history_html(data, case, mode, metric, unit):
+def _history_html(data, case, mode, metric, unit, inc=False):
     out = []
     for v in data.plan["variants"]:
-        pts, t, _ = plotcmd.history_of(data.history, case, mode, metric, v)
+        pts, t, _ = plotcmd.history_of(data.history, case, mode, metric, v,
+                                       None, inc)
         if len(pts) < 2:
             continue
         meds = [plotcmd.median(vals) for _, vals in pts]
@@ -258,13 +287,13 @@ def case_plots(data, an, al, case, mode, rdir, log):
     return made
 
 
-def case_history_plot(data, case, mode, metric, rdir, log):
+def case_history_plot(data, case, mode, metric, rdir, log, inc=False):
     """(caption, png, svg) of the history of the case's metric, one line
     per variant with its change points, or None (fewer than 2 sweeps)."""
     lines, t, used = [], None, []
     for v in data.plan["variants"]:
         pts, t_v, sel = plotcmd.history_of(data.history, case, mode, metric,
-                                           v, t)
+                                           v, t, inc)
         if t is None:
             t = t_v
         if len(pts) >= 2:
@@ -294,16 +323,16 @@ def _summary_html(al, code, why):
     items = []
     for kind in decide.KINDS:
         for a in al.get(kind, []):
-            text = summary.alert_line(a, width=10 ** 6).split(" ", 1)[1]
+            text = summary.alert_text(a, with_case=False)
+            cmd = ' <code>%s</code>' % esc(a["command"]) \
+                if kind == decide.UNDECIDED and a.get("command") else ""
             items.append('<li><span class="w-%s">%s</span> <a href="#%s">%s'
-                         '</a>%s</li>' % (
+                         '</a> %s%s</li>' % (
                              kind, summary.WORD[kind], anchor(a["case"]),
-                             esc(a["case"]), esc(text.strip()[
-                                 len(term(a["case"])):]
-                                 if text.strip().startswith(term(a["case"]))
-                                 else " " + text)))
+                             esc(a["case"]), esc(text), cmd))
     if not al.get("regression"):
-        items.insert(0, "<li>no gating regression</li>")
+        items.insert(0, "<li>nothing regressed (no gating metric got worse)"
+                     "</li>")
     return ('<section id="summary"><h2>Summary</h2><ul>%s</ul>'
             '<p class="exit">exit status %d: %s</p></section>'
             % ("".join(items), code, esc(why)))
@@ -470,9 +499,9 @@ def write_report(data, an, al, log=print, plots=True, fits=()):
             h.append(_previous_html(an, case))
             unit = plotcmd.unit_of(data.runs, primary_metric(mode))
             h.append(_history_html(data, case, mode, primary_metric(mode),
-                                   unit))
+                                   unit, inc))
             hist = case_history_plot(data, case, mode, primary_metric(mode),
-                                     rdir, log) if plots else None
+                                     rdir, log, inc) if plots else None
             if hist:
                 cap, png, svg = hist
                 h.append('<figure class="history"><img src="%s" alt="%s" '

@@ -626,6 +626,19 @@ def select_metrics(names, patterns=None, better=None):
     return out
 
 
+def bucket_width(run, metric):
+    """The histogram bucket width (the metric's unit) a latency
+    percentile `<name>.pNN` of this run was read from, or None (a mean,
+    not a latency, or a document from before the harness wrote it)."""
+    base, _, q = metric.rpartition(".")
+    m = (run.doc.get("metrics") or {}).get(base)
+    if not isinstance(m, dict) or m.get("kind") != "latency":
+        return None
+    w = (m.get("bucket_width") or {}).get(q) \
+        if isinstance(m.get("bucket_width"), dict) else None
+    return w if _num(w) else None
+
+
 def group_runs(runs):
     """group key -> list of runs (all statuses), insertion ordered."""
     groups = {}

@@ -68,18 +68,25 @@ def detail(a):
     return "; ".join(parts)
 
 
-def alert_line(a, width=120, paint=None):
-    paint = paint or fmt.Paint(False)
-    word = WORD[a["kind"]]
+def alert_text(a, with_case=True):
+    """The alert as one unwrapped line of text, without its word and (for
+    UNDECIDED) without the command."""
     where = "" if a["comparison"] == "vs_baseline" else \
         "[vs %s] " % term(a["base_label"])
-    head = "%s %s" % (term(a["case"]), headline(a)) if a["kind"] != UNDECIDED \
-        else "%s %s at %s" % (term(a["case"]), term(a["metric"]),
-                              tasks_text(a["tasks"]))
+    case = term(a["case"]) + " " if with_case else ""
+    head = case + headline(a) if a["kind"] != UNDECIDED \
+        else "%s%s at %s" % (case, term(a["metric"]), tasks_text(a["tasks"]))
     text = "%s%s" % (where, head)
     d = detail(a)
     if d:
         text += ("; " if a["kind"] != UNDECIDED else ": ") + d
+    return text
+
+
+def alert_line(a, width=120, paint=None):
+    paint = paint or fmt.Paint(False)
+    word = WORD[a["kind"]]
+    text = alert_text(a)
     lines = textwrap.wrap(text, width - INDENT, break_on_hyphens=False,
                           break_long_words=False) or [""]
     colour = {REGRESSION: fmt.RED + fmt.BOLD, IMPROVEMENT: fmt.GREEN,

@@ -346,8 +346,8 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
                                            f["metric"], usl.describe(f)))
     if make_report:
         path = _nospace_guard(os.path.join(sdir, "report"),
-                              report.write_report, data, an, al, out,
-                              fits=fits)
+                              report.write_report, data, an, al, out, True,
+                              fits)
         out("report: %s" % path)
     st = decide.run_counts(manifest)
     nd = sum(c.get("disturbed_runs", 0) for c in an["vs_baseline"])

@@ -114,6 +114,13 @@ def group_notes(g, mets):
     if any("undisturbed run" in (m.get("reason") or "") for m in mets):
         out.append("(N quiet runs): fewer undisturbed runs a side than a "
                    "verdict needs (%d)" % MIN_RUNS_NOTE)
+    widths = [(m["metric"], m["bucket_width"], m["base"]["median"])
+              for m in mets if m.get("bucket_width")]
+    if widths:
+        rel = max(w / v for _, w, v in widths if v) if any(
+            v for _, _, v in widths) else 0
+        out.append("percentiles read from histogram buckets up to %.1f%% "
+                   "wide, placed in the bucket by rank" % (100 * rel))
     if any(m["verdict"] == "inconclusive" and (m.get("more_runs") or 0) >
            TOO_NOISY for m in mets):
         out.append("(too noisy): more than %d runs a side would be needed"

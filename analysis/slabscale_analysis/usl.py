@@ -19,6 +19,8 @@ import numpy as np
 from scipy import optimize
 
 MIN_TASKS = 4
+PEAK_RANGE = 100        # a peak further out than this x the largest
+                        # task count measured is reported as none
 
 
 def throughput(n, lam, alpha, beta):
@@ -59,14 +61,18 @@ def fit(ns, values, per_task_values=True):
     lam, alpha, beta = (float(v) for v in popt)
     pred = throughput(n, lam, alpha, beta)
     rel = float(np.sqrt(np.mean(((pred - x) / x) ** 2)))
+    pk = peak(alpha, beta)
+    if pk is not None and pk > PEAK_RANGE * n.max():
+        pk = None       # far beyond what was measured: no peak to speak of
     return {"lam": lam, "alpha": alpha, "beta": beta,
-            "peak": peak(alpha, beta), "n": [int(v) for v in n],
+            "peak": pk, "n": [int(v) for v in n],
             "rel_rmse": rel}
 
 
 def describe(f):
-    """'α 0.052, β 0.0011, N* 29' (or 'N* none: no coherency cost')."""
+    """'α 0.052, β 0.0011, N* 29' (or 'N* none' when throughput does not
+    turn down within PEAK_RANGE x the task counts measured)."""
     pk = f["peak"]
     return "α %.3g, β %.3g, N* %s" % (
         f["alpha"], f["beta"], "%.0f" % pk if pk is not None
-        else "none (no coherency cost)")
+        else "none (no turn-down in range)")

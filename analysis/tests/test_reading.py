@@ -290,8 +290,8 @@ def test_usl_fit_recovers_a_known_curve():
         pytest.approx(f["peak"], rel=0.25)
     # linear scaling: no contention, no coherency, no peak
     h = usl.fit(ns, [1e6] * len(ns))
-    assert h["alpha"] < 1e-6 and h["beta"] < 1e-9 and h["peak"] is None or \
-        h["peak"] > 1e3
+    assert h["alpha"] < 1e-6 and h["beta"] < 1e-9 and h["peak"] is None
+    assert "N* none" in usl.describe(h)
     # three task counts are too few for three parameters
     assert usl.fit([1, 2, 4], per_task[:3]) is None
     assert "N* 34" in usl.describe(f)

@@ -64,7 +64,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--results", default=os.path.join(REPO, "build",
                                                       "docs-figures"))
-    ap.add_argument("--sweeps", type=int, default=4)
+    ap.add_argument("--sweeps", type=int, default=4,
+                    help="sweeps to run first (0: only the report and the "
+                    "figures of the latest sweep)")
     ap.add_argument("--case", default="page_fault3_slab")
     a = ap.parse_args()
     env = dict(os.environ, SLABSCALE_RESULTS=a.results)
@@ -78,9 +80,15 @@ def main():
         if p.returncode not in (0, 1, 4):
             sys.exit("docs-figures: the sweep failed (exit %d):\n%s"
                      % (p.returncode, p.stderr[-2000:]))
-    last = p.stderr
-    page = [ln.split(": ", 1)[1] for ln in last.splitlines()
-            if ln.startswith("report: ")][-1]
+    # the latest sweep's report, written again (as `slabscale report`
+    # does): with --sweeps 0 that is all this does
+    p = subprocess.run([SLABSCALE, "report", "latest",
+                        "--include-disturbed"], env=env,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit("docs-figures: slabscale report failed: %s"
+                 % p.stderr[-2000:])
+    page = p.stdout.strip().splitlines()[-1]
     rdir = os.path.dirname(page)
     os.makedirs(DOC, exist_ok=True)
     chromium_shot("file://" + page, os.path.join(DOC,

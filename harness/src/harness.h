@@ -289,7 +289,8 @@ unsigned long long hist_high(unsigned int idx);
 unsigned long long hist_percentile(const unsigned long long *buckets,
 				   unsigned long long count, double p,
 				   unsigned long long min,
-				   unsigned long long max);
+				   unsigned long long max,
+				   unsigned long long *width);
 
 /* ---- params.c ------------------------------------------------------------ */
 void params_init(const struct options *o);

@@ -475,10 +475,13 @@ static void w_rusage(struct json *j, const struct run *r)
 	json_obj_end(j);
 }
 
+static const char *const pct_names[4] = { "p10", "p50", "p90", "p99" };
+static const double pct_values[4] = { 0.10, 0.50, 0.90, 0.99 };
+
 static void w_latency(struct json *j, const struct run *r, int id)
 {
 	static unsigned long long b[HIST_NR];
-	unsigned long long count = 0, sum = 0, min = 0, max = 0;
+	unsigned long long count = 0, sum = 0, min = 0, max = 0, width[4];
 
 	memset(b, 0, sizeof(b));
 	for (unsigned long t = 0; t <= r->nr; t++) {
@@ -504,16 +507,21 @@ static void w_latency(struct json *j, const struct run *r, int id)
 		json_null(j);
 	json_key(j, "min");
 	json_uint(j, min);
-	json_key(j, "p10");
-	json_uint(j, hist_percentile(b, count, 0.10, min, max));
-	json_key(j, "p50");
-	json_uint(j, hist_percentile(b, count, 0.50, min, max));
-	json_key(j, "p90");
-	json_uint(j, hist_percentile(b, count, 0.90, min, max));
-	json_key(j, "p99");
-	json_uint(j, hist_percentile(b, count, 0.99, min, max));
+	for (unsigned int q = 0; q < 4; q++) {
+		json_key(j, pct_names[q]);
+		json_uint(j, hist_percentile(b, count, pct_values[q], min, max,
+					     &width[q]));
+	}
 	json_key(j, "max");
 	json_uint(j, max);
+	/* each percentile's histogram bucket: its resolution */
+	json_key(j, "bucket_width");
+	json_obj_begin(j);
+	for (unsigned int q = 0; q < 4; q++) {
+		json_key(j, pct_names[q]);
+		json_uint(j, width[q]);
+	}
+	json_obj_end(j);
 }
 
 static void w_metric(struct json *j, const struct run *r, int id)
