@@ -24,17 +24,19 @@ never go back to the runs' files.
 Exit status (errors.py), when several apply the first wins:
   1 a gating regression (against the baseline variant or the previous
     sweep of the same plan)
+  2 a comparison was refused (runs of two hosts, ...): no verdict
   3 runs failed, or none succeeded
   4 rows stayed disturbed (no regression, but no verdict either)
   0 otherwise
-(2 usage and 130 interrupted end a command before anything is decided.)
+(other usage errors, 2, and interrupts, 130, end a command before
+anything is decided.)
 """
 
 from . import budget as budgetmod
 from . import compare as cmpmod
 from . import stats, usl
 from .errors import (DataError, EXIT_OK, EXIT_REGRESSION, EXIT_INCOMPLETE,
-                     EXIT_DISTURBED)
+                     EXIT_DISTURBED, EXIT_USAGE)
 from .metrics import PRIMARY, family_order, primary_metric
 
 REGRESSION = "regression"
@@ -50,8 +52,12 @@ def analyse(data, min_effect=None, include_disturbed=False,
     me = stats.MIN_EFFECT if min_effect is None else min_effect
     manifest = data.manifest
     plan = manifest["plan"]
+    # errors: a comparison that was refused (runs of two hosts, ...): the
+    # sweep cannot give its verdict, exit 2.  warnings: an earlier sweep
+    # could not be read: today's verdicts stand without it.
     out = {"sweep": manifest["id"], "vs_baseline": [], "vs_previous": [],
-           "previous": data.previous_id, "errors": list(data.errors)}
+           "previous": data.previous_id, "errors": [],
+           "warnings": list(data.warnings)}
     by_v = {}
     for r in data.runs:
         by_v.setdefault(r.variant, []).append(r)
@@ -232,6 +238,8 @@ def exit_status(an, manifest, include_disturbed=False):
     if regs:
         return EXIT_REGRESSION, "%d gating regression row%s" % (
             len(regs), "" if len(regs) == 1 else "s")
+    if an.get("errors"):
+        return EXIT_USAGE, "%d comparison(s) refused" % len(an["errors"])
     if st.get("ok", 0) == 0 or st.get("failed", 0):
         return EXIT_INCOMPLETE, "%d run(s) failed" % st.get("failed", 0) \
             if st.get("ok", 0) else "no run succeeded"

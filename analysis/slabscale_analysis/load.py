@@ -19,17 +19,18 @@ class SweepData:
     """A sweep as read: manifest, its directory (None for a sweep that
     does not live in files), its runs, the previous sweep's id and runs,
     the history (list of (sweep id, runs), oldest first, this sweep
-    last) and the errors met while reading the optional parts."""
+    last) and the warnings met while reading the optional parts (an
+    earlier sweep that cannot be read must not block today's verdicts)."""
 
     def __init__(self, manifest, sdir, runs, previous_id=None,
-                 previous_runs=(), history=(), errors=()):
+                 previous_runs=(), history=(), warnings=()):
         self.manifest = manifest
         self.sdir = sdir
         self.runs = list(runs)
         self.previous_id = previous_id
         self.previous_runs = list(previous_runs)
         self.history = list(history)
-        self.errors = list(errors)
+        self.warnings = list(warnings)
 
     @property
     def plan(self):
@@ -65,31 +66,34 @@ def load_sweep(sdir, results=None, manifest=None, previous=True,
     if manifest is None:
         manifest = layout.load_manifest(os.path.join(sdir, layout.MANIFEST))
     runs = layout.load_sweep_runs(sdir, manifest)
-    errors = []
+    warnings = []
     prev_id, prev_runs, hist = None, [], []
     try:
         earlier = same_plan_sweeps(results, manifest) \
             if previous or history else []
     except DataError as e:
-        errors.append("previous sweep: %s" % e)
+        warnings.append("previous sweep: %s" % e)
         earlier = []
     if earlier and previous:
         d, m = earlier[-1]
         prev_id = m["id"]
         try:
-            prev_runs = layout.load_sweep_runs(d, m)
+            # a damaged run of an earlier sweep is left out with a warning
+            prev_runs = layout.load_sweep_runs(d, m, tolerate_damage=True)
         except DataError as e:
-            errors.append("previous sweep: %s" % e)
+            warnings.append("previous sweep: %s" % e)
             prev_id = None
     if history:
         for d, m in earlier:
             try:
                 hist.append((m["id"], prev_runs if m["id"] == prev_id
-                             else layout.load_sweep_runs(d, m)))
+                             else layout.load_sweep_runs(
+                                 d, m, tolerate_damage=True)))
             except DataError as e:
-                errors.append("history: %s" % e)
+                warnings.append("history: %s" % e)
         hist.append((manifest["id"], runs))
-    return SweepData(manifest, sdir, runs, prev_id, prev_runs, hist, errors)
+    return SweepData(manifest, sdir, runs, prev_id, prev_runs, hist,
+                     warnings)
 
 
 def find_sweep(results, which, host=None):
@@ -134,5 +138,5 @@ def host_history(results, host, plan_hash=None):
         if plan_hash and m.get("plan_hash") != plan_hash:
             continue
         out.append((m.get("id", "?"), layout.load_sweep_runs(
-            os.path.dirname(p), m)))
+            os.path.dirname(p), m, tolerate_damage=True)))
     return out

@@ -51,8 +51,7 @@ def variant_order(series):
     (history order: the first is the baseline); others keep their place
     after them."""
     try:
-        vl = ["none"] + read_variants_list(os.path.join(
-            layout.repo_root(), "allocator", "variants.list"))
+        vl = ["none"] + read_variants_list()
     except UserError:
         vl = []
     known = [s for s in series if s[0] in vl]

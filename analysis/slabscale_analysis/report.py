@@ -18,7 +18,7 @@ manifest goes through esc() (HTML) or md() (Markdown).
 import html
 import os
 
-from . import decide, fmt, layout, plot, plotcmd, summary, table, usl
+from . import decide, fmt, layout, plot, plotcmd, safeio, summary, table, usl
 from .errors import UserError
 from .metrics import DIAGNOSTIC, primary_metric
 from .textsafe import term
@@ -449,7 +449,8 @@ def write_report(data, an, al, log=print, plots=True, fits=()):
     """Write report/index.html and report/report.md into the sweep's
     directory; returns the HTML path.  fits: decide.scaling_fits()."""
     rdir = os.path.join(data.sdir, "report")
-    os.makedirs(rdir, exist_ok=True)
+    # a link planted as report/ would have the report written elsewhere
+    os.close(safeio.open_dir(data.sdir, "report", create=True))
     manifest, plan = data.manifest, data.plan
     code, why = decide.exit_status(an, manifest, any(
         c.get("include_disturbed") for c in an["vs_baseline"]))

@@ -30,8 +30,10 @@ def env(tmp_path):
 
 
 def sweep(e, *args, wait=True, **extra):
-    cmd = [SLABSCALE, "sweep", "-s", "1", "--warmup", "0", "--no-report"] \
-        + list(args)
+    # a resume takes its plan from its manifest (-s, --warmup would be a
+    # usage error)
+    plan = [] if "--resume" in args else ["-s", "1", "--warmup", "0"]
+    cmd = [SLABSCALE, "sweep"] + plan + ["--no-report"] + list(args)
     env = dict(e, **extra)
     if not wait:
         return subprocess.Popen(cmd, stdout=subprocess.PIPE,
