@@ -81,6 +81,8 @@ def fmt_verdict(res, with_runs=True):
         counted, spent = res["budget_runs"]
         v += " [%d runs%s]" % (counted, "" if spent == counted
                                else " of %d" % spent)
+    if res.get("shared_runs"):
+        v += " [%d shared]" % res["shared_runs"]
     return v
 
 
@@ -215,6 +217,20 @@ def _counts(c):
         or "0 ok"
 
 
+def _rounds_note(g):
+    """How the group's first metric was decided: paired over complete
+    rounds, or unpaired although the runs had rounds (and why)."""
+    m = g["metrics"][0]
+    rd = m.get("rounds") or {}
+    if m.get("paired"):
+        return ["   paired over %d complete round(s)%s" % (
+            rd.get("complete", 0), ", %d incomplete left out"
+            % rd["incomplete"] if rd.get("incomplete") else "")]
+    if rd.get("complete") and m.get("unpaired_why"):
+        return wrap("   unpaired: %s" % term(m["unpaired_why"]))
+    return []
+
+
 def group_note(g, include_disturbed=False):
     """'5+5 runs, 2 disturbed left out' for a group header."""
     runs = g.get("runs") or {}
@@ -225,6 +241,11 @@ def group_note(g, include_disturbed=False):
             nd.get("base", 0), nd.get("new", 0),
             "averaged in" if include_disturbed
             else "left out of the verdicts"))
+    ns = g.get("shared") or {}
+    if ns.get("base") or ns.get("new"):
+        parts.append("shared runs: base %d, new %d (busy neighbours outside "
+                     "the run; kept in the verdicts)" % (ns.get("base", 0),
+                                                    ns.get("new", 0)))
     if g.get("budget"):
         parts.append("budget: +%d, %s" % (g["budget"]["added"],
                                           term(g["budget"]["state"])))
@@ -277,6 +298,7 @@ def render(cmp, show_all=False, paint=None, plan_params=None):
                 lines[hdr] += " (%d+%d counted)" % runs
         if len(lines[hdr]) > WIDTH:
             lines[hdr:hdr + 1] = wrap(lines[hdr])
+        lines += _rounds_note(g)
         lines += group_notes(g, mets)
         for m in mets:
             lines.append(row(m["metric"], m, width, paint, runs).rstrip())
