@@ -115,7 +115,8 @@ def _n_text(pts):
 
 def scaling_script(series, metric, out_base, baseline=None, title="",
                    reference=True, unit="", footer="", min_effect=0.05,
-                   fits=None, ci=None):
+                   fits=None, ci=None, key_title="median, bars min-max, "
+                   "n runs"):
     """Write data files and the script; returns the script path.
 
     series: list of (label, {nr_task: [values]}) in legend order.
@@ -183,8 +184,7 @@ def scaling_script(series, metric, out_base, baseline=None, title="",
     body.append("set bmargin at screen %g" % (top_lo + 0.04))
     _footer(body, footer)
     body.append("set key top right inside opaque box samplen 2 font ',9' "
-                "noenhanced title %s" % gp_string(
-                    "median, bars min-max, n runs"))
+                "noenhanced title %s" % gp_string(key_title))
     body.append("set format y %s" % si_format(shown))
     body.append("set title %s noenhanced" % gp_string(title))
     body.append("set ylabel %s noenhanced" % gp_string(

@@ -119,7 +119,8 @@ def fits_of(series, metric):
 
 
 def scaling_plot(series, case, mode, metric, out_base, title=None,
-                 footer=None, unit="", min_effect=stats.MIN_EFFECT):
+                 footer=None, unit="", min_effect=stats.MIN_EFFECT,
+                 include_disturbed=False):
     """Write and run the scaling chart; returns (png, svg)."""
     out_base = out_base_of(out_base)
     if not series:
@@ -131,7 +132,10 @@ def scaling_plot(series, case, mode, metric, out_base, title=None,
         title=title or "%s%s: %s" % (case, "" if mode == "threads"
                                      else " (%s)" % mode, metric),
         unit=unit, footer=footer or "", min_effect=min_effect,
-        fits=fits_of(series, metric), ci=ratio_ci)
+        fits=fits_of(series, metric), ci=ratio_ci,
+        key_title="median, bars min-max; n %s" % (
+            "runs, disturbed ones averaged in" if include_disturbed
+            else "undisturbed runs (as the tables)"))
     plot.run_gnuplot(script)
     return out_base + ".png", out_base + ".svg"
 
@@ -261,7 +265,8 @@ def run(a):
                                                 if r.case == a.case],
                                           sweep=sweep_id),
                             unit=unit_of(runs, metric),
-                            min_effect=a.min_effect)
+                            min_effect=a.min_effect,
+                            include_disturbed=a.include_disturbed)
     print(term(png))
     print(term(svg))
     return 0

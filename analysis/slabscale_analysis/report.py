@@ -278,7 +278,7 @@ def case_plots(data, an, al, case, mode, rdir, log):
             png, svg = plotcmd.scaling_plot(
                 series, case, mode, metric, os.path.join(rdir, name),
                 footer=plotcmd.footer(data), unit=plotcmd.unit_of(
-                    data.runs, metric))
+                    data.runs, metric), include_disturbed=inc)
         except UserError as e:
             log("report: no plot for %s %s: %s" % (term(case), term(metric),
                                                    term(e)))
