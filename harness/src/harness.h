@@ -123,6 +123,19 @@ extern const char build_compiler[];
 extern const char build_cflags[];
 /* slab_stats_json() when linked with the allocator, else NULL. */
 extern int (*const harness_slab_stats)(char *buf, size_t len);
+/*
+ * The allocator's counter declarations (slab.h's slab_counter_info()):
+ * entry i into *out, false past the last; NULL without the allocator.
+ */
+struct harness_counter {
+	const char *group;	/* "stats" or "locks" */
+	const char *name;
+	const char *unit;
+	const char *better;	/* "lower", "higher", "none" */
+	const char *what;
+};
+extern bool (*const harness_slab_counter)(unsigned int i,
+					  struct harness_counter *out);
 
 /* ---- shared area (shared.c) --------------------------------------------- */
 struct task_info {
@@ -279,7 +292,8 @@ unsigned long long hist_high(unsigned int idx);
 unsigned long long hist_percentile(const unsigned long long *buckets,
 				   unsigned long long count, double p,
 				   unsigned long long min,
-				   unsigned long long max);
+				   unsigned long long max,
+				   unsigned long long *width);
 
 /* ---- params.c ------------------------------------------------------------ */
 void params_init(const struct options *o);
