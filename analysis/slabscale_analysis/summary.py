@@ -108,7 +108,12 @@ def alert_line(a, width=120, paint=None):
     out = [paint(word.ljust(INDENT - 1), colour) + " " + lines[0]]
     out += [" " * INDENT + ln for ln in lines[1:]]
     if a["kind"] == UNDECIDED and a.get("command"):
-        out.append(" " * INDENT + "  " + term(a["command"]))
+        # a command is not broken inside a word; past the width its
+        # options go on a continuation line, as a shell takes them
+        cmd = textwrap.wrap(term(a["command"]), width - INDENT - 4,
+                            break_on_hyphens=False, break_long_words=False)
+        out.append(" " * INDENT + "  " + (" \\\n" + " " * (INDENT + 4)).join(
+            cmd))
     return "\n".join(out)
 
 

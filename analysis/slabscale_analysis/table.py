@@ -118,14 +118,13 @@ def group_notes(g, mets):
         out.append("(N quiet runs): fewer undisturbed runs a side than a "
                    "verdict needs (%d)" % MIN_RUNS_NOTE)
     if any(m.get("bucket_width") for m in mets):
-        out.append("latency percentiles: read from histogram buckets at most "
-                   "6.25% of their value wide, placed in the bucket by rank "
-                   "(widths: report)")
+        out.append("percentiles: from histogram buckets at most 6.25% of "
+                   "their value wide, placed in the bucket by rank")
     if any(m["verdict"] == "inconclusive" and (m.get("more_runs") or 0) >
            TOO_NOISY for m in mets):
         out.append("(too noisy): more than %d runs a side would be needed"
                    % TOO_NOISY)
-    return ["   " + x for x in out]
+    return [ln for x in out for ln in wrap("   " + x)]
 
 
 def metric_label(metric, res):
