@@ -110,8 +110,18 @@ def alert_line(a, width=120, paint=None):
     if a["kind"] == UNDECIDED and a.get("command"):
         # a command is not broken inside a word; past the width its
         # options go on a continuation line, as a shell takes them
-        cmd = textwrap.wrap(term(a["command"]), width - INDENT - 4,
-                            break_on_hyphens=False, break_long_words=False)
+        words = term(a["command"]).split(" ")
+        # an option stays with its value on one line
+        joined = []
+        for w in words:
+            if joined and joined[-1].startswith("-") and \
+                    not w.startswith("-") and "\x00" not in joined[-1]:
+                joined[-1] += "\x00" + w
+            else:
+                joined.append(w)
+        cmd = [ln.replace("\x00", " ") for ln in textwrap.wrap(
+            " ".join(joined), width - INDENT - 4, break_on_hyphens=False,
+            break_long_words=False)]
         out.append(" " * INDENT + "  " + (" \\\n" + " " * (INDENT + 4)).join(
             cmd))
     return "\n".join(out)
