@@ -57,6 +57,13 @@ def _common(p):
                    help="compare results from different hosts anyway")
 
 
+def _db_flag(p):
+    p.add_argument("--db", metavar="URL", help="results database: "
+                   "postgresql://..., sqlite:///FILE or a file path, 'none' "
+                   "for no database (default: $SLABSCALE_DB, else "
+                   "RESULTS/slabscale.db)")
+
+
 def _disturbed_flag(p):
     p.add_argument("--include-disturbed", action="store_true",
                    help="average in runs the harness marked disturbed (by "
@@ -107,13 +114,24 @@ def build_parser():
     p.add_argument("--budget-time", metavar="SECONDS", type=_pos_int,
                    help="the same, up to SECONDS of added runs (with "
                    "--budget: whichever is spent first)")
+    p.add_argument("--slurm", action="store_true",
+                   help="dispatch the plan through Slurm: one exclusive "
+                   "job per node's share (docs/fleet.md)")
+    p.add_argument("--partition", help="Slurm partition (with --slurm)")
+    p.add_argument("--constraint", metavar="FEATURE",
+                   help="Slurm node feature (with --slurm)")
+    p.add_argument("--nodes", type=_pos_int, help="nodes to share the plan "
+                   "over (with --slurm; default 1)")
+    p.add_argument("--dispatch", help=argparse.SUPPRESS)
+    _db_flag(p)
     _disturbed_flag(p)
     _common(p)
 
     p = sub.add_parser("compare", help="compare two result sets",
                        description="Compare result sets A (base) and B (new):"
                        " a file, a directory, a sweep id ('latest'), "
-                       "SWEEP:VARIANT, or a variant name within --sweep.")
+                       "SWEEP:VARIANT, a variant name within --sweep, or "
+                       "db:[HOST/]SWEEP[:VARIANT] from the results database.")
     p.add_argument("a")
     p.add_argument("b")
     p.add_argument("--sweep", help="sweep for bare variant names "
@@ -122,6 +140,7 @@ def build_parser():
                    help="only this metric (repeatable; shell patterns such "
                    "as 'slab.*.per_cycle' work)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _db_flag(p)
     _disturbed_flag(p)
     _common(p)
 
@@ -176,6 +195,44 @@ def build_parser():
     p = sub.add_parser("report", help="(re)write a sweep's HTML/Markdown report")
     p.add_argument("sweep", nargs="?", default="latest")
     _common(p)
+
+    p = sub.add_parser("history", help="nightly history of a series from "
+                       "the results database, with change points",
+                       description="The nights (sweeps) of one case and "
+                       "variant on one host from the results database: a "
+                       "table and a plot with change points and the commit "
+                       "range each falls in; an open change says how many "
+                       "more nights would settle it.  --changed: what "
+                       "changed on each host since its last clean night.")
+    p.add_argument("--case")
+    p.add_argument("--variant")
+    p.add_argument("--changed", action="store_true")
+    p.add_argument("--host", help="host (default: this one; with --changed: "
+                   "every host)")
+    p.add_argument("--since", metavar="DATE", help="nights started on or "
+                   "after DATE (YYYY-MM-DD)")
+    p.add_argument("--metric", help="default per_thread_ops/per_process_ops")
+    p.add_argument("--mode", choices=("threads", "processes"),
+                   default="threads")
+    p.add_argument("-t", "--nr-task", dest="nr_task", type=_pos_int,
+                   help="nr_task (default: the smallest)")
+    p.add_argument("-o", "--out", help="plot base name (.png, .svg, .gp)")
+    p.add_argument("--no-plot", action="store_true")
+    _db_flag(p)
+    _disturbed_flag(p)
+    _common(p)
+
+    p = sub.add_parser("db", help="the results database: import results",
+                       description="import DIR: record every run document "
+                       "below DIR (sweeps, bisections, loose files) in the "
+                       "results database; a run already there is not added "
+                       "again.  upgrade: bring its schema to the newest "
+                       "migration.")
+    p.add_argument("action", choices=("import", "upgrade"))
+    p.add_argument("dir", nargs="?", help="results directory (import; "
+                   "default: --results)")
+    _db_flag(p)
+    _common(p)
     return top
 
 
@@ -202,10 +259,29 @@ def _plan_from_args(a):
     return raw
 
 
+def _db_url(a):
+    from . import db
+    return db.url_for(getattr(a, "db", None), a.results)
+
+
+def _since(s):
+    import re
+    if s and not re.match(r"^\d{4}-\d{2}-\d{2}", s):
+        raise UserError("--since %r is not a date (YYYY-MM-DD)" % s)
+    return s
+
+
 def cmd_sweep(a):
     from . import sweep
+    if not a.slurm and (a.partition or a.constraint or a.nodes):
+        raise UserError("sweep: --partition, --constraint and --nodes go "
+                        "with --slurm")
     plan = None if a.resume else _plan_from_args(a)
+    if a.slurm:
+        from . import slurm
+        return slurm.run_sweep(a, plan, _db_url(a))
     return sweep.run(plan, a.results, a.build, resume=a.resume,
+                     db_url=_db_url(a), dispatch=a.dispatch,
                      allow_host_mismatch=a.allow_host_mismatch,
                      make_report=not a.no_report, min_effect=a.min_effect,
                      budget={"runs": a.budget, "seconds": a.budget_time}
@@ -213,10 +289,17 @@ def cmd_sweep(a):
                      include_disturbed=a.include_disturbed)
 
 
+def _resolve(spec, a):
+    if spec.startswith("db:"):
+        from .db import queries
+        return queries.resolve_set(spec[3:], _db_url(a))
+    return layout.resolve_set(spec, a.results, a.sweep)
+
+
 def cmd_compare(a):
     from . import compare, table
-    la, ra = layout.resolve_set(a.a, a.results, a.sweep)
-    lb, rb = layout.resolve_set(a.b, a.results, a.sweep)
+    la, ra = _resolve(a.a, a)
+    lb, rb = _resolve(a.b, a)
     res = compare.compare_sets(ra, rb, la, lb, min_effect=a.min_effect,
                                allow_host_mismatch=a.allow_host_mismatch,
                                metric_filter=a.metric,
@@ -255,8 +338,32 @@ def cmd_report(a):
                              a.min_effect)
 
 
+def cmd_history(a):
+    from . import history
+    a.since = _since(a.since)
+    url = _db_url(a)
+    if url is None:
+        raise UserError("history reads the results database; --db none "
+                        "leaves nothing to read")
+    return history.run(a, url)
+
+
+def cmd_db(a):
+    from .db import importer
+    url = _db_url(a)
+    if url is None:
+        raise UserError("db: --db none names no database")
+    if a.action == "upgrade":
+        from .db.engine import open_db
+        open_db(url)
+        return 0
+    return importer.cmd_import(url, a.dir or a.results,
+                               lambda s: print(s, flush=True))
+
+
 COMMANDS = {"sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
-            "plot": cmd_plot, "report": cmd_report}
+            "plot": cmd_plot, "report": cmd_report, "history": cmd_history,
+            "db": cmd_db}
 
 
 def main(argv=None):

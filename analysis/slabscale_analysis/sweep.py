@@ -223,10 +223,11 @@ def _set_aside(fpath, r):
     os.replace(fpath, dst)
 
 
-def execute(manifest, sdir, build_dir, out):
+def execute(manifest, sdir, build_dir, out, recorder=None):
     """Run every pending run of a manifest; returns None when done,
     "interrupted" or "nospace" (then NoSpace's text is in manifest
-    ["stopped_by"])."""
+    ["stopped_by"]).  recorder (db.importer.Recorder): records each run
+    in the results database after its JSON is written."""
     mpath = os.path.join(sdir, layout.MANIFEST)
     rpath = os.path.join(sdir, RUNNER_RECORD)
     plan = manifest["plan"]
@@ -276,6 +277,8 @@ def execute(manifest, sdir, build_dir, out):
                                        if rec["message"] else ""))
                 prog.finished()
                 save()
+                if recorder is not None:
+                    recorder.record(manifest, sdir, r)
                 if rec["status"] == "interrupted":
                     intr.hit = True
         except NoSpace as e:
@@ -441,7 +444,7 @@ def _budget_text(b):
 
 def spend_budget(manifest, sdir, results, build_dir, out,
                  allow_host_mismatch=False, min_effect=None,
-                 include_disturbed=False):
+                 include_disturbed=False, recorder=None):
     """Add interleaved repeats to unsettled rows until they settle or the
     budget is spent (budget.py); returns execute()'s stop or None."""
     b = manifest["budget"]
@@ -469,7 +472,7 @@ def spend_budget(manifest, sdir, results, build_dir, out,
         out("budget: round %d: %d unsettled row(s), %d more run(s) (%d "
             "added; budget %s)" % (b["rounds"], len(rows), len(specs),
                                    b["added"], _budget_text(b)))
-        stop = execute(manifest, sdir, build_dir, out)
+        stop = execute(manifest, sdir, build_dir, out, recorder)
         b["elapsed"] = time.monotonic() - t0
         if stop:
             return stop
@@ -491,12 +494,31 @@ def _claim_sweep_dir(results, host, plan_hash):
             sid = "%s-%d" % (base, n)
 
 
+def _recorder(db_url, out):
+    """The results database's hook, or None (--db none).  A missing
+    Python module is said once; the runs stay JSON."""
+    if db_url is None:
+        return None
+    from . import db
+    miss = db.missing_modules(db_url)
+    if miss:
+        out("db: not recording (missing %s: make deps); the runs stay "
+            "JSON: import them later with slabscale db import"
+            % ", ".join(miss))
+        return None
+    from .db.importer import Recorder
+    return Recorder(db_url, out)
+
+
 def run(plan_raw, results, build_dir, out=None, resume=None,
         allow_host_mismatch=False, make_report=True, min_effect=None,
-        budget=None, include_disturbed=False):
+        budget=None, include_disturbed=False, db_url=None, dispatch=None):
     """budget: {"runs": N or None, "seconds": S or None} or None (a resumed
-    sweep keeps its own)."""
+    sweep keeps its own).  db_url: the results database each run is also
+    recorded in (None: JSON only); dispatch: the `sweep --slurm` dispatch
+    this sweep is a share of."""
     out = out or (lambda s: print(s, file=sys.stderr, flush=True))
+    recorder = _recorder(db_url, out)
     host = layout.this_host()
     if resume:
         sdir = resume_dir(results, resume, host)
@@ -527,6 +549,8 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
                 % (manifest["id"], left, len(manifest["runs"])))
         else:
             manifest = new_manifest(plan, requested, sid, host)
+            if dispatch:
+                manifest["dispatch"] = dispatch
             if budget and (budget.get("runs") or budget.get("seconds")):
                 manifest["budget"] = dict(budget, added=0, rounds=0)
             out("sweep: %s, %d runs: %s x %s x nr_task %s x %s x %d repeats"
@@ -537,11 +561,13 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
                     ",".join(map(str, plan["nr_task"])),
                     ",".join(plan["modes"]), plan["repeats"],
                     plan["seconds"], plan["warmup"], term(sdir)))
-        stop = execute(manifest, sdir, build_dir, out)
+        stop = execute(manifest, sdir, build_dir, out, recorder)
         if not stop and manifest.get("budget"):
             stop = spend_budget(manifest, sdir, results, build_dir, out,
                                 allow_host_mismatch, min_effect,
-                                include_disturbed)
+                                include_disturbed, recorder)
+        if stop and recorder is not None:
+            recorder.finish(manifest, sdir, None)
         done = sum(r["status"] in DONE for r in manifest["runs"])
         if stop == "interrupted":
             out("sweep: interrupted; %d of %d runs kept. Continue with: "
@@ -555,13 +581,16 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
                     len(manifest["runs"]), manifest["id"]))
             return EXIT_INCOMPLETE
         try:
-            return finish(manifest, sdir, results, out, allow_host_mismatch,
-                          make_report, min_effect, include_disturbed)
+            rc = finish(manifest, sdir, results, out, allow_host_mismatch,
+                        make_report, min_effect, include_disturbed)
         except NoSpace as e:
             out("sweep: every run is done, but %s. Free some space and "
                 "write the comparison and report with: slabscale report %s"
                 % (term(e.what), manifest["id"]))
-            return EXIT_INCOMPLETE
+            rc = EXIT_INCOMPLETE
+        if recorder is not None:
+            recorder.finish(manifest, sdir, rc)
+        return rc
     finally:
         lock.release()
 
