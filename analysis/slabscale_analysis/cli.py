@@ -10,7 +10,8 @@ import json
 import os
 import sys
 
-from . import layout, stats
+from . import dbcli, layout, stats
+from .dbcli import db_flag as _db_flag, db_url as _db_url
 from .errors import UserError, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED
 from .textsafe import term
 
@@ -55,13 +56,6 @@ def _common(p):
                    "or improvement (default %d%%%%)" % (100 * stats.MIN_EFFECT))
     p.add_argument("--allow-host-mismatch", action="store_true",
                    help="compare results from different hosts anyway")
-
-
-def _db_flag(p):
-    p.add_argument("--db", metavar="URL", help="results database: "
-                   "postgresql://..., sqlite:///FILE or a file path, 'none' "
-                   "for no database (default: $SLABSCALE_DB, else "
-                   "RESULTS/slabscale.db)")
 
 
 def _disturbed_flag(p):
@@ -196,43 +190,7 @@ def build_parser():
     p.add_argument("sweep", nargs="?", default="latest")
     _common(p)
 
-    p = sub.add_parser("history", help="nightly history of a series from "
-                       "the results database, with change points",
-                       description="The nights (sweeps) of one case and "
-                       "variant on one host from the results database: a "
-                       "table and a plot with change points and the commit "
-                       "range each falls in; an open change says how many "
-                       "more nights would settle it.  --changed: what "
-                       "changed on each host since its last clean night.")
-    p.add_argument("--case")
-    p.add_argument("--variant")
-    p.add_argument("--changed", action="store_true")
-    p.add_argument("--host", help="host (default: this one; with --changed: "
-                   "every host)")
-    p.add_argument("--since", metavar="DATE", help="nights started on or "
-                   "after DATE (YYYY-MM-DD)")
-    p.add_argument("--metric", help="default per_thread_ops/per_process_ops")
-    p.add_argument("--mode", choices=("threads", "processes"),
-                   default="threads")
-    p.add_argument("-t", "--nr-task", dest="nr_task", type=_pos_int,
-                   help="nr_task (default: the smallest)")
-    p.add_argument("-o", "--out", help="plot base name (.png, .svg, .gp)")
-    p.add_argument("--no-plot", action="store_true")
-    _db_flag(p)
-    _disturbed_flag(p)
-    _common(p)
-
-    p = sub.add_parser("db", help="the results database: import results",
-                       description="import DIR: record every run document "
-                       "below DIR (sweeps, bisections, loose files) in the "
-                       "results database; a run already there is not added "
-                       "again.  upgrade: bring its schema to the newest "
-                       "migration.")
-    p.add_argument("action", choices=("import", "upgrade"))
-    p.add_argument("dir", nargs="?", help="results directory (import; "
-                   "default: --results)")
-    _db_flag(p)
-    _common(p)
+    dbcli.add_parsers(sub)
     return top
 
 
@@ -257,18 +215,6 @@ def _plan_from_args(a):
                             " is empty")
         raw["variants"] = [vl[0], vl[-1]] if len(vl) > 1 else vl
     return raw
-
-
-def _db_url(a):
-    from . import db
-    return db.url_for(getattr(a, "db", None), a.results)
-
-
-def _since(s):
-    import re
-    if s and not re.match(r"^\d{4}-\d{2}-\d{2}", s):
-        raise UserError("--since %r is not a date (YYYY-MM-DD)" % s)
-    return s
 
 
 def cmd_sweep(a):
@@ -338,32 +284,9 @@ def cmd_report(a):
                              a.min_effect)
 
 
-def cmd_history(a):
-    from . import history
-    a.since = _since(a.since)
-    url = _db_url(a)
-    if url is None:
-        raise UserError("history reads the results database; --db none "
-                        "leaves nothing to read")
-    return history.run(a, url)
-
-
-def cmd_db(a):
-    from .db import importer
-    url = _db_url(a)
-    if url is None:
-        raise UserError("db: --db none names no database")
-    if a.action == "upgrade":
-        from .db.engine import open_db
-        open_db(url)
-        return 0
-    return importer.cmd_import(url, a.dir or a.results,
-                               lambda s: print(s, flush=True))
-
-
 COMMANDS = {"sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
-            "plot": cmd_plot, "report": cmd_report, "history": cmd_history,
-            "db": cmd_db}
+            "plot": cmd_plot, "report": cmd_report}
+COMMANDS.update(dbcli.COMMANDS)
 
 
 def main(argv=None):

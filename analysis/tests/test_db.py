@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 
 from conftest import REPO, fake_build
 from slabscale_analysis import cli, compare, db, layout, synthtree
-from slabscale_analysis.db import engine as E, models as M, queries
+from slabscale_analysis.db import engine as E, migrate, models as M, queries
 from slabscale_analysis.db.importer import import_tree
 
 PLAN = {"cases": "page_fault3", "variants": "old,new", "nr_task": "1,2",
@@ -42,7 +42,7 @@ def sh(args, env=None, **kw):
 def test_migrations_build_exactly_the_models(tmp_path):
     eng = E.open_db(url(tmp_path))
     with eng.connect() as c:
-        assert E.current_revision(c) == E.script_head()
+        assert E.current_revision(c) == migrate.script_head() == db.HEAD
         assert compare_metadata(MigrationContext.configure(c),
                                 M.metadata) == []
         mode = c.exec_driver_sql("PRAGMA journal_mode").scalar()

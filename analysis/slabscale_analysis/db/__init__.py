@@ -17,6 +17,7 @@ import os
 from ..errors import UserError
 
 ENV = "SLABSCALE_DB"
+HEAD = "0001"           # the newest migration (migrations/versions)
 SQLITE_NAME = "slabscale.db"
 OFF = ("none", "off")
 

@@ -6,15 +6,9 @@ import os
 import threading
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
-from . import Unavailable, describe, require
+from . import HEAD, Unavailable, describe, require
 
-MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                          "migrations")
 BUSY_MS = 120000            # SQLite: how long a writer waits for another
 PG_LOCK = 0x51ab5ca1e       # PostgreSQL advisory lock of the migrations
 
@@ -42,36 +36,30 @@ def _sqlite_events(engine, write):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def script_head():
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
-
-
-def _alembic_config(conn=None):
-    cfg = Config()
-    cfg.set_main_option("script_location", MIGRATIONS)
-    if conn is not None:
-        cfg.attributes["connection"] = conn
-    return cfg
-
-
 def current_revision(conn):
-    return MigrationContext.configure(conn).get_current_revision()
+    """The schema's migration, read without alembic (which takes a
+    while to import; a reader of a current database never needs it)."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text(
+        "SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine):
-    """Bring the schema to the newest migration.  Two processes opening a
-    new database at once: one migrates, the other waits (SQLite: the
-    write lock; PostgreSQL: an advisory lock) and finds it done."""
-    head = script_head()
+    """Bring the schema to the newest migration (HEAD).  Two processes
+    opening a new database at once: one migrates, the other waits
+    (SQLite: the write lock; PostgreSQL: an advisory lock) and finds it
+    done."""
     with engine.connect() as conn:
-        if current_revision(conn) == head:
+        if current_revision(conn) == HEAD:
             return
+    from . import migrate
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
                          {"k": PG_LOCK})
-        if current_revision(conn) != head:
-            command.upgrade(_alembic_config(conn), "head")
+        if current_revision(conn) != HEAD:
+            migrate.upgrade(conn)
 
 
 def _wrap(url, e):
@@ -84,6 +72,11 @@ def open_db(url, write=True, migrate=True):
     """The engine for url (cached per process), its schema migrated.
     Unavailable (exit 3) when it cannot be reached or used."""
     require(url)
+    if migrate and not write:
+        # migrations write: a reader's transactions may not take the
+        # write lock they need
+        open_db(url, write=True)
+        migrate = False
     key = (url, write)
     with _cache_lock:
         eng = _cache.get(key)
