@@ -191,6 +191,21 @@ def build_parser():
     _common(p)
 
     dbcli.add_parsers(sub)
+
+    p = sub.add_parser("nightly", help="the nightly job: import, sweep, "
+                       "history, summary file",
+                       description="What a cron (or Slurm scron) line "
+                       "calls: import RESULTS into the database, run the "
+                       "sweep (every option but --summary and --host is "
+                       "the sweep's: --plan, --slurm, --nodes, --budget, "
+                       "...), list what changed on each host since its last "
+                       "clean night, write the summary file a mailer can "
+                       "send, and exit with the sweep's status (0 clean, 1 "
+                       "regression, 3 incomplete, 4 disturbed).")
+    p.add_argument("--summary", metavar="FILE", help="summary file "
+                   "(default: RESULTS/nightly-summary.txt)")
+    p.add_argument("--host", help="the host whose changes to list "
+                   "(default: every host in the database)")
     return top
 
 
@@ -284,7 +299,25 @@ def cmd_report(a):
                              a.min_effect)
 
 
-COMMANDS = {"sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
+def cmd_nightly(a):
+    from . import nightly
+    s = a.sweep_args
+    if s.resume:
+        raise UserError("nightly runs a new sweep; --resume is the sweep's")
+    if not s.plan and not s.cases:
+        raise UserError("nightly needs --plan FILE (or --cases ...)")
+    s.plan_raw = _plan_from_args(s)
+    url = _db_url(s)
+    if url is None:
+        raise UserError("nightly keeps its history in the results "
+                        "database; --db none leaves it nowhere")
+    from . import db
+    db.require(url)
+    a.results = s.results
+    return nightly.run(a, s, url)
+
+
+COMMANDS = {"nightly": cmd_nightly, "sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
             "plot": cmd_plot, "report": cmd_report}
 COMMANDS.update(dbcli.COMMANDS)
 
@@ -294,7 +327,14 @@ def main(argv=None):
     input (one line naming the file and field), 3 a run failed or a
     resource error (a full disk: one line, never a traceback), 130
     interrupted."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["nightly"] and not {"-h", "--help"} & set(argv):
+        # nightly's own options, and the sweep's for the rest
+        top = build_parser()
+        args, rest = top.parse_known_args(argv)
+        args.sweep_args = top.parse_args(["sweep"] + rest)
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.cmd](args) or 0
     except UserError as e:

@@ -24,7 +24,7 @@ from .textsafe import term
 
 MIN_NIGHTS = 4          # nights on each side of a change point
 ALPHA = 0.01            # permutation test of a split
-MIN_CHANGE = 0.05       # smallest change of the median called a change
+MIN_CHANGE = 0.06       # smallest change of the median called a change
 PERMUTATIONS = 199
 
 Night = collections.namedtuple(

@@ -43,8 +43,13 @@ def main():
     ap.add_argument("--nights", type=int, default=100)
     ap.add_argument("--db", help="database URL (default: an SQLite file "
                     "in the temporary tree)")
+    ap.add_argument("--keep", metavar="DIR", help="write the tree and the "
+                    "database in DIR (must not exist) and keep them")
     a = ap.parse_args()
+    if a.keep:
+        os.makedirs(a.keep)
     with tempfile.TemporaryDirectory(prefix="dbscale-") as tmp:
+        tmp = a.keep or tmp
         res = os.path.join(tmp, "results")
         db = a.db or "sqlite:///" + os.path.join(tmp, "scale.db")
         t0 = time.monotonic()
