@@ -165,6 +165,14 @@ def build_parser():
         layout.repo_root(), "allocator", "variants.list"),
         help="variants, oldest first (default: %(default)s)")
     p.add_argument("--build", default=_build_dir())
+    p.add_argument("--slurm", action="store_true", help="run the "
+                   "bisection as one exclusive Slurm job on each of --nodes "
+                   "nodes, each host deciding on its own runs")
+    p.add_argument("--partition", help="Slurm partition (with --slurm)")
+    p.add_argument("--constraint", metavar="FEATURE",
+                   help="Slurm node feature (with --slurm)")
+    p.add_argument("--nodes", type=_pos_int, help="nodes (with --slurm; "
+                   "default 1)")
     _common(p)
 
     p = sub.add_parser("plot", help="gnuplot charts (PNG and SVG)",
@@ -275,6 +283,9 @@ def cmd_compare(a):
 
 def cmd_bisect(a):
     from . import bisect
+    if a.slurm:
+        from . import slurm
+        return slurm.run_bisect(a)
     if a.git:
         from . import gitbisect
         if a.good or a.bad:

@@ -276,3 +276,95 @@ def run_sweep(a, plan_raw, db_url, out=None):
     if drows or EXIT_DISTURBED in codes:
         return EXIT_DISTURBED
     return EXIT_OK
+
+
+def _bisect_cmd(a):
+    args = [os.path.join(layout.repo_root(), "slabscale"), "bisect",
+            "--good", a.good, "--bad", a.bad, "--case", a.case,
+            "-t", str(a.nr_task), "--mode", a.mode, "-s", str(a.seconds),
+            "--warmup", str(a.warmup), "--repeats", str(a.repeats),
+            "--max-repeats", str(a.max_repeats),
+            "--variants-list", os.path.abspath(a.variants_list),
+            "--build", os.path.abspath(a.build),
+            "--results", os.path.abspath(a.results)]
+    if a.metric:
+        args += ["--metric", a.metric]
+    if a.min_effect is not None:
+        args += ["--min-effect", "%g" % (100 * a.min_effect)]
+    for p in a.param:
+        args += ["--param", p]
+    return " ".join(shlex.quote(x) for x in args)
+
+
+def run_bisect(a, out=None):
+    """bisect --slurm: the same variant bisection as one exclusive job on
+    each of --nodes nodes; each host decides every step on its own runs
+    (never pooled).  Exit 0 when every host named the same first bad
+    variant, 3 otherwise."""
+    out = out or (lambda s: print(s, file=sys.stderr, flush=True))
+    if a.git:
+        raise UserError("bisect --slurm bisects variants; --git runs on "
+                        "this machine")
+    if not a.good or not a.bad:
+        raise UserError("bisect needs --good and --bad variants")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    did = "slurm-bisect-%s-%s" % (now.strftime("%Y%m%dT%H%M%SZ"),
+                                  layout.safe_name(a.case))
+    ddir = dispatch_dir(a.results, did)
+    os.makedirs(ddir, exist_ok=True)
+    jobs = []
+    for k in range(a.nodes or 1):
+        cmd = ["sbatch", "--parsable", "--exclusive", "--nodes=1",
+               "--job-name=slabscale-bisect-%d" % k,
+               "--output=%s" % os.path.join(ddir, "host-%d-%%j.out" % k),
+               "--chdir=%s" % layout.repo_root()]
+        if a.partition:
+            cmd.append("--partition=%s" % a.partition)
+        if a.constraint:
+            cmd.append("--constraint=%s" % a.constraint)
+        cmd += ["--wrap", _bisect_cmd(a)]
+        jid = _slurm(cmd, "sbatch").strip().split(";")[0]
+        jobs.append(jid)
+        out("slurm: bisection %d submitted as job %s" % (k, jid))
+    layout.write_json_atomic(os.path.join(ddir, "dispatch.json"), {
+        "id": did, "kind": "bisect", "jobs": jobs})
+    pending, last, final = dict(enumerate(jobs)), {}, {}
+    while pending:
+        for k, jid in sorted(pending.items()):
+            st, node, code = job_state(jid)
+            line = "slurm: bisection %d (job %s): %s%s" % (
+                k, jid, st, " on %s" % node if node else "")
+            if last.get(k) != line:
+                out(line)
+                last[k] = line
+            if st in ENDED_OK + ENDED_BAD:
+                final[k] = (st, node, code)
+                del pending[k]
+        if pending:
+            time.sleep(POLL)
+    firsts = []
+    for k, (st, node, code) in sorted(final.items()):
+        path = os.path.join(ddir, "host-%d-%s.out" % (k, jobs[k]))
+        try:
+            with open(path, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            text = ""
+        verdict = [ln for ln in text.splitlines()
+                   if ln.startswith(("first bad variant:", "not bisectable",
+                                     "slabscale bisect:"))]
+        first = None
+        for ln in verdict:
+            if ln.startswith("first bad variant:"):
+                first = ln.split(":", 1)[1].split()[0]
+        firsts.append(first)
+        out("host %s: %s" % (term(node or "?"), term(
+            verdict[-1] if verdict else "job %s %s (exit %s), no verdict"
+            % (jobs[k], st.lower(), code))))
+    if firsts and all(f is not None and f == firsts[0] for f in firsts):
+        out("bisect --slurm: every host (%d) names %s as the first bad "
+            "variant" % (len(firsts), term(firsts[0])))
+        return EXIT_OK
+    out("bisect --slurm: the hosts do not agree on a first bad variant "
+        "(%s)" % ", ".join(term(str(f)) for f in firsts))
+    return EXIT_INCOMPLETE

@@ -145,3 +145,18 @@ def test_nightly_through_slurm_writes_summary(slurm, tmp_path):
     assert "REGRESSION (exit 1)" in text
     assert "slurm: dispatch" in text
     assert "changes since each host's last clean night:" in text
+
+
+def test_bisect_through_slurm_decides_per_host(slurm, tmp_path):
+    env = fake_build(tmp_path, ("old", "mid", "new"),
+                     FAKE_OPS=json.dumps({"mid": 0.8e6, "new": 0.8e6}))
+    env["SLURM_CONF"] = slurm.conf
+    vl = tmp_path / "variants.list"
+    vl.write_text("old\nmid\nnew\n")
+    p = slabscale(["bisect", "--slurm", "--nodes", "2", "--good", "old",
+                   "--bad", "new", "--case", "page_fault3", "-s", "1",
+                   "--warmup", "0", "--variants-list", str(vl)], env)
+    assert p.returncode == 0, p.stderr + slurm.logs()
+    assert p.stderr.count("submitted as job") == 2
+    assert p.stderr.count("first bad variant: mid (last good: old)") == 2
+    assert "every host (2) names mid as the first bad variant" in p.stderr
