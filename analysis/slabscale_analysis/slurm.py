@@ -29,7 +29,7 @@ from .errors import (UserError, EXIT_OK, EXIT_REGRESSION, EXIT_INCOMPLETE,
                      EXIT_DISTURBED, EXIT_INTERRUPTED)
 from .textsafe import term
 
-POLL = 2.0                              # seconds between looks at the queue
+POLL = 1.0                              # seconds between looks at the queue
 ENDED_OK = ("COMPLETED",)
 ENDED_BAD = ("FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
              "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE")

@@ -74,7 +74,7 @@ def test_two_sweeps_record_into_one_postgres_at_once(pg, tmp_path):
         env = fake_build(d, ("old", "mid", "new"), SLABSCALE_DB=pg,
                          FAKE_HOSTNAME="node-" + k)
         results.append(str(d / "results"))
-        procs.append(slabscale(sweep_args(4), env))
+        procs.append(slabscale(sweep_args(2), env))
     outs = [p.communicate() for p in procs]
     for p, (o, e) in zip(procs, outs):
         assert p.returncode == 0, e
@@ -83,14 +83,14 @@ def test_two_sweeps_record_into_one_postgres_at_once(pg, tmp_path):
     for k, r in zip(("a", "b"), results):
         ok.update({("node-" + k, sid): n
                    for sid, n in manifest_ok(r).items()})
-    assert len(ok) == 2 and sum(ok.values()) == 2 * 48
+    assert len(ok) == 2 and sum(ok.values()) == 2 * 24
     eng = E.open_db(pg)
     for (host, sid), n in ok.items():
         runs = queries.load_runs(eng, host=host, sweep=sid)
         assert len(runs) == n
         assert len({r.doc["run_id"] for r in runs}) == n
     c = counts(pg)
-    assert c["runs"] == 96 and c["sweeps"] == 2 and c["machines"] == 2
+    assert c["runs"] == 48 and c["sweeps"] == 2 and c["machines"] == 2
     assert queries.hosts(eng) == ["node-a", "node-b"]
     # importing both trees afterwards, twice at once: nothing new
     env = fake_build(tmp_path / "c", ())
@@ -98,7 +98,7 @@ def test_two_sweeps_record_into_one_postgres_at_once(pg, tmp_path):
     for p in ps:
         o, e = p.communicate()
         assert p.returncode == 0, o + e
-        assert "0 run(s) new, 48 already recorded" in o
+        assert "0 run(s) new, 24 already recorded" in o
     assert counts(pg) == c
 
 
@@ -125,7 +125,7 @@ def test_sqlite_readers_while_a_sweep_writes(tmp_path):
                      FAKE_HOSTNAME="testhost")
     res = str(tmp_path / "results")
     u = "sqlite:///" + os.path.join(res, "slabscale.db")
-    p = slabscale(sweep_args(6), env)
+    p = slabscale(sweep_args(3), env)
     seen, errors, reads = [], [], [0]
 
     def reader():
@@ -147,7 +147,7 @@ def test_sqlite_readers_while_a_sweep_writes(tmp_path):
     t = threading.Thread(target=reader)
     t.start()
     # and the command-line reader, once in the middle
-    time.sleep(1.5)
+    time.sleep(1.0)
     h = subprocess.run([os.path.join(REPO, "slabscale"), "history", "--db",
                         u, "--results", res, "--case", "page_fault3",
                         "--variant", "old", "--host", "testhost",
@@ -162,5 +162,5 @@ def test_sqlite_readers_while_a_sweep_writes(tmp_path):
     assert h.returncode in (0, 2), h.stderr     # 2: no ok run yet
     assert "Traceback" not in h.stderr and "locked" not in h.stderr
     (sid, n), = manifest_ok(res).items()
-    assert n == 72
-    assert len(queries.load_runs(E.open_db(u), sweep=sid)) == 72
+    assert n == 36
+    assert len(queries.load_runs(E.open_db(u), sweep=sid)) == 36
