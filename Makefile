@@ -8,10 +8,11 @@
 #   make bench    benchmarks that report side-by-side ratios
 #   make deps     install the Debian packages slabscale needs (as root)
 #
-# Each component owns a fragment (harness/harness.mk, allocator/allocator.mk,
-# cases/cases.mk, analysis/analysis.mk).  A fragment adds its outputs to
-# ALL_TARGETS, its test steps to CHECK_TARGETS and its benchmarks to
-# BENCH_TARGETS; nothing else here needs to change when one grows.
+# Each component owns a fragment: harness/harness.mk (with harness/wis.mk),
+# allocator/allocator.mk, cases/cases.mk, analysis/analysis.mk and
+# bench/bench.mk.  A fragment adds its outputs to ALL_TARGETS, its test
+# steps to CHECK_TARGETS and its benchmarks to BENCH_TARGETS; nothing else
+# here needs to change when one grows.
 
 PYTHON	?= /usr/bin/python3
 BUILD	?= build
@@ -24,8 +25,10 @@ URCU_LIBS := -lurcu-memb -lurcu-common
 PFM_LIBS  := -lpfm
 
 # Allocator variants, oldest first; "none" is the runner without the
-# allocator (kernel cases only) and is not part of the history.
-VARIANTS	:= $(shell sed -e 's/\#.*//' allocator/variants.list 2>/dev/null)
+# allocator (kernel cases only) and is not part of the history.  The one
+# reader of allocator/variants.list in make; scripts ask `make list-variants`
+# and Python reads it with analysis's plan.read_variants_list().
+VARIANTS	:= $(shell sed -e 's/\#.*//' allocator/variants.list)
 ALL_VARIANTS	:= none $(VARIANTS)
 
 ALL_TARGETS	:=
@@ -33,7 +36,7 @@ CHECK_TARGETS	:=
 BENCH_TARGETS	:=
 
 .DEFAULT_GOAL := all
-.PHONY: all check check-all run bench deps deps-check clean
+.PHONY: all check check-all run bench deps deps-check clean list-variants
 
 include harness/harness.mk
 include allocator/allocator.mk
@@ -63,6 +66,9 @@ bench: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory run-job
+
+list-variants:
+	@printf '%s\n' $(VARIANTS)
 
 clean:
 	rm -rf $(BUILD)

@@ -6,14 +6,20 @@
 #   $(BUILD)/<v>/libslab.a                 the library
 #   $(BUILD)/<v>/allocator/tests/<t>       test programs (allocator/tests/*.c)
 #   $(BUILD)/<v>/san-{asan,ubsan,tsan}/    the same under sanitizers
+#   $(BUILD)/<v>/assert/                   the same with the invariants
+#                                          asserted (-DSLAB_DEBUG_ASSERT)
 # Every allocator/src/*.c is compiled (files other components add there
-# are picked up).  check-allocator runs all tests on every variant.
+# are picked up).  check-allocator runs all tests on every variant,
+# check-allocator-san and check-allocator-assert the other columns.
 
 ALLOC_DIR	:= allocator
 ALLOC_SRCS	:= $(sort $(wildcard $(ALLOC_DIR)/src/*.c))
-ALLOC_HDRS	:= $(wildcard $(ALLOC_DIR)/src/*.h) $(ALLOC_DIR)/include/slab.h
-ALLOC_TESTS	:= $(sort $(wildcard $(ALLOC_DIR)/tests/test_*.c \
-			$(ALLOC_DIR)/tests/*/test_*.c))
+ALLOC_HDRS	:= $(wildcard $(ALLOC_DIR)/src/*.h $(ALLOC_DIR)/include/*.h)
+# tests/assert/: tests that break an invariant on purpose and expect the
+# assertion; they run in the assert column only
+ALLOC_ASSERT_ONLY := $(sort $(wildcard $(ALLOC_DIR)/tests/assert/test_*.c))
+ALLOC_TESTS	:= $(filter-out $(ALLOC_ASSERT_ONLY),$(sort $(wildcard \
+			$(ALLOC_DIR)/tests/test_*.c $(ALLOC_DIR)/tests/*/test_*.c)))
 ALLOC_TEST_NAMES := $(notdir $(basename $(ALLOC_TESTS)))
 ALLOC_TEST_HDRS	:= $(wildcard $(ALLOC_DIR)/tests/*.h $(ALLOC_DIR)/tests/*/*.h)
 ALLOC_GEN	:= $(BUILD)/allocator-gen
@@ -35,10 +41,20 @@ SANITIZERS	:= asan ubsan tsan
 SAN_asan_TESTS	:= $(filter-out test_nolock,$(ALLOC_CORE_TESTS))
 SAN_ubsan_TESTS	:= $(filter-out test_nolock,$(ALLOC_CORE_TESTS))
 SAN_tsan_TESTS	:= $(filter-out test_rcu% test_nolock,$(ALLOC_CORE_TESTS))
+# the assert column: every test, and those of tests/assert/
+ASSERT_FLAGS	:= -DSLAB_DEBUG_ASSERT
+ALLOC_ASSERT_TESTS := $(ALLOC_TESTS) $(ALLOC_ASSERT_ONLY)
 
 $(foreach v,$(VARIANTS),$(if $(wildcard $(ALLOC_DIR)/variants/$(v).mk),,\
   $(error allocator/variants/$(v).mk is missing for variant $(v))))
 include $(foreach v,$(VARIANTS),$(ALLOC_DIR)/variants/$(v).mk)
+
+# every CONFIG_SLUB_* a variant sets is a row of the step table
+ALLOC_STEPS	:= $(sort $(shell grep -o 'CONFIG_SLUB_[A-Z0-9_]*' \
+			$(ALLOC_DIR)/include/slab_features.h))
+$(foreach v,$(VARIANTS),$(foreach f,$(patsubst -D%,%,$(filter -DCONFIG_SLUB_%,\
+  $(VARIANT_CONFIG_$(v)))),$(if $(filter $(f),$(ALLOC_STEPS)),,\
+  $(error variant $(v): $(f) is not a row of allocator/include/slab_features.h))))
 
 # where glibc keeps struct rseq (see the tool): probed once per build
 $(ALLOC_GEN)/rseq_offset.h: $(ALLOC_DIR)/tools/rseq_offset.c
@@ -77,19 +93,25 @@ $(foreach v,$(VARIANTS),$(foreach t,$(ALLOC_TESTS),\
 $(foreach v,$(VARIANTS),$(foreach s,$(SANITIZERS),$(foreach t,$(ALLOC_TESTS),\
   $(if $(filter $(notdir $(basename $(t))),$(SAN_$(s)_TESTS)),\
   $(eval $(call ALLOC_TEST_template,$(v),$(BUILD)/$(v)/san-$(s),$(SAN_$(s)_FLAGS),$(t)))))))
+$(foreach v,$(VARIANTS),\
+  $(eval $(call ALLOC_LIB_template,$(v),$(BUILD)/$(v)/assert,$(ASSERT_FLAGS)))\
+  $(foreach t,$(ALLOC_ASSERT_TESTS),\
+  $(eval $(call ALLOC_TEST_template,$(v),$(BUILD)/$(v)/assert,$(ASSERT_FLAGS),$(t)))))
 
 ALLOC_LIBS	:= $(foreach v,$(VARIANTS),$(BUILD)/$(v)/libslab.a)
 ALLOC_TEST_BINS	:= $(foreach v,$(VARIANTS),$(foreach t,$(ALLOC_TEST_NAMES),\
 			$(BUILD)/$(v)/allocator/tests/$(t)))
 ALLOC_SAN_BINS	:= $(foreach v,$(VARIANTS),$(foreach s,$(SANITIZERS),\
 			$(foreach t,$(SAN_$(s)_TESTS),$(BUILD)/$(v)/san-$(s)/allocator/tests/$(t))))
+ALLOC_ASSERT_BINS := $(foreach v,$(VARIANTS),$(foreach t,$(ALLOC_ASSERT_TESTS),\
+			$(BUILD)/$(v)/assert/allocator/tests/$(notdir $(basename $(t)))))
 
 ALL_TARGETS	+= $(ALLOC_LIBS)
-CHECK_TARGETS	+= check-allocator check-allocator-san
-SLAB_LIB_RULES	:= yes
+CHECK_TARGETS	+= check-allocator check-allocator-san check-allocator-assert
 
-.PHONY: allocator-tests check-allocator check-allocator-san
-.SECONDARY: $(ALLOC_TEST_BINS) $(ALLOC_SAN_BINS)
+.PHONY: allocator-tests check-allocator check-allocator-san \
+	check-allocator-assert
+.SECONDARY: $(ALLOC_TEST_BINS) $(ALLOC_SAN_BINS) $(ALLOC_ASSERT_BINS)
 
 allocator-tests: $(ALLOC_TEST_BINS)
 
@@ -99,3 +121,7 @@ check-allocator: $(ALLOC_TEST_BINS)
 
 check-allocator-san: $(ALLOC_SAN_BINS)
 	@$(ALLOC_DIR)/tests/run-tests.sh san $(ALLOC_SAN_BINS)
+
+# every test with the invariants asserted, and the deliberate breaks
+check-allocator-assert: $(ALLOC_ASSERT_BINS)
+	@$(ALLOC_DIR)/tests/run-tests.sh assert $(ALLOC_ASSERT_BINS)

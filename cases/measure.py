@@ -26,13 +26,13 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
+sys.path.insert(0, os.path.join(ROOT, "analysis"))
+from slabscale_analysis.plan import read_variants_list  # noqa: E402
 
 
 def variants():
-    with open(os.path.join(ROOT, "allocator", "variants.list")) as f:
-        names = [l.split("#", 1)[0].strip() for l in f]
-    return [n for n in names
-            if n and os.access(os.path.join(BUILD, n, "slabscale-run"), os.X_OK)]
+    return [n for n in read_variants_list()
+            if os.access(os.path.join(BUILD, n, "slabscale-run"), os.X_OK)]
 
 
 def command(variant, case, tasks, seconds, warmup, params):

@@ -2,7 +2,7 @@
 #
 # harness/harness.mk - the runner, owned by the harness.
 #
-# For every variant v in ALL_VARIANTS:
+# For every variant v in ALL_VARIANTS (none and allocator/variants.list):
 #   build/<v>/slabscale-run         all cases linked into one runner
 #   build/<v>/<case>_threads        will-it-scale's executables: the harness
 #   build/<v>/<case>_processes      with that case alone, its mode fixed
@@ -20,9 +20,7 @@
 #   CASE_CFLAGS_<name>   extra compile flags for the case
 #
 # Variants other than none link $(BUILD)/<v>/libslab.a, which
-# allocator/allocator.mk builds; they are only built once that fragment
-# declares its rules (a line starting with SLAB_LIB_RULES), so "make" keeps
-# working for none until then.
+# allocator/allocator.mk builds.
 #
 # build/test/slabscale-run is the none runner plus the test-only cases of
 # harness/tests/cases/ (a crashing case and the like); it is not part of
@@ -41,8 +39,6 @@ CASE_RENAMES	= $(foreach s,testcase testcase_description testcase_prepare \
 CASE_KEEP	= $(foreach s,testcase testcase_description testcase_prepare \
 		  testcase_cleanup testcase_unsupported,-G __case_$(1)_$(s))
 
-HARNESS_SLAB_READY := $(shell grep -sq '^SLAB_LIB_RULES' allocator/allocator.mk && echo y)
-HARNESS_VARIANTS := none $(if $(HARNESS_SLAB_READY),$(VARIANTS))
 
 PLAIN_CASES	:= $(sort $(wildcard cases/*.c))
 SLAB_CASES	:= $(sort $(wildcard cases/slab/*.c))
@@ -83,23 +79,31 @@ endef
 
 $(foreach c,$(PLAIN_CASES) $(TEST_CASES),$(eval $(call case_object,$(c),$(BUILD)/cases/$(call case_name,$(c)).o,)))
 
-# $(1) runner dir, $(2) variant name, $(3) case sources, $(4) libslab or empty
+# A runner's case object: a case of cases/slab/ or any case of a sanitized
+# runner is the runner's own, a plain case is shared ($(BUILD)/cases/).
+# $(1) runner dir, $(2) case source, $(3) sanitizer flags or empty
+runner_case_obj	= $(if $(or $(3),$(filter cases/slab/%,$(2))),$(1)/cases,$(BUILD)/cases)/$(call case_name,$(2)).o
+runner_harness_lib = $(if $(1),$(HARNESS_SAN_LIB),$(HARNESS_LIB))
+
+# $(1) runner dir, $(2) variant name, $(3) case sources, $(4) libslab or
+# empty, $(5) sanitizer flags or empty
 define runner
 $(1)/registry.c: FORCE-BUILDINFO
 	@mkdir -p $$(@D)
 	@harness/tools/gen-registry.sh $(2) $$@ $(3)
 
 $(1)/registry.o: $(1)/registry.c
-	$$(CC) $$(HARNESS_CFLAGS) -c -o $$@ $$<
+	$$(CC) $$(HARNESS_CFLAGS) $(5) -c -o $$@ $$<
 
 $(1)/slabglue.o: harness/src/slabglue.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(HARNESS_CFLAGS) $(if $(4),-DSLABSCALE_WITH_SLAB) -c -o $$@ $$<
+	$$(CC) $$(HARNESS_CFLAGS) $(5) $(if $(4),-DSLABSCALE_WITH_SLAB) -c -o $$@ $$<
 
 $(1)/slabscale-run: $(1)/registry.o $(1)/slabglue.o $(BUILD)/harness/buildinfo.o \
-		$(foreach c,$(3),$(if $(filter cases/slab/%,$(c)),$(1)/cases/$(call case_name,$(c)).o,$(BUILD)/cases/$(call case_name,$(c)).o)) \
-		$(HARNESS_LIB) $(4)
-	$$(CC) $$(CFLAGS_COMMON) -o $$@ $$(filter %.o,$$^) $(HARNESS_LIB) $(4) \
+		$(foreach c,$(3),$(call runner_case_obj,$(1),$(c),$(5))) \
+		$(call runner_harness_lib,$(5)) $(4)
+	$$(CC) $$(CFLAGS_COMMON) $(5) -o $$@ $$(filter %.o,$$^) \
+		$(call runner_harness_lib,$(5)) $(4) \
 		$(HARNESS_LDLIBS) $(if $(4),$$(URCU_LIBS)) \
 		$$(foreach c,$(3),$$(CASE_LDLIBS_$$(call case_name,$$(c))))
 endef
@@ -140,18 +144,18 @@ endef
 HARNESS_WIS_EXES :=
 $(eval $(call runner,$(BUILD)/none,none,$(PLAIN_CASES),))
 $(eval $(call runner,$(BUILD)/test,none,$(PLAIN_CASES) $(TEST_CASES),))
-$(foreach v,$(filter-out none,$(HARNESS_VARIANTS)),\
-  $(foreach c,$(SLAB_CASES),$(eval $(call case_object,$(c),$(BUILD)/$(v)/cases/$(call case_name,$(c)).o,$(SLAB_CFLAGS_$(v)))))\
+$(foreach v,$(VARIANTS),\
+  $(foreach c,$(SLAB_CASES),$(eval $(call case_object,$(c),$(BUILD)/$(v)/cases/$(call case_name,$(c)).o,)))\
   $(eval $(call runner,$(BUILD)/$(v),$(v),$(PLAIN_CASES) $(SLAB_CASES),$(BUILD)/$(v)/libslab.a)))
 
 $(foreach c,$(PLAIN_CASES) $(TEST_CASES),$(eval $(call wis_exes,$(if $(filter $(c),$(TEST_CASES)),$(BUILD)/test,$(BUILD)/none),none,$(c),$(BUILD)/cases/$(call case_name,$(c)).o,)))
-$(foreach v,$(filter-out none,$(HARNESS_VARIANTS)),\
+$(foreach v,$(VARIANTS),\
   $(foreach c,$(PLAIN_CASES),$(foreach m,threads processes,$(eval $(call wis_link,$(BUILD)/$(v),$(call case_name,$(c)),$(m)))))\
   $(foreach c,$(SLAB_CASES),$(eval $(call wis_exes,$(BUILD)/$(v),$(v),$(c),$(BUILD)/$(v)/cases/$(call case_name,$(c)).o,$(BUILD)/$(v)/libslab.a))))
 
 include harness/wis.mk
 
-HARNESS_RUNNERS := $(HARNESS_VARIANTS:%=$(BUILD)/%/slabscale-run)
+HARNESS_RUNNERS := $(ALL_VARIANTS:%=$(BUILD)/%/slabscale-run)
 ALL_TARGETS	+= $(HARNESS_RUNNERS) $(HARNESS_WIS_EXES)
 
 # ---- the runner under ASan + UBSan --------------------------------------------
@@ -160,13 +164,12 @@ ALL_TARGETS	+= $(HARNESS_RUNNERS) $(HARNESS_WIS_EXES)
 # ASan libslab.a (allocator/allocator.mk; the allocator's own UBSan build
 # is tested there).  Not part of `make`; harness/tests/test_sanitized.py
 # runs it (make check-harness-py).
-HARNESS_SAN_VARIANT := $(lastword $(HARNESS_VARIANTS))
+HARNESS_SAN_VARIANT := $(lastword $(VARIANTS))
 HARNESS_SAN_DIR	:= $(BUILD)/$(HARNESS_SAN_VARIANT)/san-asan
 HARNESS_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
 HARNESS_SAN_OBJDIR := $(BUILD)/harness/san-asan/obj
 HARNESS_SAN_LIB	:= $(BUILD)/harness/san-asan/libharness.a
-HARNESS_SAN_SLAB := $(if $(filter none,$(HARNESS_SAN_VARIANT)),,$(HARNESS_SAN_DIR)/libslab.a)
-HARNESS_SAN_CASES := $(PLAIN_CASES) $(if $(HARNESS_SAN_SLAB),$(SLAB_CASES))
+HARNESS_SAN_CASES := $(PLAIN_CASES) $(SLAB_CASES)
 HARNESS_SAN_RUNNER := $(HARNESS_SAN_DIR)/slabscale-run
 
 $(HARNESS_SAN_OBJDIR)/%.o: harness/src/%.c
@@ -177,29 +180,8 @@ $(HARNESS_SAN_LIB): $(HARNESS_SRC_NAMES:%=$(HARNESS_SAN_OBJDIR)/%.o)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(foreach c,$(HARNESS_SAN_CASES),$(eval $(call case_object,$(c),$(HARNESS_SAN_DIR)/cases/$(call case_name,$(c)).o,$(HARNESS_SAN_FLAGS) $(SLAB_CFLAGS_$(HARNESS_SAN_VARIANT)))))
-$(if $(HARNESS_SAN_SLAB),$(foreach c,$(SLAB_CASES),  $(eval $(HARNESS_SAN_DIR)/cases/$(call case_name,$(c)).o: $(HARNESS_SAN_SLAB))))
-
-$(HARNESS_SAN_DIR)/registry.c: FORCE-BUILDINFO
-	@mkdir -p $(@D)
-	@harness/tools/gen-registry.sh $(HARNESS_SAN_VARIANT) $@ $(HARNESS_SAN_CASES)
-
-$(HARNESS_SAN_DIR)/registry.o: $(HARNESS_SAN_DIR)/registry.c
-	$(CC) $(HARNESS_CFLAGS) $(HARNESS_SAN_FLAGS) -c -o $@ $<
-
-$(HARNESS_SAN_DIR)/slabglue.o: harness/src/slabglue.c
-	@mkdir -p $(@D)
-	$(CC) $(HARNESS_CFLAGS) $(HARNESS_SAN_FLAGS) \
-		$(if $(HARNESS_SAN_SLAB),-DSLABSCALE_WITH_SLAB) -c -o $@ $<
-
-$(HARNESS_SAN_RUNNER): $(HARNESS_SAN_DIR)/registry.o $(HARNESS_SAN_DIR)/slabglue.o \
-		$(BUILD)/harness/buildinfo.o \
-		$(foreach c,$(HARNESS_SAN_CASES),$(HARNESS_SAN_DIR)/cases/$(call case_name,$(c)).o) \
-		$(HARNESS_SAN_LIB) $(HARNESS_SAN_SLAB)
-	$(CC) $(CFLAGS_COMMON) $(HARNESS_SAN_FLAGS) -o $@ $(filter %.o,$^) \
-		$(HARNESS_SAN_LIB) $(HARNESS_SAN_SLAB) $(HARNESS_LDLIBS) \
-		$(if $(HARNESS_SAN_SLAB),$(URCU_LIBS)) \
-		$(foreach c,$(HARNESS_SAN_CASES),$(CASE_LDLIBS_$(call case_name,$(c))))
+$(foreach c,$(HARNESS_SAN_CASES),$(eval $(call case_object,$(c),$(HARNESS_SAN_DIR)/cases/$(call case_name,$(c)).o,$(HARNESS_SAN_FLAGS))))
+$(eval $(call runner,$(HARNESS_SAN_DIR),$(HARNESS_SAN_VARIANT),$(HARNESS_SAN_CASES),$(HARNESS_SAN_DIR)/libslab.a,$(HARNESS_SAN_FLAGS)))
 
 # ---- tests ------------------------------------------------------------------
 HARNESS_UNIT	:= $(BUILD)/harness/unit-tests

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <urcu/urcu-memb.h>	/* struct rcu_head, urcu_memb_read_lock() */
+#include "slab_features.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,6 +70,7 @@ typedef unsigned int slab_flags_t;
 				 SLAB_POISON | SLAB_STORE_USER)
 
 #define SLAB_MAX_OBJECT_SIZE	(8u << 10)	/* largest kmem_cache object */
+#define SLAB_MAX_SHEAF_CAPACITY	4096u		/* largest sheaf_capacity asked */
 
 struct kmem_cache;
 struct slab_sheaf;
@@ -81,9 +83,10 @@ struct kmem_cache_args {
 
 /* ---- caches ------------------------------------------------------------ */
 /*
- * Returns NULL (and reports why through the report hook) on bad input:
- * NULL name, size 0 or above SLAB_MAX_OBJECT_SIZE, align not a power of two.
- * args may be NULL.
+ * Returns NULL (and says why to the bug handler, slab_set_bug_handler())
+ * on bad input: NULL name, size 0 or above SLAB_MAX_OBJECT_SIZE, align
+ * not a power of two, sheaf_capacity above SLAB_MAX_SHEAF_CAPACITY.  args
+ * may be NULL.
  */
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 				     const struct kmem_cache_args *args,
@@ -158,16 +161,7 @@ void *kmem_cache_alloc_from_sheaf(struct kmem_cache *s, gfp_t gfp,
 unsigned int kmem_cache_sheaf_size(struct slab_sheaf *sheaf);
 
 /* ---- the variant -------------------------------------------------------- */
-#define SLAB_FEAT_CPU_SLAB		0x01u	/* classic per-CPU slab layer */
-#define SLAB_FEAT_SHEAVES		0x02u	/* percpu sheaves (asked for) */
-#define SLAB_FEAT_RCU_SHEAF		0x04u	/* kfree_rcu into rcu_free sheaves */
-#define SLAB_FEAT_BARRIER_ON_CACHE	0x08u	/* destroy flushes only its cache */
-#define SLAB_FEAT_NOLOCK_SHEAVES	0x10u	/* kmalloc_nolock uses sheaves */
-#define SLAB_FEAT_SHEAVES_ALL		0x20u	/* every cache has sheaves */
-#define SLAB_FEAT_SHEAVES_MOST		0x40u	/* all but kmalloc (bootstrap) */
-#define SLAB_FEAT_KMALLOC_SHEAVES	0x80u	/* kmalloc buckets too */
-#define SLAB_FEAT_REFILL_ALL_NODES	0x100u	/* refill from other nodes too */
-
+/* SLAB_FEAT_* bits, one a configuration step: slab_features.h */
 const char *slab_variant(void);
 unsigned int slab_features(void);
 
@@ -299,11 +293,11 @@ int slab_stats_json(char *buf, size_t len);
 void slab_dump_slabinfo(FILE *f);
 
 /*
- * Where errors and corruption reports go (default: stderr, one line each).
- * Tests install their own to check what was reported.
+ * Where slab_bug() sends bad input and corruption found (default: stderr,
+ * one line each).  Tests install their own to check what was found.
  */
-typedef void (*slab_report_fn)(const char *msg);
-void slab_set_report(slab_report_fn fn);
+typedef void (*slab_bug_fn)(const char *msg);
+void slab_set_bug_handler(slab_bug_fn fn);
 
 #ifdef __cplusplus
 }

@@ -18,17 +18,23 @@
  * cpu_slab.h).  Everything else is out of line.
  *
  * Like SLUB without CONFIG_SLAB_FREELIST_HARDENED, a sheaf cache's free
- * trusts its caller that the object is the cache's; an object that misses
- * the cpu slab is checked on the way to its slab, and caches with debug
- * flags (no sheaves, no cpu slab) check every free.
+ * trusts its caller that the object is the cache's; an object that goes
+ * slow past the cpu slab is checked on the way to its slab, and caches
+ * with debug flags (no sheaves, no cpu slab) check every free.
+ *
+ * Words: an operation the inline path serves is a hit; anything else takes
+ * the slow path (the kernel's word, as in ALLOC_SLOWPATH), whatever sent it
+ * there.  A trylock or a barn get that does not succeed fails
+ * (PCS_TRYLOCK_FAIL, BARN_GET_FAIL); an allocation that returns NULL
+ * failed (alloc_failed()).
  */
 #include <string.h>
 #include "cpu_slab.h"
 #include "pcs.h"
 
 #define FAST_PATH __attribute__((optimize("omit-frame-pointer"), aligned(64)))
-/* the hit paths' out-of-line misses; the sheaves' go unused in cpuslab */
-#define MISS __attribute__((noinline, unused))
+/* the hit paths' out-of-line slow paths (the sheaves' unused in cpuslab) */
+#define SLOW_PATH __attribute__((noinline, unused))
 
 static void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node)
 {
@@ -40,8 +46,9 @@ static void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node)
 	return cpu_slab_alloc(s, gfp, node);
 }
 
+/* object from a hit path, or NULL: the slow path; then __GFP_ZERO */
 static __attribute__((noinline)) void *
-slab_alloc_finish(struct kmem_cache *s, gfp_t gfp, int node, void *object)
+slab_alloc_slow_zero(struct kmem_cache *s, gfp_t gfp, int node, void *object)
 {
 	if (!object)
 		object = slab_alloc_slow(s, gfp, node);
@@ -58,27 +65,27 @@ static void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 	if (likely(s->cpu_sheaves) &&
 	    (node < 0 || nr_node_ids == 1 || node == numa_node_id()))
 		object = alloc_from_pcs(s, gfp);
-	return slab_alloc_finish(s, gfp, node, object);
+	return slab_alloc_slow_zero(s, gfp, node, object);
 }
 
 static bool bad_cache(struct kmem_cache *s, const char *fn)
 {
 	if (likely(s))
 		return false;
-	slab_report("%s: NULL cache", fn);
+	slab_bug("%s: NULL cache", fn);
 	return true;
 }
 
 static void alloc_failed(struct kmem_cache *s, gfp_t gfp)
 {
 	if (!(gfp & __GFP_NOWARN))
-		slab_report("cache %s: allocation failed (gfp 0x%x)",
-			    s->name, gfp);
+		slab_bug("cache %s: allocation failed (gfp 0x%x)",
+			 s->name, gfp);
 }
 
 /* kmem_cache_alloc() without a hit: every other case */
 static __attribute__((noinline)) void *
-alloc_slowpath(struct kmem_cache *s, gfp_t gfp)
+kmem_cache_alloc_slow(struct kmem_cache *s, gfp_t gfp)
 {
 	void *object;
 
@@ -92,12 +99,12 @@ alloc_slowpath(struct kmem_cache *s, gfp_t gfp)
 
 /* the sheaves' trylock failed: the cpu slab (6.18) or the slabs */
 static __attribute__((noinline)) void *
-alloc_trylock_failed(struct kmem_cache *s, gfp_t gfp)
+alloc_slow_trylock_fail(struct kmem_cache *s, gfp_t gfp)
 {
 	void *object;
 
 	stat(s, PCS_TRYLOCK_FAIL);
-	object = slab_alloc_finish(s, gfp, NUMA_NO_NODE, NULL);
+	object = slab_alloc_slow_zero(s, gfp, NUMA_NO_NODE, NULL);
 	if (unlikely(!object))
 		alloc_failed(s, gfp);
 	return object;
@@ -114,13 +121,13 @@ static void *alloc_refill_main(struct kmem_cache *s, gfp_t gfp,
 
 	if (object)
 		return object;
-	object = slab_alloc_finish(s, gfp, NUMA_NO_NODE, NULL);
+	object = slab_alloc_slow_zero(s, gfp, NUMA_NO_NODE, NULL);
 	if (unlikely(!object))
 		alloc_failed(s, gfp);
 	return object;
 }
 
-static MISS void *
+static SLOW_PATH void *
 alloc_refill_noinline(struct kmem_cache *s, gfp_t gfp,
 		      struct slub_percpu_sheaves *pcs)
 {
@@ -136,33 +143,33 @@ alloc_locked_pcs(struct kmem_cache *s, gfp_t gfp,
 
 	if (unlikely(!pcs->main->size))
 		return alloc_refill_main(s, gfp, pcs);
-	object = pcs_pop_counted(pcs->main);
+	object = pcs_pop_counted(pcs, pcs->main);
 	percpu_unlock(&pcs->lock);
 	return object;
 }
 
 /* the hit path's trylock failed; atomic mode may have to choose an index */
-static MISS void *
-alloc_trylock_missed(struct kmem_cache *s, gfp_t gfp)
+static SLOW_PATH void *
+alloc_slow_trylock(struct kmem_cache *s, gfp_t gfp)
 {
 	struct slub_percpu_sheaves *pcs = percpu_trylock_retry(s->cpu_sheaves);
 
 	if (!pcs)
-		return alloc_trylock_failed(s, gfp);
+		return alloc_slow_trylock_fail(s, gfp);
 	return alloc_locked_pcs(s, gfp, pcs);
 }
 
 /*
  * The allocation hit paths, inline: a sheaf pop under the per-CPU trylock
- * for caches with sheaves, else the cpu slab's lockless pop.  Every miss
- * is a tail call, so a hit needs no stack frame.
+ * for caches with sheaves, else the cpu slab's lockless pop.  Every slow
+ * path is a tail call, so a hit needs no stack frame.
  */
 FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	void *object;
 
 	if (unlikely(!s || (gfp & __GFP_ZERO)))
-		return alloc_slowpath(s, gfp);
+		return kmem_cache_alloc_slow(s, gfp);
 #ifdef CONFIG_SLUB_SHEAVES
 	if (likely(s->cpu_sheaves)) {
 		struct slub_percpu_sheaves *pcs;
@@ -170,11 +177,11 @@ FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 
 		pcs = percpu_trylock_fast(s->cpu_sheaves);
 		if (unlikely(!pcs))
-			return alloc_trylock_missed(s, gfp);
+			return alloc_slow_trylock(s, gfp);
 		main = pcs->main;
 		if (unlikely(!main->size))
 			return alloc_refill_noinline(s, gfp, pcs);
-		object = pcs_pop_counted(main);
+		object = pcs_pop_counted(pcs, main);
 		percpu_unlock(&pcs->lock);
 		return object;
 	}
@@ -185,7 +192,7 @@ FAST_PATH void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 	if (likely(object))
 		return object;
 #endif
-	return alloc_slowpath(s, gfp);
+	return kmem_cache_alloc_slow(s, gfp);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
@@ -195,8 +202,8 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 	if (bad_cache(s, "kmem_cache_alloc_node"))
 		return NULL;
 	if (node < NUMA_NO_NODE || node >= (int)nr_node_ids) {
-		slab_report("kmem_cache_alloc_node(%s): no node %d (have %u)",
-			    s->name, node, nr_node_ids);
+		slab_bug("kmem_cache_alloc_node(%s): no node %d (have %u)",
+			 s->name, node, nr_node_ids);
 		return NULL;
 	}
 	object = slab_alloc_node(s, gfp, node);
@@ -213,11 +220,11 @@ bad_object(struct kmem_cache *s, const void *object, const char *fn)
 	struct slab *slab = virt_to_slab(object);
 
 	if (!slab || slab->type != PT_SLAB)
-		slab_report("%s(%s): %p was not allocated from a slab cache",
-			    fn, s ? s->name : "?", object);
+		slab_bug("%s(%s): %p was not allocated from a slab cache",
+			 fn, s ? s->name : "?", object);
 	else
-		slab_report("%s(%s): object %p belongs to cache %s", fn,
-			    s->name, object, slab->slab_cache->name);
+		slab_bug("%s(%s): object %p belongs to cache %s", fn,
+			 s->name, object, slab->slab_cache->name);
 }
 
 /* the slab of object if it is an object of s, else report and NULL */
@@ -256,7 +263,7 @@ void slab_free_object(struct kmem_cache *s, struct slab *slab, void *object)
 }
 
 /*
- * The cpu slab's fast push missed (not the cpu slab, or its lock is
+ * The cpu slab's fast push did not hit (not the cpu slab, or its lock is
  * taken): check the object is s's, then free it to its slab.  Caches
  * without a cpu slab (debug, 7.0) and NULL arguments come here too.
  */
@@ -285,14 +292,14 @@ free_not_slab(struct kmem_cache *s, void *object)
 }
 
 /* an object of another node: past the sheaves, as slab_free() sends it */
-static MISS void
+static SLOW_PATH void
 free_remote(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	slab_free_slow(s, slab, object);
 }
 
-static MISS void
-free_trylock_failed(struct kmem_cache *s, struct slab *slab, void *object)
+static SLOW_PATH void
+free_slow_trylock_fail(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	stat(s, PCS_TRYLOCK_FAIL);
 	slab_free_slow(s, slab, object);
@@ -302,7 +309,7 @@ free_trylock_failed(struct kmem_cache *s, struct slab *slab, void *object)
  * main is full: replace it (pcs locked, no bracket open), or free to the
  * slab
  */
-static MISS void
+static SLOW_PATH void
 free_main_full(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	       struct slab *slab, void *object)
 {
@@ -311,16 +318,16 @@ free_main_full(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 }
 
 /* the hit path's trylock failed; atomic mode may have to choose an index */
-static MISS void
-free_trylock_missed(struct kmem_cache *s, struct slab *slab, void *object)
+static SLOW_PATH void
+free_slow_trylock(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	struct slub_percpu_sheaves *pcs = percpu_trylock_retry(s->cpu_sheaves);
 
 	if (!pcs)
-		return free_trylock_failed(s, slab, object);
+		return free_slow_trylock_fail(s, slab, object);
 	if (unlikely(pcs->main->size == s->sheaf_capacity))
 		return free_main_full(s, pcs, slab, object);
-	pcs_push_counted(pcs->main, object);
+	pcs_push_counted(pcs, pcs->main, object);
 	percpu_unlock(&pcs->lock);
 }
 
@@ -350,17 +357,17 @@ FAST_PATH void kmem_cache_free(struct kmem_cache *s, void *object)
 			return free_remote(s, slab, object);
 		pcs = percpu_trylock_fast_mode(s->cpu_sheaves, rseq);
 		if (unlikely(!pcs))
-			return free_trylock_missed(s, slab, object);
+			return free_slow_trylock(s, slab, object);
 		main = pcs->main;
 		if (unlikely(main->size == s->sheaf_capacity))
 			return free_main_full(s, pcs, slab, object);
-		pcs_push_counted(main, object);
+		pcs_push_counted(pcs, main, object);
 		percpu_unlock(&pcs->lock);
 		return;
 	}
 #endif
 #ifdef CONFIG_SLUB_CPU_SLAB
-	/* a debug cache's cpu slab stays NULL: its frees all miss */
+	/* a debug cache's cpu slab stays NULL: its frees all go slow */
 	if (likely(cpu_slab_free_fast(s, slab, object, object, 1) > 0))
 		return;
 #endif

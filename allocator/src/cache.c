@@ -54,30 +54,11 @@ unsigned int slab_features(void)
 {
 	unsigned int f = 0;
 
-#ifdef CONFIG_SLUB_CPU_SLAB
-	f |= SLAB_FEAT_CPU_SLAB;
-#endif
-#ifdef CONFIG_SLUB_SHEAVES
-	f |= SLAB_FEAT_SHEAVES;
-#endif
-#ifdef CONFIG_SLUB_RCU_SHEAF
-	f |= SLAB_FEAT_RCU_SHEAF;
-#endif
-#ifdef CONFIG_SLUB_BARRIER_ON_CACHE
-	f |= SLAB_FEAT_BARRIER_ON_CACHE;
-#endif
-#ifdef CONFIG_SLUB_NOLOCK_SHEAVES
-	f |= SLAB_FEAT_NOLOCK_SHEAVES;
-#endif
-#ifdef CONFIG_SLUB_SHEAVES_MOST
-	f |= SLAB_FEAT_SHEAVES_MOST;
-#endif
-#ifdef CONFIG_SLUB_KMALLOC_SHEAVES
-	f |= SLAB_FEAT_KMALLOC_SHEAVES | SLAB_FEAT_SHEAVES_ALL;
-#endif
-#ifdef CONFIG_SLUB_REFILL_ALL_NODES
-	f |= SLAB_FEAT_REFILL_ALL_NODES;
-#endif
+#define SLAB_FEATURE_ON(name, json, config) \
+	if (IS_ENABLED(config))		    \
+		f |= SLAB_FEAT_##name;
+	SLAB_FEATURES(SLAB_FEATURE_ON)
+#undef SLAB_FEATURE_ON
 	return f;
 }
 
@@ -259,28 +240,29 @@ static bool bad_args(const char *name, unsigned int size,
 		     const struct kmem_cache_args *args)
 {
 	if (!name) {
-		slab_report("kmem_cache_create: NULL name refused");
+		slab_bug("kmem_cache_create: NULL name refused");
 		return true;
 	}
 	if (size == 0 || size > SLAB_MAX_OBJECT_SIZE) {
-		slab_report("kmem_cache_create(%s): object size %u refused "
-			    "(must be 1..%u)", name, size,
-			    SLAB_MAX_OBJECT_SIZE);
+		slab_bug("kmem_cache_create(%s): object size %u refused "
+			 "(must be 1..%u)", name, size,
+			 SLAB_MAX_OBJECT_SIZE);
 		return true;
 	}
 	if (args && args->align & (args->align - 1)) {
-		slab_report("kmem_cache_create(%s): alignment %u is not a "
-			    "power of two", name, args->align);
+		slab_bug("kmem_cache_create(%s): alignment %u is not a "
+			 "power of two", name, args->align);
 		return true;
 	}
 	if (args && args->align > PAGE_SIZE) {
-		slab_report("kmem_cache_create(%s): alignment %u is larger "
-			    "than a page", name, args->align);
+		slab_bug("kmem_cache_create(%s): alignment %u is larger "
+			 "than a page", name, args->align);
 		return true;
 	}
-	if (args && args->sheaf_capacity > 4096) {
-		slab_report("kmem_cache_create(%s): sheaf capacity %u refused "
-			    "(at most 4096)", name, args->sheaf_capacity);
+	if (args && args->sheaf_capacity > SLAB_MAX_SHEAF_CAPACITY) {
+		slab_bug("kmem_cache_create(%s): sheaf capacity %u refused "
+			 "(at most %u)", name, args->sheaf_capacity,
+			 SLAB_MAX_SHEAF_CAPACITY);
 		return true;
 	}
 	return false;
@@ -353,7 +335,7 @@ struct kmem_cache *__kmem_cache_create(const char *name, unsigned int size,
 	choose_sheaves(s, args);
 	if (!s->name || init_cache_struct(s)) {
 		free_cache_struct(s);
-		slab_report("kmem_cache_create(%s): out of memory", name);
+		slab_bug("kmem_cache_create(%s): out of memory", name);
 		goto fail;
 	}
 	pthread_mutex_lock(&slab_mutex);
@@ -437,8 +419,8 @@ void kmem_cache_destroy(struct kmem_cache *s)
 	pthread_mutex_lock(&slab_mutex);
 	if (s->destroyed) {
 		pthread_mutex_unlock(&slab_mutex);
-		slab_report("kmem_cache_destroy(%s): cache already destroyed "
-			    "and leaked", s->name);
+		slab_bug("kmem_cache_destroy(%s): cache already destroyed "
+			 "and leaked", s->name);
 		return;
 	}
 	if (--s->refcount) {
@@ -468,8 +450,8 @@ void kmem_cache_destroy(struct kmem_cache *s)
 		s->destroyed = true;
 		__atomic_fetch_add(&slab_leaked_total, used, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&slab_mutex);
-		slab_report("kmem_cache_destroy %s: Slab cache still has "
-			    "objects (%ld)", s->name, used);
+		slab_bug("kmem_cache_destroy %s: Slab cache still has "
+			 "objects (%ld)", s->name, used);
 		return;
 	}
 	list_del(&s->list);

@@ -26,6 +26,37 @@
 
 /* ---- locked changes of (freelist, tid) ------------------------------ */
 
+/*
+ * Debug builds (slab_assert.h): the lock is held and tid's equations
+ * (cpu_slab.h) have a solution, fast allocations and frees both whole and
+ * not negative; in rseq mode, where nothing else touches (freelist, tid)
+ * under the lock, nr(tid) is also the length of the freelist.
+ */
+static void cpu_slab_assert_tid(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+#ifdef SLAB_DEBUG_ASSERT
+	unsigned long tid = __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE);
+	unsigned long ops = ((tid >> TID_NR_BITS) - c->locked_ops) &
+			    (~0ul >> TID_NR_BITS);
+	long net = (long)tid_nr(tid) - c->locked_nr;
+	unsigned long nr = 0;
+	void *p;
+
+	slab_assert(READ_ONCE(c->lock));
+	/* fast allocs = (ops - net) / 2, fast frees = (ops + net) / 2 */
+	slab_assert((unsigned long)(net < 0 ? -net : net) <= ops);
+	slab_assert(!((ops - net) & 1));
+	if (!slab_use_rseq)
+		return;
+	for (p = c->freelist; p && nr <= TID_NR_MASK; p = get_freepointer(s, p))
+		nr++;
+	slab_assert(nr == tid_nr(tid));
+#else
+	(void)s;
+	(void)c;
+#endif
+}
+
 static void count_locked(struct kmem_cache_cpu *c, long dnr)
 {
 	WRITE_ONCE(c->locked_ops, c->locked_ops + 1);
@@ -48,6 +79,7 @@ static void *cpu_pop(struct kmem_cache *s, struct kmem_cache_cpu *c)
 			break;
 	}
 	count_locked(c, -1);
+	cpu_slab_assert_tid(s, c);
 	return object;
 }
 
@@ -92,6 +124,7 @@ static void cpu_install(struct kmem_cache *s, struct kmem_cache_cpu *c,
 			break;
 	}
 	count_locked(c, cnt);
+	cpu_slab_assert_tid(s, c);
 }
 
 /* this CPU's kmem_cache_cpu, locked and counted, or NULL (counted) */
@@ -176,6 +209,7 @@ static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 
 	__atomic_store_n(&c->slab, NULL, __ATOMIC_SEQ_CST);
 	fl = cpu_grab(c, &cnt);
+	cpu_slab_assert_tid(s, c);
 	for (void *p = fl; p; p = get_freepointer(s, p))
 		tail = p;
 	do {

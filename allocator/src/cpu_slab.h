@@ -76,7 +76,7 @@ static inline void *get_freepointer_safe(struct kmem_cache *s, void *object)
 	return *(void *volatile *)((char *)object + s->offset);
 }
 
-/* atomic mode: this thread's entry (a guard while it has none: a miss) */
+/* atomic mode: this thread's entry (a guard while it has none: slow path) */
 static __attribute__((always_inline)) inline struct kmem_cache_cpu *
 cpu_slab_atomic_this_cpu(struct kmem_cache *s)
 {

@@ -19,7 +19,7 @@
  *    (inactive means it is already free: double free; a changed byte means
  *    a write past the object), and with F not already on the freelist.
  * A failed free check refuses the free; every problem is reported through
- * slab_report() with the cache, the object address and what was found.
+ * slab_bug() with the cache, the object address and what was found.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -105,9 +105,9 @@ static long find_mismatch(const unsigned char *object, long from, long to,
 static void report_bytes(struct kmem_cache *s, const void *object,
 			 const char *what, long off, unsigned char expected)
 {
-	slab_report("cache %s: object %p: %s: found 0x%02x at offset %ld, "
-		    "expected 0x%02x", s->name, object, what,
-		    ((const unsigned char *)object)[off], off, expected);
+	slab_bug("cache %s: object %p: %s: found 0x%02x at offset %ld, "
+		 "expected 0x%02x", s->name, object, what,
+		 ((const unsigned char *)object)[off], off, expected);
 }
 
 static bool check_red(struct kmem_cache *s, void *object, unsigned char val,
@@ -142,10 +142,11 @@ bool debug_alloc_check(struct kmem_cache *s, struct slab *slab, void *object)
 	bool ok = true;
 	long off;
 
+	slab_lockdep_assert_held(&get_node(s, slab->node)->list_lock);
 	if (!valid_object(s, slab, object)) {
-		slab_report("cache %s: slab %p: freelist points to %p, not "
-			    "an object of the slab", s->name,
-			    slab_address(slab), object);
+		slab_bug("cache %s: slab %p: freelist points to %p, not "
+			 "an object of the slab", s->name,
+			 slab_address(slab), object);
 		return false;
 	}
 	if (!check_red(s, object, SLAB_RED_INACTIVE,
@@ -185,22 +186,23 @@ static bool on_freelist(struct kmem_cache *s, struct slab *slab, void *object)
 
 bool debug_free_check(struct kmem_cache *s, struct slab *slab, void *object)
 {
+	slab_lockdep_assert_held(&get_node(s, slab->node)->list_lock);
 	if (!valid_object(s, slab, object)) {
-		slab_report("cache %s: object %p: free of a pointer that is "
-			    "not an object start", s->name, object);
+		slab_bug("cache %s: object %p: free of a pointer that is "
+			 "not an object start", s->name, object);
 		return false;
 	}
 	if ((s->flags & SLAB_CONSISTENCY_CHECKS) &&
 	    on_freelist(s, slab, object)) {
-		slab_report("cache %s: object %p: double free: object already "
-			    "on the freelist", s->name, object);
+		slab_bug("cache %s: object %p: double free: object already "
+			 "on the freelist", s->name, object);
 		return false;
 	}
 	if ((s->flags & SLAB_RED_ZONE) &&
 	    find_mismatch(object, s->object_size, s->object_size + 1,
 			  SLAB_RED_INACTIVE) == NO_MISMATCH) {
-		slab_report("cache %s: object %p: double free: red zone "
-			    "already marks it free", s->name, object);
+		slab_bug("cache %s: object %p: double free: red zone "
+			 "already marks it free", s->name, object);
 		return false;
 	}
 	/* a clobbered red zone is reported; the free itself goes ahead */
@@ -238,15 +240,15 @@ void *debug_slab_alloc(struct kmem_cache *s, gfp_t gfp, int node)
 	nc = slab_ctr(slab->counters);
 	next = get_freepointer(s, object);
 	if (s->flags & SLAB_CONSISTENCY_CHECKS && !valid_next(s, slab, next)) {
-		slab_report("cache %s: object %p: free pointer corrupt: %p is "
-			    "not an object of its slab; the rest of the slab's "
-			    "freelist is dropped", s->name, object, next);
+		slab_bug("cache %s: object %p: free pointer corrupt: %p is "
+			 "not an object of its slab; the rest of the slab's "
+			 "freelist is dropped", s->name, object, next);
 		next = NULL;
 		nc.inuse = nc.objects - 1;
 	}
 	if (!debug_alloc_check(s, slab, object))
-		slab_report("cache %s: object %p: restored and handed out",
-			    s->name, object);
+		slab_bug("cache %s: object %p: restored and handed out",
+			 s->name, object);
 	nc.inuse++;
 	slab_cmpxchg_double(slab, object, slab->counters, next,
 			    slab_ctr_long(nc));

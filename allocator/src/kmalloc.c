@@ -75,9 +75,9 @@ static void *kmalloc_large(size_t size, gfp_t gfp, int node)
 
 	if (size > KMALLOC_MAX_SIZE) {
 		if (!(gfp & __GFP_NOWARN))
-			slab_report("kmalloc: %zu bytes is more than the "
-				    "largest allocation (%lu)", size,
-				    KMALLOC_MAX_SIZE);
+			slab_bug("kmalloc: %zu bytes is more than the "
+				 "largest allocation (%lu)", size,
+				 KMALLOC_MAX_SIZE);
 		return NULL;
 	}
 	while ((PAGE_SIZE << order) < size)
@@ -85,7 +85,7 @@ static void *kmalloc_large(size_t size, gfp_t gfp, int node)
 	d = alloc_pages_node(node < 0 ? numa_node_id() : node, order, gfp);
 	if (!d) {
 		if (!(gfp & __GFP_NOWARN))
-			slab_report("kmalloc: no pages for %zu bytes", size);
+			slab_bug("kmalloc: no pages for %zu bytes", size);
 		return NULL;
 	}
 	WRITE_ONCE(d->type, PT_LARGE);
@@ -131,8 +131,8 @@ void kfree(const void *object)
 		return;
 	slab = virt_to_slab(object);
 	if (unlikely(!slab)) {
-		slab_report("kfree: %p was not allocated here, or its large "
-			    "allocation was already freed", object);
+		slab_bug("kfree: %p was not allocated here, or its large "
+			 "allocation was already freed", object);
 		return;
 	}
 	if (likely(slab->type == PT_SLAB)) {
@@ -144,7 +144,7 @@ void kfree(const void *object)
 		free_pages_slab(slab);
 		return;
 	}
-	slab_report("kfree: %p is not the start of an allocation", object);
+	slab_bug("kfree: %p is not the start of an allocation", object);
 }
 
 void kvfree(const void *object)
@@ -160,7 +160,7 @@ size_t ksize(const void *object)
 		return 0;
 	slab = virt_to_slab(object);
 	if (!slab) {
-		slab_report("ksize: %p was not allocated here", object);
+		slab_bug("ksize: %p was not allocated here", object);
 		return 0;
 	}
 	if (slab->type == PT_SLAB)

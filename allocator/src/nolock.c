@@ -74,8 +74,8 @@ void *kmalloc_nolock(size_t size, gfp_t gfp, int node)
 	void *object;
 
 	if (gfp & ~__GFP_ZERO) {
-		slab_report("kmalloc_nolock: gfp 0x%x refused: only __GFP_ZERO "
-			    "is allowed", gfp);
+		slab_bug("kmalloc_nolock: gfp 0x%x refused: only __GFP_ZERO "
+			 "is allowed", gfp);
 		return NULL;
 	}
 	if (!size || size > SLAB_MAX_OBJECT_SIZE)

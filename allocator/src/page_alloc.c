@@ -81,9 +81,11 @@ void page_alloc_init(void)
 	p = mmap(NULL, bytes + block, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
-		fprintf(stderr, "slab: cannot reserve a %zu MiB arena: %s\n",
+		/* no allocator without its arena: one line, not a core dump */
+		fprintf(stderr, "slab: cannot reserve a %zu MiB arena: %s "
+			"(ulimit -v? SLABSCALE_ARENA_MB sets its size)\n",
 			bytes >> 20, strerror(errno));
-		abort();
+		exit(1);
 	}
 	base = ((uintptr_t)p + block - 1) & ~(uintptr_t)(block - 1);
 	if (base > (uintptr_t)p)
@@ -95,8 +97,9 @@ void page_alloc_init(void)
 			 PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (page_desc == MAP_FAILED) {
-		fprintf(stderr, "slab: cannot map page descriptors\n");
-		abort();
+		fprintf(stderr, "slab: cannot map the arena's page descriptors: "
+			"%s\n", strerror(errno));
+		exit(1);
 	}
 }
 
@@ -126,8 +129,10 @@ static void set_block_head(struct slab *d, unsigned int order,
 		WRITE_ONCE(d[i].head, head);
 }
 
+/* the free areas and their counts: zone_lock held */
 static void free_area_add(struct slab *d, unsigned int order, bool released)
 {
+	slab_lockdep_assert_held(&zone_lock);
 	WRITE_ONCE(d->type, PT_BUDDY);
 	WRITE_ONCE(d->order, order);
 	d->flags = released ? SLAB_FL_RELEASED : 0;
@@ -139,6 +144,7 @@ static void free_area_add(struct slab *d, unsigned int order, bool released)
 
 static void free_area_del(struct slab *d)
 {
+	slab_lockdep_assert_held(&zone_lock);
 	list_del(&d->slab_list);
 	nr_free_pages -= 1ul << d->order;
 	if (d->flags & SLAB_FL_RELEASED)
@@ -152,6 +158,7 @@ static bool arena_grow(void)
 {
 	struct slab *d;
 
+	slab_lockdep_assert_held(&zone_lock);
 	if (arena_top + (1ul << MAX_PAGE_ORDER) > arena_pages)
 		return false;
 	d = &page_desc[arena_top];

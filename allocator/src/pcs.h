@@ -35,6 +35,12 @@
  * sheaf.c's pcs_trylock()/pcs_unlock() and pcs_lock_cpu()/pcs_unlock_cpu()
  * fold and rebase for their callers.
  *
+ * A debug build (slab_assert.h) checks the rule: every locked helper
+ * asserts the pcs lock word is set, the fold and the rebase open and close
+ * the bracket in the pcs (pcs->bracket, kept by the lock holder only),
+ * a counted operation asserts that no bracket is open and a bracketed one
+ * that it is.
+ *
  * The 48 bits of pops would take days of pops without a single slow path
  * on one CPU to wrap; the locked code folds at every main replacement and
  * at every statistics read.
@@ -53,6 +59,30 @@ _Static_assert(sizeof(struct slub_percpu_sheaves) == 1u << PERCPU_SHIFT,
 #define SHEAF_POP		((1ul << SHEAF_POPS_SHIFT) - 1)
 #define SHEAF_PUSH		1ul
 
+/* ---- debug builds: the lock and the bracket rule, asserted ---------------- */
+#define pcs_assert_locked(pcs)	slab_assert(READ_ONCE((pcs)->lock))
+
+#ifdef SLAB_DEBUG_ASSERT
+/* only the lock holder opens, closes or looks at its pcs's bracket */
+#define pcs_in_bracket(pcs)	((pcs)->bracket)
+
+static inline void pcs_bracket_open(struct slub_percpu_sheaves *pcs)
+{
+	slab_assert(!pcs->bracket);
+	pcs->bracket = 1;
+}
+
+static inline void pcs_bracket_close(struct slub_percpu_sheaves *pcs)
+{
+	slab_assert(pcs->bracket);
+	pcs->bracket = 0;
+}
+#else
+#define pcs_in_bracket(pcs)	false
+#define pcs_bracket_open(pcs)	((void)0)
+#define pcs_bracket_close(pcs)	((void)0)
+#endif
+
 /* the lock is held: account main's pending fast-path operations */
 static inline void pcs_main_fold(struct slub_percpu_sheaves *pcs)
 {
@@ -61,6 +91,8 @@ static inline void pcs_main_fold(struct slub_percpu_sheaves *pcs)
 	unsigned long pops = word >> SHEAF_POPS_SHIFT;
 	unsigned long size = word & SHEAF_SIZE_MASK;
 
+	pcs_assert_locked(pcs);
+	pcs_bracket_open(pcs);
 	if (pops || size != pcs->main_base) {
 		unsigned long pushes = pops + size - pcs->main_base;
 
@@ -76,18 +108,31 @@ static inline void pcs_main_fold(struct slub_percpu_sheaves *pcs)
 /* end of a bracket: main and its size may have changed, uncounted */
 static inline void pcs_main_rebase(struct slub_percpu_sheaves *pcs)
 {
+	pcs_assert_locked(pcs);
+	pcs_bracket_close(pcs);
 	pcs->main_base = pcs->main->size;
 }
 
-/* locked, outside a bracket: one counted pop (main not empty) or push */
-static inline void *pcs_pop_counted(struct slab_sheaf *main)
+/*
+ * locked, outside a bracket: one counted pop from main (pcs->main, not
+ * empty) or push to it
+ */
+static inline void *pcs_pop_counted(struct slub_percpu_sheaves *pcs,
+				    struct slab_sheaf *main)
 {
+	pcs_assert_locked(pcs);
+	slab_assert(main == pcs->main && main->size);
+	slab_assert(!pcs_in_bracket(pcs));
 	main->sizeword += SHEAF_POP;
 	return main->objects[main->size];
 }
 
-static inline void pcs_push_counted(struct slab_sheaf *main, void *object)
+static inline void pcs_push_counted(struct slub_percpu_sheaves *pcs,
+				    struct slab_sheaf *main, void *object)
 {
+	pcs_assert_locked(pcs);
+	slab_assert(main == pcs->main);
+	slab_assert(!pcs_in_bracket(pcs));
 	main->objects[main->size] = object;
 	main->sizeword += SHEAF_PUSH;
 }
@@ -95,6 +140,9 @@ static inline void pcs_push_counted(struct slab_sheaf *main, void *object)
 /* locked, inside a bracket: one pop (main not empty) or push, counted */
 static inline void *pcs_pop_locked(struct slub_percpu_sheaves *pcs)
 {
+	pcs_assert_locked(pcs);
+	slab_assert(pcs->main->size);
+	slab_assert(pcs_in_bracket(pcs));
 	locked_inc(&pcs->stat_alloc);
 	return pcs->main->objects[--pcs->main->size];
 }
@@ -102,6 +150,8 @@ static inline void *pcs_pop_locked(struct slub_percpu_sheaves *pcs)
 static inline void pcs_push_locked(struct slub_percpu_sheaves *pcs,
 				   void *object)
 {
+	pcs_assert_locked(pcs);
+	slab_assert(pcs_in_bracket(pcs));
 	locked_inc(&pcs->stat_free);
 	pcs->main->objects[pcs->main->size++] = object;
 }
@@ -171,7 +221,7 @@ static inline bool pcs_replace_push(struct kmem_cache *s,
  * as PCS_TRYLOCK_FAIL), then pop from main or push to it, replacing main
  * when it is empty or full.  NULL or false: the trylock failed or nothing
  * could replace main, and the caller goes to the slabs.  kmem_cache_alloc
- * and kmem_cache_free come here when their fast path missed, with gfp and
+ * and kmem_cache_free come here from their slow paths, with gfp and
  * allow_spin from their caller; kmalloc_nolock and kfree_nolock come here
  * with gfp 0 and allow_spin false, so a replacement only trylocks the barn.
  */
@@ -190,7 +240,7 @@ alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
 	main = pcs->main;
 	if (unlikely(!main->size))
 		return pcs_refill_pop(s, pcs, gfp);
-	object = pcs_pop_counted(main);
+	object = pcs_pop_counted(pcs, main);
 	percpu_unlock(&pcs->lock);
 	return object;
 }
@@ -209,7 +259,7 @@ free_to_pcs(struct kmem_cache *s, void *object, bool allow_spin)
 	main = pcs->main;
 	if (unlikely(main->size == s->sheaf_capacity))
 		return pcs_replace_push(s, pcs, object, allow_spin);
-	pcs_push_counted(main, object);
+	pcs_push_counted(pcs, main, object);
 	percpu_unlock(&pcs->lock);
 	return true;
 }

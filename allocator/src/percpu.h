@@ -152,7 +152,7 @@ static __attribute__((always_inline)) inline void preempt_enable(void)
 /*
  * The hit paths' form: no call, so that a hit needs no stack frame.  In
  * atomic mode a thread that has no index yet finds the guard entry (its
- * slab_thread_cpu_off is 0) and misses; the miss handler then calls
+ * slab_thread_cpu_off is 0) and fails; the slow path then calls
  * percpu_trylock_retry().
  */
 static __attribute__((always_inline)) inline void *

@@ -70,9 +70,9 @@ struct slab_sheaf *kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp,
 	if (!s || !size)
 		return NULL;
 	if (size > SHEAF_MAX_OBJECTS) {
-		slab_report("kmem_cache_prefill_sheaf(%s): %u objects is more "
-			    "than a sheaf holds (%u)", s->name, size,
-			    SHEAF_MAX_OBJECTS);
+		slab_bug("kmem_cache_prefill_sheaf(%s): %u objects is more "
+			 "than a sheaf holds (%u)", s->name, size,
+			 SHEAF_MAX_OBJECTS);
 		return NULL;
 	}
 	if (!s->cpu_sheaves || size > s->sheaf_capacity)

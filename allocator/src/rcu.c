@@ -84,7 +84,7 @@ void slab_rcu_report(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	slab_report("%s", buf);
+	slab_bug("%s", buf);
 }
 
 int slab_rcu_nr_cpus(void)

@@ -152,6 +152,7 @@ void discard_slab(struct kmem_cache *s, struct slab *slab)
 /* ---- node partial lists (list_lock held) -------------------------------- */
 void add_partial(struct kmem_cache_node *n, struct slab *slab, bool tail)
 {
+	slab_lockdep_assert_held(&n->list_lock);
 	WRITE_ONCE(n->nr_partial, n->nr_partial + 1);
 	if (tail)
 		list_add_tail(&slab->slab_list, &n->partial);
@@ -162,6 +163,7 @@ void add_partial(struct kmem_cache_node *n, struct slab *slab, bool tail)
 
 void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 {
+	slab_lockdep_assert_held(&n->list_lock);
 	list_del(&slab->slab_list);
 	slab->flags &= ~SLAB_FL_NODE_PARTIAL;
 	WRITE_ONCE(n->nr_partial, n->nr_partial - 1);
@@ -307,17 +309,17 @@ void slab_free_bulk(struct kmem_cache *s, size_t size, void **p, bool frees)
 			if (slab && slab->slab_cache == s)
 				debug_slab_free(s, slab, object);
 			else
-				slab_report("kmem_cache_free_bulk(%s): %p is "
-					    "not an object of this cache",
-					    s->name, object);
+				slab_bug("kmem_cache_free_bulk(%s): %p is "
+					 "not an object of this cache",
+					 s->name, object);
 		}
 		return;
 	}
 	while (size) {
 		size = build_detached_freelist(s, size, p, &df);
 		if (unlikely(!df.slab || df.slab->slab_cache != s)) {
-			slab_report("kmem_cache_free_bulk(%s): %p is not an "
-				    "object of this cache", s->name, df.head);
+			slab_bug("kmem_cache_free_bulk(%s): %p is not an "
+				 "object of this cache", s->name, df.head);
 			continue;
 		}
 		if (frees)

@@ -16,17 +16,9 @@
  * The per-slab freelist+counters pair is never locked: it is updated with
  * a 16-byte compare-and-swap (cmpxchg16b).
  *
- * Configuration comes from allocator/variants/<variant>.mk as -D flags
- * (allocator/README.md has the table):
- *   CONFIG_SLUB_CPU_SLAB          the classic per-CPU slab + per-CPU partial
- *   CONFIG_SLUB_SHEAVES           percpu sheaves for caches asking for them
- *   CONFIG_SLUB_RCU_SHEAF         kfree_rcu into rcu_free sheaves
- *   CONFIG_SLUB_BARRIER_ON_CACHE  destroy waits for its own cache only
- *   CONFIG_SLUB_SHEAVES_MOST      sheaves for every cache but kmalloc's
- *   CONFIG_SLUB_NOLOCK_SHEAVES    kmalloc_nolock through the sheaves
- *   CONFIG_SLUB_KMALLOC_SHEAVES   sheaves for the kmalloc buckets too
- *   CONFIG_SLUB_REFILL_ALL_NODES  refills try every node's partial list
- *   SLAB_VARIANT_NAME             "cpuslab", "sheaves", ...
+ * Configuration comes from allocator/variants/<variant>.mk as -D flags,
+ * one CONFIG_SLUB_* symbol a step; the steps are the rows of
+ * include/slab_features.h.  SLAB_VARIANT_NAME is "cpuslab", "sheaves", ...
  */
 #ifndef SLABSCALE_SLAB_INTERNAL_H
 #define SLABSCALE_SLAB_INTERNAL_H
@@ -51,6 +43,18 @@
 #define CACHELINE	64
 
 /*
+ * IS_ENABLED(CONFIG_X): 1 when -DCONFIG_X (defined as 1) is set, else 0,
+ * usable in C expressions, as the kernel's.  An undefined symbol stays a
+ * bare name, pasted into a name that is no macro, so the second argument
+ * of the selector below is the 0.
+ */
+#define __slab_config_on_1			0,
+#define __slab_pick_second(ignored, val, ...)	val
+#define ___slab_is_enabled(maybe_comma)	__slab_pick_second(maybe_comma 1, 0, 0)
+#define __slab_is_enabled(val)		___slab_is_enabled(__slab_config_on_##val)
+#define IS_ENABLED(config)		__slab_is_enabled(config)
+
+/*
  * 16-byte compare-and-swap: cmpxchg16b inline on x86-64 (the __sync form
  * is inlined with -mcx16, the __atomic form would call libatomic), the
  * __atomic form elsewhere and under TSan, which understands it.
@@ -73,7 +77,7 @@ static inline bool cmpxchg16(unsigned __int128 *p, unsigned __int128 old,
 #define KMALLOC_MAX_SIZE (PAGE_SIZE << MAX_PAGE_ORDER)
 #define MAX_NUMNODES	8
 
-/* ---- topology (topology.c) --------------------------------------------- */
+/* ---- topology (percpu.c) ----------------------------------------------- */
 extern unsigned int nr_cpu_ids;		/* possible CPUs */
 extern unsigned int nr_node_ids;	/* SLABSCALE_NODES or sysfs */
 int cpu_to_node(int cpu);
@@ -250,7 +254,12 @@ struct node_barn {
  */
 struct slub_percpu_sheaves {
 	unsigned int lock;
+#ifdef SLAB_DEBUG_ASSERT
+	unsigned short main_base;
+	unsigned short bracket;		/* a statistics bracket is open (pcs.h) */
+#else
 	unsigned int main_base;		/* main->size at the last fold (pcs.h) */
+#endif
 	struct slab_sheaf *main;
 	struct slab_sheaf *spare;	/* empty or full, may be NULL */
 	struct slab_sheaf *rcu_free;	/* kfree_rcu batching (next issue) */
@@ -326,13 +335,16 @@ static inline bool cache_has_sheaves(const struct kmem_cache *s)
 	return s->cpu_sheaves && s->sheaf_capacity;
 }
 
+/* ---- bugs (bug.c) ----------------------------------------------------- */
+/* bad input or corruption found: one line to the bug handler */
+void slab_bug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- stats (stats.c) ----------------------------------------------------- */
 void slab_stat_inc(struct kmem_cache *s, enum slab_stat_item item);
 void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
 		   unsigned long v);
 /* objects allocated and not freed, per cache: summed live counters */
 long slab_cache_active(struct kmem_cache *s);
-void slab_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Large kmalloc live count (kmalloc.c). */
 extern long slab_large_live;
 /* total objects found leaked by kmem_cache_destroy */

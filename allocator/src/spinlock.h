@@ -21,13 +21,18 @@
  * trylock does not own the lock and adds atomically.  Only a contended
  * acquisition reads the clock, so an uncontended one costs an increment.
  * Readers sum racily (lock_stat_read()).
+ *
+ * A debug build (-DSLAB_DEBUG_ASSERT, slab_assert.h) also records the
+ * holding thread, for slab_lockdep_assert_held().
  */
 #ifndef SLABSCALE_SPINLOCK_H
 #define SLABSCALE_SPINLOCK_H
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <time.h>
+#include "slab_assert.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define cpu_relax()	__builtin_ia32_pause()
@@ -45,7 +50,26 @@ struct lock_stat {
 typedef struct {
 	unsigned int locked;
 	struct lock_stat stat;
+#ifdef SLAB_DEBUG_ASSERT
+	unsigned long owner;		/* pthread_self() of the holder, or 0 */
+#endif
 } spinlock_t;
+
+#ifdef SLAB_DEBUG_ASSERT
+static inline void spin_set_owner(spinlock_t *l, bool held)
+{
+	__atomic_store_n(&l->owner, held ? (unsigned long)pthread_self() : 0,
+			 __ATOMIC_RELAXED);
+}
+
+/* slab_lockdep_assert_held(): this thread holds l */
+static inline bool spin_is_held(spinlock_t *l)
+{
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&l->owner, __ATOMIC_RELAXED) ==
+	       (unsigned long)pthread_self();
+}
+#endif
 
 #define SPINLOCK_INIT	{ .locked = 0 }
 
@@ -72,8 +96,16 @@ static inline unsigned long lock_stat_now_ns(void)
 
 static inline bool __spin_trylock(spinlock_t *l)
 {
+#ifdef SLAB_DEBUG_ASSERT
+	if (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) ||
+	    __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	spin_set_owner(l, true);
+	return true;
+#else
 	return !__atomic_load_n(&l->locked, __ATOMIC_RELAXED) &&
 	       !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+#endif
 }
 
 static inline bool spin_trylock(spinlock_t *l)
@@ -114,6 +146,9 @@ static inline void spin_lock(spinlock_t *l)
 
 static inline void spin_unlock(spinlock_t *l)
 {
+#ifdef SLAB_DEBUG_ASSERT
+	spin_set_owner(l, false);
+#endif
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * stats.c - SLUB_STATS-like counters, the JSON export, the slabinfo dump
- * and the report hook.
+ * stats.c - SLUB_STATS-like counters, the JSON export and the slabinfo
+ * dump.
  *
  * Counters are per cache and per CPU (s->stats, one cache-line-aligned row
  * per CPU), bumped with a one-instruction add inside an rseq sequence (or
@@ -330,10 +330,10 @@ static void jstring(struct jbuf *j, const char *str)
 	jprintf(j, "\"");
 }
 
-static const char *const feature_names[] = {
-	"cpu_slab", "sheaves", "rcu_sheaf", "barrier_on_cache",
-	"nolock_sheaves", "sheaves_all", "sheaves_most", "kmalloc_sheaves",
-	"refill_all_nodes",
+static const char *const feature_names[NR_SLAB_FEATURES] = {
+#define SLAB_FEATURE_NAME(name, json, config)	[SLAB_FEAT_BIT_##name] = json,
+	SLAB_FEATURES(SLAB_FEATURE_NAME)
+#undef SLAB_FEATURE_NAME
 };
 
 static void json_lock(struct jbuf *j, const char *name,
@@ -384,7 +384,7 @@ int slab_stats_json(char *buf, size_t len)
 	slab_init_once();
 	page_alloc_info(&pa);
 	jprintf(&j, "{\"variant\":\"%s\",\"features\":[", slab_variant());
-	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+	for (i = 0; i < NR_SLAB_FEATURES; i++)
 		if (feat & (1u << i)) {
 			jprintf(&j, "%s\"%s\"", first ? "" : ",",
 				feature_names[i]);
@@ -457,27 +457,4 @@ void slab_dump_slabinfo(FILE *f)
 	fprintf(f, "# zone_lock: acquired %llu contended %llu wait_ns %llu "
 		"trylock_failed %llu\n", zone.acquired, zone.contended,
 		zone.wait_ns, zone.trylock_failed);
-}
-
-/* ---- reports ------------------------------------------------------------------ */
-static slab_report_fn report_fn;
-
-void slab_set_report(slab_report_fn fn)
-{
-	__atomic_store_n(&report_fn, fn, __ATOMIC_RELEASE);
-}
-
-void slab_report(const char *fmt, ...)
-{
-	slab_report_fn fn = __atomic_load_n(&report_fn, __ATOMIC_ACQUIRE);
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (fn)
-		fn(msg);
-	else
-		fprintf(stderr, "slab: %s\n", msg);
 }

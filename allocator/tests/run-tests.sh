@@ -7,7 +7,9 @@
 # SLABSCALE_DEBUG=FPZ (every cache a debug cache) and under valgrind
 # (memcheck; glibc cannot register rseq there, so the allocator must pick
 # the atomic fallback by itself).  MODE san: each binary once (sanitizer
-# builds; the TSan build has no rseq asm and uses the fallback).
+# builds; the TSan build has no rseq asm and uses the fallback).  MODE
+# assert: the debug-assert builds (-DSLAB_DEBUG_ASSERT), as normal but
+# without valgrind.
 # Prints one line per run and a summary; exits non-zero on any failure.
 #
 # The binaries are dealt round-robin (the valgrind-heavy ones first) to
@@ -82,6 +84,18 @@ one() {
 			# no rseq under valgrind: the automatic fallback
 			run "$variant/$name valgrind" valgrind -q \
 				--error-exitcode=99 "$bin";;
+		esac
+		;;
+	assert)
+		run "$variant/assert/$name rseq" env SLABSCALE_NO_RSEQ=0 "$bin"
+		run "$variant/assert/$name atomic" env SLABSCALE_NO_RSEQ=1 "$bin"
+		case $name in
+		test_stress)
+			run "$variant/assert/$name nodes=2" \
+				env SLABSCALE_NODES=2 "$bin";;
+		test_api|test_debug)
+			run "$variant/assert/$name debug=FPZ" \
+				env SLABSCALE_DEBUG=FPZ "$bin";;
 		esac
 		;;
 	san)

@@ -125,9 +125,9 @@ static void check_uaf_text(void)
 
 	kmem_cache_free(s, o);
 	o[7] = 0x99;
-	slab_set_report(first_only);
+	slab_set_bug_handler(first_only);
 	o = kmem_cache_alloc(s, GFP_KERNEL);
-	slab_set_report(tu_report);
+	slab_set_bug_handler(tu_report);
 	CHECK(strstr(first_report, "cache dbg-text"));
 	CHECK(strstr(first_report, "use after free"));
 	CHECK(strstr(first_report, "found 0x99 at offset 7"));

@@ -48,7 +48,7 @@ static void tu_report(const char *msg)
 
 static inline void tu_capture(void)
 {
-	slab_set_report(tu_report);
+	slab_set_bug_handler(tu_report);
 	tu_count = 0;
 	tu_last[0] = 0;
 }

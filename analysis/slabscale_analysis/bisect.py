@@ -24,7 +24,7 @@ answer stays UNKNOWN.
 
 import os
 
-from . import stats
+from . import safeio, stats
 from .errors import ResourceError, UserError
 from .results import HIGHER
 from .textsafe import term, term_lines
@@ -213,8 +213,9 @@ def run_variants(a):
     """The CLI: measure with the real runner, results kept under results/."""
     import datetime
     from . import layout, plan as planmod, runner
-    from .results import load_run, primary_metric
+    from .results import primary_metric
     variants = planmod.read_variants_list(a.variants_list)
+    safeio.check_name(a.case, "bisect: case")
     metric = a.metric or primary_metric(a.mode)
     params = {}
     for p in a.param:
@@ -228,10 +229,10 @@ def run_variants(a):
             raise UserError("bisect: variant %s has no runner %s (run make)"
                             % (v, path))
     now = datetime.datetime.now(datetime.timezone.utc)
-    bid = "bisect-%s-%s" % (now.strftime("%Y%m%dT%H%M%SZ"),
-                            layout.safe_name(a.case))
-    bdir = os.path.join(a.results, layout.this_host(),
-                        now.strftime("%Y-%m-%d"), bid)
+    bid, bdir = layout.claim_dir(a.results, layout.this_host(),
+                                 "bisect-%s-%s" % (
+                                     now.strftime("%Y%m%dT%H%M%SZ"),
+                                     layout.safe_name(a.case)))
     plan = {"seconds": a.seconds, "warmup": a.warmup, "params": params,
             "events": []}
     count = {}
@@ -245,12 +246,11 @@ def run_variants(a):
         for _ in range(n):
             k = count[v] = count.get(v, 0) + 1
             rel = layout.run_relpath(v, a.case, a.mode, a.nr_task, k - 1)
-            out = os.path.join(bdir, rel)
             spec = {"variant": v, "case": a.case, "mode": a.mode,
                     "nr_task": a.nr_task}
             log("bisect: run %s %s t=%d #%d" % (v, a.case, a.nr_task, k))
             rec = runner.run_once(runner.runner_path(a.build, v), spec, plan,
-                                  out, out[:-5] + ".log")
+                                  bdir, rel, rel[:-5] + ".log")
             if rec["status"] == "skipped":
                 raise UserError("bisect: case %s is unsupported on %s"
                                 % (a.case, v))
@@ -259,11 +259,15 @@ def run_variants(a):
             if rec["status"] == "nospace":
                 raise ResourceError("bisect: %s; the runs so far are in %s"
                                     % (rec["message"], bdir))
+            if rec["status"] == "usage":
+                # every run would fail alike: stop, with the runner's words
+                raise UserError("bisect: the runner of %s refused the "
+                                "arguments: %s" % (v, rec["message"]))
             if rec["status"] != "ok":
                 log("bisect:   %s: %s (not counted)" % (rec["status"],
                                                          rec["message"]))
                 continue
-            m = load_run(out).metrics().get(metric)
+            m = runner.load_run_under(bdir, rel).metrics().get(metric)
             if m is None:
                 raise UserError("bisect: case %s has no metric %s"
                                 % (a.case, metric))

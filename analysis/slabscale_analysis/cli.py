@@ -8,11 +8,13 @@ import argparse
 import errno
 import json
 import os
+import signal
 import sys
 
 from . import dbcli, layout, stats
 from .dbcli import db_flag as _db_flag, db_url as _db_url
 from .errors import UserError, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED
+from .results import LIMITS
 from .textsafe import term
 
 
@@ -32,19 +34,36 @@ def _percent(s):
         v = float(s.rstrip("%"))
     except ValueError:
         raise argparse.ArgumentTypeError("%r is not a percentage" % s)
-    if not 0 <= v < 100:
-        raise argparse.ArgumentTypeError("%r is out of range" % s)
+    if not 0 < v < 100:
+        # 0 would ask for runs enough to tell any change from none: every
+        # unchanged row would stay inconclusive for ever
+        raise argparse.ArgumentTypeError(
+            "%r is out of range (more than 0 and less than 100)" % s)
     return v / 100.0
 
 
-def _pos_int(s):
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not an integer" % s)
-    if v < 1:
-        raise argparse.ArgumentTypeError("%r must be >= 1" % s)
-    return v
+def _int_in(lo, hi):
+    """An argparse type: an integer in lo..hi (the limits the manifest
+    reader accepts, results.LIMITS, so a sweep never writes a manifest its
+    own reader refuses)."""
+    def conv(s):
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError("%r is not an integer" % s)
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError("%r is not in %d..%d"
+                                             % (s, lo, hi))
+        return v
+    conv.__name__ = "integer"
+    return conv
+
+
+_pos_int = _int_in(1, LIMITS["count"])
+_seconds = _int_in(1, LIMITS["seconds"])
+_warmup = _int_in(0, LIMITS["seconds"])
+_repeats = _int_in(1, LIMITS["repeats"])
+_tasks = _int_in(1, LIMITS["nr_task"])
 
 
 def _common(p):
@@ -90,9 +109,9 @@ def build_parser():
     p.add_argument("-t", "--nr-task", dest="nr_task",
                    help="comma-separated task counts ('all' = every CPU)")
     p.add_argument("--modes", help="threads, processes or both")
-    p.add_argument("--repeats", type=_pos_int)
-    p.add_argument("-s", "--seconds", type=_pos_int)
-    p.add_argument("--warmup", type=int)
+    p.add_argument("--repeats", type=_repeats)
+    p.add_argument("-s", "--seconds", type=_seconds)
+    p.add_argument("--warmup", type=_warmup)
     p.add_argument("--param", action="append", default=[],
                    metavar="NAME=VALUE", help="case parameter (repeatable)")
     p.add_argument("--events", help="comma-separated PMU events")
@@ -105,7 +124,7 @@ def build_parser():
                    help="add interleaved repeats to rows that are "
                    "inconclusive or disturbed, up to RUNS more runs, until "
                    "their verdicts settle")
-    p.add_argument("--budget-time", metavar="SECONDS", type=_pos_int,
+    p.add_argument("--budget-time", metavar="SECONDS", type=_seconds,
                    help="the same, up to SECONDS of added runs (with "
                    "--budget: whichever is spent first)")
     p.add_argument("--slurm", action="store_true",
@@ -148,21 +167,20 @@ def build_parser():
                    help="bisect git revisions instead")
     p.add_argument("--variant", help="variant to build (with --git)")
     p.add_argument("--case", required=True)
-    p.add_argument("-t", "--nr-task", dest="nr_task", type=_pos_int, default=1)
+    p.add_argument("-t", "--nr-task", dest="nr_task", type=_tasks, default=1)
     p.add_argument("--mode", choices=("threads", "processes"),
                    default="threads")
     p.add_argument("--metric", help="metric (default per_thread_ops or "
                    "per_process_ops)")
-    p.add_argument("-s", "--seconds", type=_pos_int, default=3)
-    p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--repeats", type=_pos_int, default=5,
+    p.add_argument("-s", "--seconds", type=_seconds, default=3)
+    p.add_argument("--warmup", type=_warmup, default=1)
+    p.add_argument("--repeats", type=_repeats, default=5,
                    help="first repeats per point (default %(default)s)")
-    p.add_argument("--max-repeats", type=_pos_int, default=20,
+    p.add_argument("--max-repeats", type=_repeats, default=20,
                    help="cap of the doubling (default %(default)s)")
     p.add_argument("--param", action="append", default=[],
                    metavar="NAME=VALUE")
-    p.add_argument("--variants-list", default=os.path.join(
-        layout.repo_root(), "allocator", "variants.list"),
+    p.add_argument("--variants-list", default=layout.variants_list_path(),
         help="variants, oldest first (default: %(default)s)")
     p.add_argument("--build", default=_build_dir())
     p.add_argument("--slurm", action="store_true", help="run the "
@@ -189,7 +207,7 @@ def build_parser():
     p.add_argument("--sweep", help="sweep for bare variant names")
     p.add_argument("--history", action="store_true")
     p.add_argument("--variant", help="variant for --history")
-    p.add_argument("-t", "--nr-task", dest="nr_task", type=_pos_int,
+    p.add_argument("-t", "--nr-task", dest="nr_task", type=_tasks,
                    help="nr_task for --history (default: the smallest)")
     p.add_argument("-o", "--out", help="output base name (.png, .svg, .gp)")
     _common(p)
@@ -231,8 +249,7 @@ def _plan_from_args(a):
     if a.param:
         raw["params"] = ",".join(a.param)
     if not raw.get("variants"):
-        vl = planmod.read_variants_list(os.path.join(
-            layout.repo_root(), "allocator", "variants.list"))
+        vl = planmod.read_variants_list()
         if not vl:
             raise UserError("sweep: no --variants and allocator/variants.list"
                             " is empty")
@@ -240,12 +257,32 @@ def _plan_from_args(a):
     return raw
 
 
+# what a --resume takes from its manifest, not from the command line
+PLAN_OPTIONS = (("plan", "--plan"), ("cases", "--cases"),
+                ("variants", "--variants"), ("baseline", "--baseline"),
+                ("nr_task", "--nr-task"), ("modes", "--modes"),
+                ("repeats", "--repeats"), ("seconds", "--seconds"),
+                ("warmup", "--warmup"), ("param", "--param"),
+                ("events", "--events"), ("budget", "--budget"),
+                ("budget_time", "--budget-time"))
+
+
 def cmd_sweep(a):
     from . import sweep
     if not a.slurm and (a.partition or a.constraint or a.nodes):
         raise UserError("sweep: --partition, --constraint and --nodes go "
                         "with --slurm")
-    plan = None if a.resume else _plan_from_args(a)
+    if a.resume is not None:
+        if not a.resume.strip():
+            raise UserError("sweep: --resume needs a sweep id or 'latest' "
+                            "(an empty value: an unset variable?)")
+        given = [opt for k, opt in PLAN_OPTIONS if getattr(a, k)
+                 not in (None, [], False)]
+        if given:
+            raise UserError("sweep: --resume continues a sweep with its own "
+                            "plan and budget; %s cannot change them (start a "
+                            "new sweep instead)" % ", ".join(given))
+    plan = None if a.resume is not None else _plan_from_args(a)
     if a.slurm:
         from . import slurm
         return slurm.run_sweep(a, plan, _db_url(a))
@@ -333,6 +370,10 @@ COMMANDS = {"nightly": cmd_nightly, "sweep": cmd_sweep, "compare": cmd_compare, 
 COMMANDS.update(dbcli.COMMANDS)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     """Exit status: 0 ok, 1 significant regression (sweep), 2 usage or bad
     input (one line naming the file and field), 3 a run failed or a
@@ -346,6 +387,10 @@ def main(argv=None):
         args.sweep_args = top.parse_args(["sweep"] + rest)
     else:
         args = build_parser().parse_args(argv)
+    # a closed terminal (SIGHUP) or a kill (SIGTERM) stops a command as a
+    # Ctrl-C does: what was done is kept, a sweep says how to resume
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     try:
         return COMMANDS[args.cmd](args) or 0
     except UserError as e:

@@ -27,6 +27,7 @@ import sys
 import tempfile
 
 from . import stats
+from . import safeio
 from .errors import UserError
 from .results import HIGHER, LOWER, load_run, primary_metric
 
@@ -64,6 +65,18 @@ def _git(args, cwd, check=True):
     if check and p.returncode != 0:
         raise UserError("git %s: %s" % (" ".join(args), p.stderr.strip()))
     return p
+
+
+def _commit(rev, repo):
+    """The full hash of revision rev; a revision git could read as an
+    option (a leading '-') is refused, never handed to git."""
+    if not rev or rev.startswith("-") or any(c in rev for c in "\0\n"):
+        raise UserError("bisect --git: %r is not a revision" % rev)
+    sha = _git(["rev-parse", "--verify", "--end-of-options",
+                rev + "^{commit}"], repo).stdout.strip()
+    if not re.match(r"^[0-9a-f]{40}([0-9a-f]{24})?$", sha):
+        raise UserError("bisect --git: %r is not a revision" % rev)
+    return sha
 
 
 def build_and_measure(st, log=print):
@@ -125,10 +138,9 @@ def step(state_path):
 def run(a, repo=None):
     from . import layout
     repo = repo or layout.repo_root()
-    good = _git(["rev-parse", "--verify", a.git[0] + "^{commit}"],
-                repo).stdout.strip()
-    bad = _git(["rev-parse", "--verify", a.git[1] + "^{commit}"],
-               repo).stdout.strip()
+    good, bad = (_commit(rev, repo) for rev in a.git)
+    safeio.check_name(a.case, "bisect: case")
+    safeio.check_name(a.variant, "bisect: variant")
     metric = a.metric or primary_metric(a.mode)
     tmp = tempfile.mkdtemp(prefix="slabscale-gitbisect-")
     wt = os.path.join(tmp, "wt")

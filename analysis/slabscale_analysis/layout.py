@@ -18,7 +18,9 @@ import re
 import socket
 import tempfile
 
+from . import runner, safeio
 from .errors import DataError
+from .results import check_manifest, dedupe, parse_json, warn
 
 MANIFEST = "sweep.json"
 SWEEP_SCHEMA = "slabscale-sweep"
@@ -29,15 +31,21 @@ def repo_root():
         os.path.abspath(__file__))))
 
 
+def variants_list_path():
+    """allocator/variants.list: the allocator variants, oldest first."""
+    return os.path.join(repo_root(), "allocator", "variants.list")
+
+
 def default_results_dir():
     return os.environ.get("SLABSCALE_RESULTS") or os.path.join(repo_root(),
                                                               "results")
 
 
 def safe_name(s):
-    """A path component from any string (no '/', no '..', no spaces)."""
+    """A path component from any string (no '/', no '..', no spaces, no
+    leading '-' an outside tool could read as an option)."""
     s = re.sub(r"[^A-Za-z0-9._+-]", "_", str(s)) or "_"
-    return "_" + s if s.startswith(".") else s
+    return "_" + s if s.startswith((".", "-")) else s
 
 
 def this_host():
@@ -57,6 +65,31 @@ def sweep_dir(results, host, sweep_id):
 def run_relpath(variant, case, mode, nr_task, repeat):
     return os.path.join("runs", safe_name(variant), safe_name(case),
                         "%s-t%d-r%d.json" % (safe_name(mode), nr_task, repeat))
+
+
+def claim_dir(results, host, name):
+    """A new directory results/<host>/<day of name>/<name>[-N], created
+    exclusively (two sweeps or bisects started in the same second get
+    different ones) with no link followed below results; returns
+    (final name, path).  name starts with the UTC timestamp (sweep ids) or
+    'bisect-' and the timestamp."""
+    stamp = name[len("bisect-"):] if name.startswith("bisect-") else name
+    day = "%s-%s-%s" % (stamp[0:4], stamp[4:6], stamp[6:8])
+    os.makedirs(results, exist_ok=True)
+    dfd = safeio.open_dir(results, os.path.join(safe_name(host), day),
+                          create=True)
+    try:
+        cand, n = name, 1
+        while True:
+            try:
+                os.mkdir(cand, 0o777, dir_fd=dfd)
+                return cand, os.path.join(results, safe_name(host), day,
+                                          cand)
+            except FileExistsError:
+                n += 1
+                cand = "%s-%d" % (name, n)
+    finally:
+        os.close(dfd)
 
 
 def _umask():
@@ -94,13 +127,23 @@ def load_manifest(path):
     return load(path)
 
 
+def load_manifest_under(root, rel):
+    """The manifest at root/rel, no link followed below root."""
+    where = os.path.join(root, rel)
+    raw = safeio.read_under(root, rel, safeio.MAX_MANIFEST_BYTES,
+                            "a sweep manifest")
+    return check_manifest(parse_json(raw, where, "a sweep manifest"), where)
+
+
 def list_sweeps(results, host=None):
     """(manifest path, manifest) of every sweep, oldest first.  A manifest
     that cannot be read is an error naming it, never skipped: the sweep
-    it belongs to might be the latest, or part of a history."""
+    it belongs to might be the latest, or part of a history.  So is a
+    sweep reached through a link below results (refused, not followed)."""
     pat = os.path.join(results, safe_name(host) if host else "*", "*", "*",
                        MANIFEST)
-    out = [(p, load_manifest(p)) for p in glob.glob(pat)]
+    out = [(p, load_manifest_under(results, os.path.relpath(p, results)))
+           for p in glob.glob(pat)]
     out.sort(key=lambda x: x[1]["id"])
     return out
 
@@ -128,32 +171,53 @@ def sweep_runs_dir(sdir):
 
 
 def sweep_run_files(sdir, manifest):
-    """(path, status) of the run documents of a sweep: the files its
-    manifest lists for the runs that ended (ok, failed, skipped) and
+    """(path, manifest entry) of the run documents of a sweep: the files
+    its manifest lists for the runs that ended (ok, failed, skipped) and
     exist.  Nothing else under runs/ counts: not a renamed earlier attempt
     (*.interrupted-N.json), not a stray copy."""
     out = []
     for r in manifest["runs"]:
         if r["status"] in ("ok", "failed", "skipped"):
-            p = os.path.join(sdir, r["file"])
-            if os.path.isfile(p):
-                out.append((p, r["status"]))
+            if safeio.lexists_under(sdir, r["file"]):
+                out.append((os.path.join(sdir, r["file"]), r))
     return out
 
 
-def load_sweep_runs(sdir, manifest=None):
+def entry_mismatch(run, entry):
+    """What a run document says that its manifest entry does not (the
+    variant, case, mode and nr_task it measured, and whether it is ok), or
+    None when they agree."""
+    for k in ("variant", "case", "mode", "nr_task"):
+        if getattr(run, k) != entry[k]:
+            return "its %s is %r, its sweep's entry says %r" % (
+                k, getattr(run, k), entry[k])
+    if run.ok and entry["status"] != "ok":
+        return "it says ok, its sweep recorded the run as %s" % \
+            entry["status"]
+    return None
+
+
+def load_sweep_runs(sdir, manifest=None, tolerate_damage=False):
     """Runs of a sweep (see sweep_run_files), copies dropped.  A document
-    that says ok for a run the manifest failed (a file left by an earlier
-    attempt) never counts."""
-    from .results import load_run, dedupe, warn
+    that does not match its manifest entry (a file left by an earlier
+    attempt, another run's document copied over it) never counts, with a
+    warning.  tolerate_damage: a document that cannot be read is warned
+    about and left out instead of being an error (for a previous sweep,
+    which must not block today's)."""
     if manifest is None:
-        manifest = load_manifest(os.path.join(sdir, MANIFEST))
+        manifest = load_manifest_under(sdir, MANIFEST)
     runs = []
-    for p, status in sweep_run_files(sdir, manifest):
-        r = load_run(p)
-        if r.ok and status != "ok":
-            warn("%s says ok, but its sweep recorded the run as %s: not "
-                 "counted" % (p, status))
+    for p, entry in sweep_run_files(sdir, manifest):
+        try:
+            r = runner.load_run_under(sdir, os.path.relpath(p, sdir))
+        except DataError as e:
+            if not tolerate_damage:
+                raise
+            warn("%s: left out of the comparison" % e)
+            continue
+        why = entry_mismatch(r, entry)
+        if why:
+            warn("%s: %s: not counted" % (p, why))
             continue
         runs.append(r)
     return dedupe(runs)

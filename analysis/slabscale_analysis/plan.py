@@ -18,7 +18,9 @@ import hashlib
 import json
 import os
 
+from . import layout, safeio
 from .errors import UserError
+from .results import check_plan
 
 MISSION_CASES = ["page_fault3_slab", "cache_destroy", "kvfree_rcu_barrier"]
 KEYS = ("cases", "variants", "baseline", "nr_task", "nr_task_max", "modes",
@@ -47,6 +49,17 @@ def _list(v):
     return [x.strip() for x in str(v).split(",") if x.strip()]
 
 
+def _names(vals, what):
+    """vals without repeats, each a name (safeio.NAME): plan names become
+    paths and a program's arguments."""
+    out = []
+    for v in vals:
+        safeio.check_name(v, "plan: %s" % what)
+        if v not in out:
+            out.append(v)
+    return out
+
+
 def normalise(raw):
     """Check a raw plan dict and fill defaults; UserError names the key."""
     unknown = sorted(set(raw) - set(KEYS))
@@ -54,7 +67,9 @@ def normalise(raw):
         raise UserError("plan: unknown key(s) %s (known: %s)"
                         % (", ".join(unknown), ", ".join(KEYS)))
     p = {}
-    p["cases"] = _list(raw.get("cases", MISSION_CASES))
+    # a case listed twice would be measured twice and make a manifest the
+    # reader refuses: once, in the order first given
+    p["cases"] = _names(_list(raw.get("cases", MISSION_CASES)), "case")
     p["variants"] = _list(raw.get("variants", []))
     if not p["cases"]:
         raise UserError("plan: no cases")
@@ -62,6 +77,7 @@ def normalise(raw):
         raise UserError("plan: no variants")
     if len(set(p["variants"])) != len(p["variants"]):
         raise UserError("plan: a variant is listed twice")
+    _names(p["variants"], "variant")
     p["baseline"] = str(raw.get("baseline") or p["variants"][0])
     if p["baseline"] not in p["variants"]:
         raise UserError("plan: baseline %r is not among the variants %s"
@@ -76,7 +92,7 @@ def normalise(raw):
                     "nr_task_max")[0]
         p["nr_task"] = sorted({min(n, lim) for n in p["nr_task"]})
         p["nr_task_max"] = lim
-    p["modes"] = _list(raw.get("modes", ["threads"]))
+    p["modes"] = _names(_list(raw.get("modes", ["threads"])), "mode")
     for m in p["modes"]:
         if m not in ("threads", "processes"):
             raise UserError("plan: mode %r is not threads or processes" % m)
@@ -97,8 +113,21 @@ def normalise(raw):
             k, v = it.split("=", 1)
             params[k.strip()] = v.strip()
     p["params"] = {str(k): str(v) for k, v in sorted(params.items())}
+    for k in p["params"]:
+        c, sep, name = k.rpartition(":")
+        # 'case:name' for a case the plan does not run would be dropped
+        # without a word
+        if sep and c not in p["cases"]:
+            raise UserError("plan: param %r names case %r, which the plan "
+                            "does not run (cases: %s)" % (
+                                k, c, ", ".join(p["cases"])))
+        if not name:
+            raise UserError("plan: param %r has no name" % k)
     ev = raw.get("events")
     p["events"] = _list(ev) if ev else []
+    # the limits the manifest reader will hold it to, checked before
+    # anything is created (a sweep must be able to read its own manifest)
+    check_plan(p, "plan", "the plan")
     return p
 
 
@@ -156,7 +185,12 @@ def schedule(plan):
     return out
 
 
-def read_variants_list(path):
+def read_variants_list(path=None):
+    """The variant names of a variants list (default: the repository's
+    allocator/variants.list), oldest first: one a line, "#" starts a
+    comment.  Every Python reader of the list goes through here."""
+    if path is None:
+        path = layout.variants_list_path()
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()

@@ -227,8 +227,9 @@ def run_gnuplot(script):
                         "gnuplot-nox; run make deps)")
     # the script names its data and output files as the caller gave them
     # (relative to this process's directory), so gnuplot runs here too
-    p = subprocess.run([GNUPLOT, script], capture_output=True, text=True,
-                       timeout=120)
+    # (an absolute path: a script named "-x.gp" is not read as an option)
+    p = subprocess.run([GNUPLOT, os.path.abspath(script)],
+                       capture_output=True, text=True, timeout=120)
     if p.returncode != 0:
         raise UserError("gnuplot failed on %s: %s" % (script,
                                                       p.stderr.strip()[-500:]))

@@ -28,8 +28,7 @@ def variant_order(series):
     after them."""
     from .plan import read_variants_list
     try:
-        vl = ["none"] + read_variants_list(os.path.join(
-            layout.repo_root(), "allocator", "variants.list"))
+        vl = ["none"] + read_variants_list()
     except UserError:
         vl = []
     known = [s for s in series if s[0] in vl]

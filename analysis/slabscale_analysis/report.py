@@ -7,7 +7,7 @@ results file or a manifest goes through esc() (HTML) or md() (Markdown).
 import html
 import os
 
-from . import layout, table
+from . import layout, safeio, table
 from .errors import UserError
 from .results import primary_metric
 from .textsafe import term
@@ -181,7 +181,8 @@ def make_history(manifest, results, rdir, log):
 def write_report(sdir, manifest, an, log=print, plots=True):
     """Write report/index.html and report/report.md; returns the HTML path."""
     rdir = os.path.join(sdir, "report")
-    os.makedirs(rdir, exist_ok=True)
+    # a link planted as report/ would have the report written elsewhere
+    os.close(safeio.open_dir(sdir, "report", create=True))
     runs, host, build = _run_host(manifest, sdir)
     plan = manifest["plan"]
     made = make_plots(runs, plan, rdir, log) if plots else []

@@ -13,6 +13,7 @@ import re
 import sys
 
 from . import SCHEMA, KNOWN_SCHEMA_VERSIONS
+from . import safeio
 from .errors import DataError
 from .textsafe import term
 
@@ -79,6 +80,17 @@ def host_identity(host):
 # sums, squares and bootstrap ratios of such values stay far from overflow.
 MAX_VALUE = 1e18
 MAX_TASKS = 1 << 20
+# What a plan and a manifest may hold: the command line, the plan reader
+# and the manifest reader use these same limits, so a sweep never writes a
+# manifest it cannot read back.
+LIMITS = {
+    "nr_task": MAX_TASKS,
+    "seconds": 7 * 24 * 3600,   # per run, warm-up, or a budget's time
+    "repeats": 10000,
+    "count": 10 ** 6,           # --budget runs, bisect --max-repeats...
+    "runs": 100000,             # runs in one sweep (the manifest stays
+                                # well under its 64 MiB cap)
+}
 MAX_DEPTH = 64          # run documents nest about 6 deep
 METRIC_KINDS = ("latency", "counter", "max")
 
@@ -321,6 +333,13 @@ def check_doc(doc, where):
             raise DataError("%s: status ok but stats.%s is missing"
                             % (where, key))
         check_number(stats[key], where, "stats." + key)
+        # every number a verdict uses is checked as the per-task rate is
+        if stats.get(CPU_RATE) is not None:
+            check_number(stats[CPU_RATE], where, "stats." + CPU_RATE)
+            if stats[CPU_RATE] == 0 and stats[key] > 0:
+                _bad(where, "stats." + CPU_RATE, "is 0 while stats.%s is "
+                     "%r: a run that did work had CPU time" % (key,
+                                                               stats[key]))
         _check_metrics(doc, where)
         _check_pmu(doc, where)
         _check_samples(doc, where)
@@ -344,21 +363,23 @@ def _depth(doc):
     return deepest
 
 
-def load_json_file(path, what="JSON"):
+def load_json_file(path, what="JSON", cap=safeio.MAX_RUN_BYTES,
+                   follow=True):
     """Parse a JSON file; DataError (naming path) for anything wrong with
-    it: missing, unreadable, not UTF-8, malformed, truncated, empty, nested
-    beyond MAX_DEPTH (100 000 '[' must not be a RecursionError)."""
+    it: missing, unreadable, not a regular file (a FIFO, a device), larger
+    than cap, a link when follow is False, not UTF-8, malformed, truncated,
+    empty, nested beyond MAX_DEPTH (100 000 '[' must not be a
+    RecursionError)."""
+    return parse_json(safeio.read_path(path, cap, what, follow=follow),
+                      path, what)
+
+
+def parse_json(raw, path, what="JSON"):
+    """load_json_file's checks on bytes already read from path."""
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise DataError("%s: no such file" % path)
-    except IsADirectoryError:
-        raise DataError("%s: is a directory, not a %s file" % (path, what))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise DataError("%s: not UTF-8 text (%s)" % (path, e.reason))
-    except OSError as e:
-        raise DataError("%s: %s" % (path, e.strerror))
     if not text.strip():
         raise DataError("%s: empty file (not %s)" % (path, what))
     try:
@@ -377,9 +398,16 @@ def load_json_file(path, what="JSON"):
     return doc
 
 
-def load_run(path):
-    """Load and check one run document; DataError says what is wrong."""
-    doc = load_json_file(path, "a slabscale-run result")
+RUN_WHAT = "a slabscale-run result"
+
+
+def load_run(path, follow=True):
+    """Load and check one run document; DataError says what is wrong.
+    follow=False (a file found inside a tree) refuses a link."""
+    return run_from_doc(load_json_file(path, RUN_WHAT, follow=follow), path)
+
+
+def run_from_doc(doc, path):
     check_doc(doc, path)
     return Run(doc, path)
 
@@ -416,27 +444,38 @@ def dedupe(runs, warn=warn):
     return out
 
 
+# what a sweep sets aside (sweep.py _set_aside): kept, never counted
+SET_ASIDE = re.compile(r"\.(attempt|interrupted)-\d+\.json$")
+
+
 def run_files(root):
-    """Every run document below root (sorted), skipping manifests/reports."""
+    """Every run document below root (sorted), skipping manifests, reports
+    and the earlier attempts a sweep set aside.  A link below root is
+    refused (DataError), never followed: a results tree is untrusted."""
     out = []
     for dirpath, dirnames, files in os.walk(root):
+        for d in dirnames:
+            if os.path.islink(os.path.join(dirpath, d)):
+                raise DataError("%s: a symbolic link inside the results "
+                                "tree: refused" % os.path.join(dirpath, d))
         dirnames[:] = sorted(d for d in dirnames if d != "report")
         for name in sorted(files):
-            if name.endswith(".json") and name not in NOT_RUNS:
+            if name.endswith(".json") and name not in NOT_RUNS \
+                    and not SET_ASIDE.search(name):
                 out.append(os.path.join(dirpath, name))
     return out
 
 
 def load_set(path, warn=warn):
     """A result set from a file or a directory tree, copies dropped."""
-    if os.path.isfile(path):
-        return [load_run(path)]
-    if not os.path.isdir(path):
+    if os.path.isdir(path):
+        runs = [load_run(p, follow=False) for p in run_files(path)]
+        if not runs:
+            raise DataError("%s: no result files (*.json) found" % path)
+        return dedupe(runs, warn)
+    if not os.path.lexists(path):
         raise DataError("%s: no such file or directory" % path)
-    runs = [load_run(p) for p in run_files(path)]
-    if not runs:
-        raise DataError("%s: no result files (*.json) found" % path)
-    return dedupe(runs, warn)
+    return [load_run(path)]
 
 
 def _num(x):
@@ -720,13 +759,16 @@ SWEEP_SCHEMA = "slabscale-sweep"
 SWEEP_SCHEMA_VERSIONS = (1,)
 # running: being run (or its process died: resumable); interrupted: Ctrl-C;
 # stopped: a resource error (a full disk) stopped it; complete.
-SWEEP_STATES = ("running", "interrupted", "stopped", "complete")
+# measured: every run is done, the budget or the comparison and report
+# are not (a Ctrl-C came then): --resume finishes them
+SWEEP_STATES = ("running", "interrupted", "stopped", "measured", "complete")
 RUN_STATES = ("pending", "ok", "failed", "skipped", "interrupted")
 SWEEP_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$")
-SAFE = re.compile(r"^[A-Za-z0-9._+-]+$")
 
 
 def _str_list(val, where, field, allowed=None):
+    """A non-empty list of names (safeio.NAME: they become paths and a
+    program's arguments), each listed once."""
     if not isinstance(val, list) or not val:
         _bad(where, field, "is %s, not a non-empty list"
              % ("an empty list" if val == [] else _type_name(val)))
@@ -734,17 +776,22 @@ def _str_list(val, where, field, allowed=None):
         if not isinstance(x, str) or not x:
             _bad(where, "%s[%d]" % (field, i), "is %s, not a name"
                  % _type_name(x))
+        if not safeio.is_name(x):
+            _bad(where, "%s[%d]" % (field, i), "%r is not a valid name "
+                 "(letters, digits and ._+-, not starting with '.' or '-')"
+                 % (x,))
+        if x in val[:i]:
+            _bad(where, "%s[%d]" % (field, i), "%r is listed twice" % (x,))
         if allowed and x not in allowed:
             _bad(where, "%s[%d]" % (field, i), "is %r, not one of %s"
                  % (x, ", ".join(allowed)))
     return val
 
 
-def _int_field(d, field, where, lo, prefix=""):
+def _int_field(d, field, where, lo, prefix="", hi=MAX_TASKS):
     v = _need(d, field, int, where, prefix)
-    if not lo <= v <= MAX_TASKS:
-        _bad(where, prefix + field, "is %d, not in %d..%d" % (v, lo,
-                                                              MAX_TASKS))
+    if not lo <= v <= hi:
+        _bad(where, prefix + field, "is %d, not in %d..%d" % (v, lo, hi))
     return v
 
 
@@ -778,9 +825,14 @@ def check_plan(plan, where, field="plan"):
                 or not 1 <= n <= MAX_TASKS:
             _bad(where, "%snr_task[%d]" % (p, i), "is %r, not a task count"
                  % (n,))
-    _int_field(plan, "repeats", where, 1, p)
-    _int_field(plan, "seconds", where, 1, p)
-    _int_field(plan, "warmup", where, 0, p)
+    _int_field(plan, "repeats", where, 1, p, LIMITS["repeats"])
+    _int_field(plan, "seconds", where, 1, p, LIMITS["seconds"])
+    _int_field(plan, "warmup", where, 0, p, LIMITS["seconds"])
+    nruns = len(variants) * len(plan["cases"]) * len(plan["modes"]) * \
+        len(nt) * plan["repeats"]
+    if nruns > LIMITS["runs"]:
+        _bad(where, field, "asks for %d runs, more than the %d a sweep may "
+             "have" % (nruns, LIMITS["runs"]))
     params = plan.get("params", {})
     if not isinstance(params, dict):
         _bad(where, p + "params", "is %s, not an object"
@@ -812,7 +864,7 @@ def check_manifest(m, where):
     if not SWEEP_ID.match(sid):
         _bad(where, "id", "%r is not a sweep id" % sid)
     host = _need(m, "host", str, where)
-    if not SAFE.match(host):
+    if not safeio.is_name(host):
         _bad(where, "host", "%r is not a host directory name" % host)
     state = _need(m, "state", str, where)
     if state not in SWEEP_STATES:
@@ -834,12 +886,15 @@ def check_manifest(m, where):
         b = m["budget"]
         if not isinstance(b, dict):
             _bad(where, "budget", "is %s, not an object" % _type_name(b))
-        for k in ("added", "runs", "seconds"):
+        for k, hi in (("added", LIMITS["runs"]), ("runs", LIMITS["count"]),
+                      ("seconds", LIMITS["seconds"]),
+                      ("elapsed", LIMITS["seconds"] * 2),
+                      ("rounds", LIMITS["runs"])):
             v = b.get(k)
             if v is None and k != "added":
                 continue
             if isinstance(v, bool) or not isinstance(v, (int, float)) \
-                    or not 0 <= v < 1e9:
+                    or not 0 <= v <= hi:
                 _bad(where, "budget." + k, "is %r, not a count" % (v,))
         extra = int(b["added"])
     files = set()
@@ -884,4 +939,5 @@ def check_manifest(m, where):
 
 def load_manifest(path):
     """Load and check a sweep.json; DataError names file and field."""
-    return check_manifest(load_json_file(path, "a sweep manifest"), path)
+    return check_manifest(load_json_file(path, "a sweep manifest",
+                                         safeio.MAX_MANIFEST_BYTES), path)

@@ -16,8 +16,9 @@ import signal
 import subprocess
 import time
 
+from . import safeio
 from .errors import DataError
-from .results import load_run
+from .results import RUN_WHAT, parse_json, run_from_doc
 
 PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -27,7 +28,18 @@ SLACK_SECONDS = 120
 
 
 def runner_path(build_dir, variant):
-    return os.path.join(build_dir, variant, "slabscale-run")
+    """build_dir/<variant>/slabscale-run, and only that: the variant is a
+    name (safeio.NAME, never a path: it may come from a manifest someone
+    else wrote), and the runner must resolve to a file inside build_dir,
+    not through a link that leads out of it.  DataError otherwise."""
+    safeio.check_name(variant, "variant")
+    path = os.path.join(build_dir, variant, "slabscale-run")
+    top = os.path.realpath(build_dir)
+    real = os.path.realpath(path)
+    if os.path.commonpath([top, real]) != top:
+        raise DataError("%s resolves to %s, outside the build directory %s:"
+                        " refused" % (path, real, top))
+    return path
 
 
 def case_params(params, case):
@@ -110,7 +122,8 @@ def disk_full(path):
 
 
 class Interrupt:
-    """SIGINT/SIGTERM while a child runs: remember it, pass it on once."""
+    """SIGINT/SIGTERM/SIGHUP while a child runs: remember it, pass it on
+    once (as SIGINT: the runner then writes what it measured)."""
 
     def __init__(self):
         self.hit = False
@@ -127,7 +140,7 @@ class Interrupt:
                 pass
 
     def __enter__(self):
-        for s in (signal.SIGINT, signal.SIGTERM):
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             self._old[s] = signal.signal(s, self._handler)
         return self
 
@@ -136,16 +149,21 @@ class Interrupt:
             signal.signal(s, h)
 
 
-def run_once(path, spec, plan, out_json, log_path, intr=None,
+def run_once(path, spec, plan, root, rel_json, rel_log, intr=None,
              on_start=None):
     """Run one spec; returns a record {status, exit_code, message, seconds}.
 
-    status is ok / failed / skipped / interrupted / nospace (the runner
+    status is ok / failed / usage (the runner refused its arguments: a
+    plan error, not a run's) / skipped / interrupted / nospace (the runner
     could not write its document or log: the file system is full; the run
     is to be retried); the JSON file (if the runner wrote one) is at
-    out_json.  on_start(pid) is called once the runner runs.  OSError from
-    our own writes (the log) propagates.
+    root/rel_json and the runner's output at root/rel_log: both are reached
+    with no link followed below root (safeio), so a link planted in a
+    results tree is refused, not written through.  on_start(pid) is called
+    once the runner runs.  OSError from our own writes (the log)
+    propagates.
     """
+    out_json = os.path.join(root, rel_json)
     cmd = [path, spec["case"], "-t", str(spec["nr_task"]),
            "-s", str(plan["seconds"]), "--warmup", str(plan["warmup"]),
            "--mode", spec["mode"], "--json", out_json]
@@ -154,11 +172,14 @@ def run_once(path, spec, plan, out_json, log_path, intr=None,
         cmd += ["--param", "%s=%s" % (k, v)]
     if plan.get("events"):
         cmd += ["--events", ",".join(plan["events"])]
-    os.makedirs(os.path.dirname(out_json), exist_ok=True)
+    safeio.check_tree(root, rel_json)
+    logfd = safeio.open_file(root, rel_log,
+                             os.O_RDWR | os.O_CREAT | os.O_TRUNC,
+                             create_dirs=True)
     t0 = time.monotonic()
     timeout = plan["seconds"] + plan["warmup"] + SLACK_SECONDS
     rec = {"cmd": cmd, "exit_code": None, "message": None}
-    with open(log_path, "w") as log:
+    with os.fdopen(logfd, "w+b") as log:
         try:
             child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL,
@@ -191,15 +212,15 @@ def run_once(path, spec, plan, out_json, log_path, intr=None,
         finally:
             if intr is not None:
                 intr.child = None
+        head, tail = _ends(log)
     rec["seconds"] = time.monotonic() - t0
     rec["exit_code"] = rc
     doc_status, doc_err = None, None
-    if os.path.exists(out_json):
+    if safeio.lexists_under(root, rel_json):
         try:
-            doc_status = load_run(out_json).status
+            doc_status = load_run_under(root, rel_json).status
         except DataError as e:
             doc_err = str(e)
-    tail = _tail(log_path)
     if rc == RC_OK and doc_status == "ok":
         # finished before a Ctrl-C could reach it: a complete run
         rec["status"] = "ok"
@@ -207,6 +228,11 @@ def run_once(path, spec, plan, out_json, log_path, intr=None,
         rec["status"] = "interrupted"
     elif rc == RC_SKIPPED:
         rec["status"] = "skipped"
+    elif rc == RC_USAGE:
+        # the runner's first line says what it refused (the rest is its
+        # usage text)
+        rec["status"] = "usage"
+        rec["message"] = head or "usage error (exit status 2)"
     elif rc != RC_USAGE and doc_status in (None, "ok") and (
             NOSPACE_TEXT.search(tail) or disk_full(out_json)):
         rec["status"] = "nospace"
@@ -231,11 +257,22 @@ def run_once(path, spec, plan, out_json, log_path, intr=None,
     return rec
 
 
-def _tail(path, n=300):
-    try:
-        with open(path, errors="replace") as f:
-            s = f.read()
-    except OSError:
-        return ""
-    lines = [l for l in s.strip().splitlines() if l.strip()]
-    return lines[-1][-n:] if lines else ""
+def _ends(f, n=300, window=64 << 10):
+    """The first and the last non-empty line of the runner's output in
+    file f (each cut to n characters), reading at most 2 * window bytes."""
+    f.flush()
+    size = f.seek(0, os.SEEK_END)
+    f.seek(0)
+    first = f.read(window).decode(errors="replace")
+    f.seek(max(0, size - window))
+    last = f.read(window).decode(errors="replace")
+    heads = [l for l in first.splitlines() if l.strip()]
+    tails = [l for l in last.strip().splitlines() if l.strip()]
+    return (heads[0][:n] if heads else "", tails[-1][-n:] if tails else "")
+
+
+def load_run_under(root, rel):
+    """The run document at root/rel, no link followed below root."""
+    where = os.path.join(root, rel)
+    raw = safeio.read_under(root, rel, safeio.MAX_RUN_BYTES, RUN_WHAT)
+    return run_from_doc(parse_json(raw, where, RUN_WHAT), where)

@@ -145,9 +145,12 @@ def compare_samples(base, new, better=HIGHER, min_effect=MIN_EFFECT,
     noise = math.sqrt(((sa["rel_stddev"] or 0) ** 2 +
                        (sb["rel_stddev"] or 0) ** 2) / 2)
     need = runs_needed(noise, min_effect, alpha)
+    if need is None:            # no minimum effect: no run count settles it
+        need = math.inf
     if n < MIN_RUNS:
         res["reason"] = "fewer than %d runs per side" % MIN_RUNS
-        res["more_runs"] = max(need, MIN_RUNS) - n
+        res["more_runs"] = MIN_RUNS - n if need == math.inf else \
+            max(need, MIN_RUNS) - n
         return res
     p = mannwhitney_p(base, new)
     ci = bootstrap_ratio_ci(base, new)
@@ -177,6 +180,9 @@ def compare_samples(base, new, better=HIGHER, min_effect=MIN_EFFECT,
         res["verdict"] = NO_CHANGE
         res["reason"] = ("p %.3g > %.3g with enough runs to see a %.1f%% "
                          "change" % (p, alpha, 100 * min_effect))
+    elif need == math.inf:
+        res["reason"] = ("no minimum effect: p %.3g > %.3g, and no number of "
+                         "runs shows a change of 0 exactly" % (p, alpha))
     else:
         res["more_runs"] = max(need - n, 1)
         res["reason"] = ("not enough runs for the noise (%.1f%%): about %d "

@@ -20,8 +20,9 @@ import time
 
 from . import budget as budgetmod
 from . import compare as cmpmod
-from . import layout, plan as planmod, runner, table
+from . import layout, plan as planmod, runner, safeio, table
 from .errors import (UserError, DataError, EXIT_OK, EXIT_REGRESSION,
+                     EXIT_USAGE,
                      EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_DISTURBED)
 from .results import diagnostic_metric
 from .textsafe import term
@@ -55,8 +56,8 @@ class SweepLock:
 
     def __init__(self, sdir, sweep_id):
         self.path = os.path.join(sdir, LOCK)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
-                          0o666 & ~layout._umask())
+        # never through a link planted as sweep.lock: it would be truncated
+        self.fd = safeio.open_file(sdir, LOCK, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
@@ -85,13 +86,14 @@ def check_previous_runner(sdir, out):
     sweep lives (it would measure on the same CPUs and write the same
     files); forget the record of one that is gone."""
     path = os.path.join(sdir, RUNNER_RECORD)
-    try:
-        with open(path) as f:
-            rec = json.load(f)
-        pid, start = int(rec["pid"]), int(rec["start"])
-    except FileNotFoundError:
+    if not safeio.lexists_under(sdir, RUNNER_RECORD):
         return
-    except (OSError, ValueError, KeyError, TypeError):
+    try:
+        rec = json.loads(safeio.read_under(sdir, RUNNER_RECORD,
+                                           safeio.MAX_TEXT_BYTES,
+                                           "a runner record"))
+        pid, start = int(rec["pid"]), int(rec["start"])
+    except (DataError, ValueError, KeyError, TypeError):
         rec = None
     if rec is not None and runner.alive(pid, start):
         out("sweep: a runner of this sweep (pid %d) is still alive; "
@@ -106,7 +108,7 @@ def check_previous_runner(sdir, out):
                             "it (kill %d) and resume again" % (
                                 os.path.basename(sdir), pid,
                                 term(rec.get("file", "?")), pid))
-    os.unlink(path)
+    safeio.unlink_under(sdir, RUNNER_RECORD)
 
 
 def now_iso():
@@ -208,19 +210,21 @@ class Progress:
         self.ran += 1
 
 
-def _set_aside(fpath, r):
-    """Keep what an earlier attempt left at fpath (an interrupted run, or
-    a file the manifest never recorded), out of the way of the new one."""
-    if not os.path.lexists(fpath):
+def _set_aside(sdir, rel, r):
+    """Keep what an earlier attempt left at sdir/rel (an interrupted run,
+    or a file the manifest never recorded), out of the way of the new one.
+    The rename stays inside the run's own directory, reached with no link
+    followed (a planted directory link cannot move a file from elsewhere)."""
+    if not safeio.lexists_under(sdir, rel):
         return
     kind = "interrupted" if r["status"] == "interrupted" else "attempt"
     n = r["attempts"]
     while True:
-        dst = "%s.%s-%d.json" % (fpath[:-5], kind, n)
-        if not os.path.lexists(dst):
+        dst = "%s.%s-%d.json" % (rel[:-5], kind, n)
+        if not safeio.lexists_under(sdir, dst):
             break
         n += 1
-    os.replace(fpath, dst)
+    safeio.rename_under(sdir, rel, dst)
 
 
 def execute(manifest, sdir, build_dir, out, recorder=None):
@@ -255,19 +259,28 @@ def execute(manifest, sdir, build_dir, out, recorder=None):
                 if intr.hit:
                     break
                 fpath = os.path.join(sdir, r["file"])
-                _nospace_guard(fpath, _set_aside, fpath, r)
+                _nospace_guard(fpath, _set_aside, sdir, r["file"], r)
                 prog.line(r)
                 rec = _nospace_guard(
                     os.path.join(sdir, r["log"]), runner.run_once,
                     runner.runner_path(build_dir, r["variant"]), r, plan,
-                    fpath, os.path.join(sdir, r["log"]), intr,
-                    record_runner(r))
+                    sdir, r["file"], r["log"], intr, record_runner(r))
                 if os.path.exists(rpath):
                     os.unlink(rpath)
                 r["attempts"] += 1
                 if rec["status"] == "nospace":
                     r.update(status="pending", message=rec["message"])
                     raise NoSpace(rec["message"])
+                if rec["status"] == "usage":
+                    # every run of this plan would be refused alike: stop
+                    # before measuring anything more, with the runner's
+                    # own first line
+                    r.update(status="pending", message=rec["message"])
+                    manifest["stopped_by"] = "the runner of %s refused %s " \
+                        "%s t=%d: %s" % (r["variant"], r["case"], r["mode"],
+                                         r["nr_task"], rec["message"])
+                    stop = "usage"
+                    break
                 r.update(status=rec["status"], exit_code=rec["exit_code"],
                          message=rec["message"],
                          seconds=round(rec["seconds"], 3))
@@ -284,13 +297,13 @@ def execute(manifest, sdir, build_dir, out, recorder=None):
         except NoSpace as e:
             stop = "nospace"
             manifest["stopped_by"] = e.what
-    if stop:
+    if stop in ("usage", "nospace"):
         manifest["state"] = "stopped"
     elif intr.hit:
         manifest["state"] = stop = "interrupted"
     else:
-        manifest["state"] = "complete"
-        manifest["finished"] = now_iso()
+        # complete only once the budget and the report are done too (run())
+        manifest["state"] = "measured"
     try:
         save()
     except NoSpace:
@@ -312,9 +325,9 @@ def previous_sweep(results, manifest):
     return best
 
 
-def sweep_runs(sdir):
+def sweep_runs(sdir, tolerate_damage=False):
     """The runs of a sweep its manifest lists as ended, copies dropped."""
-    return layout.load_sweep_runs(sdir)
+    return layout.load_sweep_runs(sdir, tolerate_damage=tolerate_damage)
 
 
 def analyse(manifest, sdir, results, allow_host_mismatch=False,
@@ -324,8 +337,11 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
     me = stats.MIN_EFFECT if min_effect is None else min_effect
     plan = manifest["plan"]
     runs = sweep_runs(sdir)
+    # errors: a comparison that was refused (runs of two hosts, ...): the
+    # sweep cannot give its verdict, exit 2.  warnings: the previous sweep
+    # could not be read: today's verdicts stand without it.
     out = {"sweep": manifest["id"], "vs_baseline": [], "vs_previous": [],
-           "previous": None, "errors": []}
+           "previous": None, "errors": [], "warnings": []}
     by_v = {}
     for r in runs:
         by_v.setdefault(r.variant, []).append(r)
@@ -343,11 +359,14 @@ def analyse(manifest, sdir, results, allow_host_mismatch=False,
     try:
         prev = previous_sweep(results, manifest)
     except DataError as e:
-        out["errors"].append("previous sweep: %s" % e)
+        out["warnings"].append("previous sweep: %s" % e)
         prev = None
     if prev:
         out["previous"] = os.path.basename(prev)
-        pruns = sweep_runs(prev)
+        # a damaged run of an earlier sweep is left out with a warning: it
+        # must not hide today's verdicts (a damaged manifest is an error
+        # line below, as before)
+        pruns = sweep_runs(prev, tolerate_damage=True)
         for v in plan["variants"]:
             a = [r for r in pruns if r.variant == v]
             b = by_v.get(v, [])
@@ -389,6 +408,8 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
         out("\n# against the previous sweep of this plan\n" + table.render(c))
     if not an["vs_previous"]:
         out("\n(no previous complete sweep of this plan on this host)")
+    for e in an["warnings"]:
+        out("sweep: warning: " + term(e))
     for e in an["errors"]:
         out("sweep: cannot compare: " + term(e))
     if make_report:
@@ -421,6 +442,11 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
                 g["mode"], g["nr_task"], term(m["metric"]),
                 table.fmt_change(m["change"]), m["p"]))
         return EXIT_REGRESSION
+    if an["errors"]:
+        # a refused comparison hides whatever it would have found
+        out("sweep: %d comparison(s) refused (exit 2): see 'cannot compare'"
+            " above" % len(an["errors"]))
+        return EXIT_USAGE
     if st.get("ok", 0) == 0 or st.get("failed", 0):
         return EXIT_INCOMPLETE
     if drows:
@@ -478,22 +504,6 @@ def spend_budget(manifest, sdir, results, build_dir, out,
             return stop
 
 
-def _claim_sweep_dir(results, host, plan_hash):
-    """A new sweep directory, created (so two sweeps of the same plan in
-    one second get different ones); returns (id, dir)."""
-    base = sid = layout.new_sweep_id(plan_hash)
-    n = 1
-    while True:
-        sdir = layout.sweep_dir(results, host, sid)
-        try:
-            os.makedirs(os.path.dirname(sdir), exist_ok=True)
-            os.mkdir(sdir)
-            return sid, sdir
-        except FileExistsError:
-            n += 1
-            sid = "%s-%d" % (base, n)
-
-
 def _recorder(db_url, out):
     """The results database's hook, or None (--db none).  A missing
     Python module is said once; the runs stay JSON."""
@@ -526,8 +536,9 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
     else:
         requested = planmod.normalise(plan_raw)
         plan = reduce_plan(requested, build_dir, out)
-        sid, sdir = _nospace_guard(results, _claim_sweep_dir, results, host,
-                                   planmod.plan_hash(requested))
+        sid, sdir = _nospace_guard(results, layout.claim_dir, results, host,
+                                   layout.new_sweep_id(
+                                       planmod.plan_hash(requested)))
     try:
         lock = SweepLock(sdir, sid)
     except OSError as e:
@@ -538,11 +549,25 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
     try:
         if resume:
             # read under the lock: the last holder may just have finished
-            manifest = layout.load_manifest(os.path.join(sdir,
-                                                         layout.MANIFEST))
+            manifest = layout.load_manifest_under(
+                results, os.path.join(os.path.relpath(sdir, results),
+                                      layout.MANIFEST))
             if manifest["state"] == "complete":
                 raise UserError("sweep %s is already complete"
                                 % manifest["id"])
+            if manifest["host"] != host or \
+                    os.path.relpath(sdir, results).split(os.sep)[0] != host:
+                # its runs would be pooled with this machine's
+                raise UserError("sweep %s belongs to host %s, not this host "
+                                "(%s): resume it there" % (
+                                    manifest["id"], term(manifest["host"]),
+                                    host))
+            # a link planted anywhere under runs/ is refused before
+            # anything runs or is renamed
+            for r in manifest["runs"]:
+                for k in ("file", "log"):
+                    if r.get(k):
+                        safeio.check_tree(sdir, r[k], create=False)
             check_previous_runner(sdir, out)
             left = sum(r["status"] not in DONE for r in manifest["runs"])
             out("sweep: resuming %s (%d of %d runs left)"
@@ -561,11 +586,22 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
                     ",".join(map(str, plan["nr_task"])),
                     ",".join(plan["modes"]), plan["repeats"],
                     plan["seconds"], plan["warmup"], term(sdir)))
-        stop = execute(manifest, sdir, build_dir, out, recorder)
-        if not stop and manifest.get("budget"):
-            stop = spend_budget(manifest, sdir, results, build_dir, out,
-                                allow_host_mismatch, min_effect,
-                                include_disturbed, recorder)
+        try:
+            stop = execute(manifest, sdir, build_dir, out, recorder)
+            if not stop and manifest.get("budget") and \
+                    not manifest["budget"].get("done"):
+                stop = spend_budget(manifest, sdir, results, build_dir, out,
+                                    allow_host_mismatch, min_effect,
+                                    include_disturbed, recorder)
+                if not stop:
+                    manifest["budget"]["done"] = True
+                    _save_manifest(sdir, manifest)
+        except KeyboardInterrupt:
+            # between runs (the budget's analysis): every run on disk is
+            # recorded; what is left is resumable
+            if recorder is not None:
+                recorder.finish(manifest, sdir, None)
+            return _interrupted_late(manifest, sdir, out, "the budget")
         if stop and recorder is not None:
             recorder.finish(manifest, sdir, None)
         done = sum(r["status"] in DONE for r in manifest["runs"])
@@ -574,6 +610,10 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
                 "slabscale sweep --resume %s" % (done, len(manifest["runs"]),
                                                  manifest["id"]))
             return EXIT_INTERRUPTED
+        if stop == "usage":
+            out("sweep: stopped: %s; nothing more was run (fix the plan "
+                "and start a new sweep)" % term(manifest["stopped_by"]))
+            return EXIT_USAGE
         if stop == "nospace":
             out("sweep: stopped: %s; %d of %d runs kept. Free some space "
                 "and continue with: slabscale sweep --resume %s" % (
@@ -585,14 +625,44 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
                         make_report, min_effect, include_disturbed)
         except NoSpace as e:
             out("sweep: every run is done, but %s. Free some space and "
-                "write the comparison and report with: slabscale report %s"
-                % (term(e.what), manifest["id"]))
-            rc = EXIT_INCOMPLETE
+                "finish the comparison and report with: slabscale sweep "
+                "--resume %s" % (term(e.what), manifest["id"]))
+            return EXIT_INCOMPLETE
+        except KeyboardInterrupt:
+            return _interrupted_late(manifest, sdir, out,
+                                     "the comparison and report")
+        manifest["state"] = "complete"
+        manifest["finished"] = now_iso()
+        try:
+            _save_manifest(sdir, manifest)
+        except NoSpace as e:
+            out("sweep: %s: the sweep is not marked complete; --resume %s "
+                "finishes it" % (term(e.what), manifest["id"]))
+            return EXIT_INCOMPLETE
         if recorder is not None:
             recorder.finish(manifest, sdir, rc)
         return rc
     finally:
         lock.release()
+
+
+def _save_manifest(sdir, manifest):
+    mpath = os.path.join(sdir, layout.MANIFEST)
+    _nospace_guard(mpath, layout.write_json_atomic, mpath, manifest)
+
+
+def _interrupted_late(manifest, sdir, out, what):
+    """A Ctrl-C, SIGTERM or SIGHUP after the runs, during `what`: the
+    sweep stays resumable (state measured), and says how."""
+    with runner.Interrupt():        # a second signal must not cut this
+        manifest["state"] = "measured"
+        try:
+            _save_manifest(sdir, manifest)
+        except NoSpace:
+            pass
+    out("sweep: interrupted during %s; every run is kept. Finish with: "
+        "slabscale sweep --resume %s" % (what, manifest["id"]))
+    return EXIT_INTERRUPTED
 
 
 def resume_dir(results, which, host):

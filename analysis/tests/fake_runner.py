@@ -20,6 +20,10 @@ Behaviour from the environment:
                   snapshot whose counters are per_op x the run's iterations
   FAKE_DISTURBED  "all": every run is marked disturbed (a task waited for
                   a CPU); a number N: the first N invocations are
+FAKE_HOSTS        JSON {variant: hostname}: that variant's runs name another
+                  host (as if measured elsewhere)
+A --param bogus=... or -t above 4096 is a usage error (exit 2, the error
+line first, then usage text), as the harness's.
 """
 import json
 import os
@@ -61,6 +65,15 @@ def main():
                                        ",".join(sorted(params))))
         with open(log) as f:
             n = len(f.read().splitlines())
+    if "bogus" in params or t > 4096:
+        # as the harness: the error line first, then its usage text
+        print("slabscale-run: %s" % (
+            "--param bogus: case '%s' has no such parameter" % case
+            if "bogus" in params else "bad task count '%d' (1..4096)" % t),
+            file=sys.stderr)
+        print("usage: slabscale-run CASE [options]\n  -t N ...\n"
+              "  --list    list the cases", file=sys.stderr)
+        return 2
     ops = json.loads(os.environ.get("FAKE_OPS", "{}")).get(variant, 1e6)
     ops *= 1 + 0.01 * ((n * 7) % 5 - 2) / 2
     status, rc = "ok", 0
@@ -92,8 +105,9 @@ def main():
     doc = synth.make_doc(case=case, variant=variant, mode=mode, nr_task=t,
                          ops=ops, status=status, params=params,
                          disturbed=disturbed and status == "ok",
-                         host={"hostname": os.environ.get(
-                             "FAKE_HOSTNAME", os.uname().nodename)})
+                         host={"hostname": json.loads(os.environ.get(
+                             "FAKE_HOSTS", "{}")).get(variant, os.environ.get(
+                             "FAKE_HOSTNAME", os.uname().nodename))})
     slab = json.loads(os.environ.get("FAKE_SLAB", "{}")).get(variant)
     if slab is not None and status == "ok":
         n_ops = synth.iterations(doc)

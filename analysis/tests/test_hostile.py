@@ -59,6 +59,10 @@ def run_doc_inputs():
                         needle or _name(path)))
 
     add(("stats", "per_thread_ops"), BAD_NUMBERS + [DELETE])
+    # the CPU-time rate decides verdicts too (absent is fine, 0 is not
+    # while the run did work)
+    add(("stats", "ops_per_cpu_sec"), [v for v in BAD_NUMBERS
+                                       if v is not None] + [0])
     add(("stats",), NOT_OBJECTS + [None], "stats")
     for q in ("p50", "p99", "mean"):
         add(("metrics", "destroy_latency", q), BAD_NUMBERS)

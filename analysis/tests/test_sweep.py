@@ -20,8 +20,9 @@ def env(tmp_path):
 
 def sweep(e, *args, **extra):
     env = dict(e, **extra)
-    return subprocess.run([SLABSCALE, "sweep", "-s", "1", "--warmup", "0",
-                           "--no-report"] + list(args),
+    plan = [] if "--resume" in args else ["-s", "1", "--warmup", "0"]
+    return subprocess.run([SLABSCALE, "sweep"] + plan + ["--no-report"]
+                          + list(args),
                           capture_output=True, text=True, env=env, timeout=300)
 
 

@@ -22,10 +22,6 @@
 
 char *testcase_description = "kmalloc/kfree loop interrupted by kmalloc_nolock/kfree_nolock in a timer signal";
 
-#ifdef SLAB_CASE_MISSING
-SLAB_CASE_UNAVAILABLE(SLAB_CASE_MISSING)
-#else
-
 #define MAX_HOLD	64
 
 /*
@@ -179,5 +175,3 @@ void testcase_cleanup(void)
 {
 	teardown("cleanup");
 }
-
-#endif /* SLAB_CASE_MISSING */

@@ -89,11 +89,12 @@ static inline void kmod_read_params(struct kmod_world *w)
 	w->objects = slab_case_param_range("objects", 2, 0, 1 << 20);
 	w->rcu_objects = slab_case_param_range("rcu_objects", 1, 0, 1 << 20);
 	w->size = slab_case_param_range("size", 64, min, SLAB_MAX_OBJECT_SIZE);
-	w->sheaf_capacity = slab_case_param_range("sheaf_capacity", 0, 0, 4096);
+	w->sheaf_capacity = slab_case_param_range("sheaf_capacity", 0, 0,
+						  SLAB_MAX_SHEAF_CAPACITY);
 	w->bg_caches = slab_case_param_range("bg_caches", 2, 0, 100000);
 	w->bg_size = slab_case_param_range("bg_size", 64, min, SLAB_MAX_OBJECT_SIZE);
 	w->bg_sheaf_capacity = slab_case_param_range("bg_sheaf_capacity", 32,
-						     0, 4096);
+						     0, SLAB_MAX_SHEAF_CAPACITY);
 	w->bg_period_us = slab_case_param_range("bg_period_us", 1000, 0,
 						60000000);
 	w->bg_kmalloc_rcu = slab_case_param_range("bg_kmalloc_rcu", 1, 0, 1000);

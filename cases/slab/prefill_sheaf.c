@@ -20,10 +20,6 @@
 
 char *testcase_description = "Prefilled sheaf: prefill worst case, use a few, return";
 
-#ifdef SLAB_CASE_MISSING
-SLAB_CASE_UNAVAILABLE(SLAB_CASE_MISSING)
-#else
-
 struct node {
 	struct rcu_head rcu;
 	unsigned long slots[];
@@ -108,5 +104,3 @@ void testcase_cleanup(void)
 {
 	slab_case_source_exit(&src, "cleanup");
 }
-
-#endif /* SLAB_CASE_MISSING */

@@ -43,26 +43,6 @@
 #include "slab.h"
 #include "slabscale.h"
 
-/* ---- functions a variant may not have yet ------------------------------- */
-/*
- * The allocator lands in phases, so a case that calls functions which a
- * variant's libslab.a does not define yet is compiled (cases/cases.mk)
- * with SLAB_CASE_MISSING="sym ..." and then expands this instead of its
- * body: the runner still links, and the case reports itself unsupported
- * on that variant with the missing symbols as the reason.
- */
-#define SLAB_CASE_UNAVAILABLE(missing)					\
-const char *testcase_unsupported(void)					\
-{									\
-	return "needs " missing ", not in this variant's libslab.a yet"; \
-}									\
-void testcase(unsigned long long *iterations, unsigned long nr)	\
-{									\
-	(void)iterations;						\
-	(void)nr;							\
-	harness_fail("unsupported on this variant");			\
-}
-
 /* ---- accounting ---------------------------------------------------------- */
 
 struct slab_case_acct {
@@ -303,8 +283,9 @@ static inline unsigned long slab_case_param_range(const char *name,
  * Most allocator cases work on a cache of their own, or on kmalloc:
  * slab_case_source_init() reads --param api (cache or kmalloc, default
  * default_api; a case that needs a cache passes SLAB_CASE_CACHE_ONLY) and
- * --param sheaf_capacity (default 32, min_capacity to 4096), takes the
- * accounting baseline and creates the cache;
+ * --param sheaf_capacity (default 32, min_capacity to
+ * SLAB_MAX_SHEAF_CAPACITY), takes the accounting baseline and creates the
+ * cache;
  * slab_case_alloc()/slab_case_free() allocate from whichever it is, and
  * slab_case_source_exit() destroys the cache and checks the accounting.
  * Call init from testcase_prepare(), after the case's own parameters.
@@ -331,7 +312,8 @@ static inline void slab_case_source_init(struct slab_case_source *src,
 	if (strcmp(api, "cache") && strcmp(api, "kmalloc"))
 		harness_param_error("api", "expected cache or kmalloc");
 	args.sheaf_capacity = slab_case_param_range("sheaf_capacity", 32,
-						    min_capacity, 4096);
+						    min_capacity,
+						    SLAB_MAX_SHEAF_CAPACITY);
 	slab_case_acct_begin(&src->baseline);
 	src->cache = NULL;
 	if (!strcmp(api, "kmalloc"))

@@ -3,7 +3,6 @@
 run one case with a JSON document."""
 import json
 import os
-import re
 import subprocess
 import sys
 
@@ -11,18 +10,13 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
+sys.path.insert(0, os.path.join(ROOT, "analysis"))
+from slabscale_analysis.plan import read_variants_list  # noqa: E402
 
 
 def variants():
     """Allocator variants, oldest first, as allocator/variants.list has them."""
-    path = os.path.join(ROOT, "allocator", "variants.list")
-    out = []
-    with open(path) as f:
-        for line in f:
-            line = line.split("#", 1)[0].strip()
-            if line:
-                out.append(line)
-    return out
+    return read_variants_list()
 
 
 def runner(variant):
@@ -39,28 +33,6 @@ def representative_variant():
     if not built:
         pytest.fail("no build/<variant>/slabscale-run: run make first")
     return built[-1]
-
-
-def case_needs():
-    """CASES_NEEDS_<case> of cases/cases.mk: allocator symbols a case needs
-    that a variant's libslab.a may not define yet."""
-    needs = {}
-    with open(os.path.join(ROOT, "cases", "cases.mk")) as f:
-        text = f.read().replace("\\\n", " ")
-    for line in text.splitlines():
-        m = re.match(r"CASES_NEEDS_(\w+)\s*:?=(.*)", line)
-        if m:
-            needs[m.group(1)] = m.group(2).split()
-    return needs
-
-
-def lib_symbols(variant):
-    """Symbols defined by build/<variant>/libslab.a."""
-    lib = os.path.join(BUILD, variant, "libslab.a")
-    p = subprocess.run(["nm", "-g", "--defined-only", lib],
-                       capture_output=True, text=True, check=True)
-    return {w[2] for w in (l.split() for l in p.stdout.splitlines())
-            if len(w) == 3}
 
 
 def list_cases(variant):

@@ -10,8 +10,7 @@ import os
 
 import pytest
 
-from conftest import (ROOT, built_variants, case_needs, lib_symbols,
-                      list_cases, run_case)
+from conftest import ROOT, built_variants, list_cases, run_case
 
 ALL_CASES = sorted(f[:-2] for f in os.listdir(os.path.join(ROOT, "cases", "slab"))
                    if f.endswith(".c"))
@@ -69,14 +68,9 @@ def recorded(m):
 
 def unsupported_reason(variant, case):
     """None if the case must run on the variant, else a word its refusal
-    must contain: a feature the variant lacks, or the allocator functions
-    the variant's libslab.a does not define yet (cases/cases.mk)."""
+    must contain: the feature the variant lacks."""
     if case in NEEDS_SHEAVES and variant in NO_SHEAVES_VARIANTS:
         return "sheaves"
-    missing = [s for s in case_needs().get(case, [])
-               if s not in lib_symbols(variant)]
-    if missing:
-        return missing[0]
     return None
 
 

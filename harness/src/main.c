@@ -209,6 +209,18 @@ static int run_all(const struct options *o, const struct case_desc *cs)
 	return rc;
 }
 
+/* Text that could not be written (other than to a closed pipe) fails. */
+static int output_checked(const struct options *o, int rc)
+{
+	int err = output_error();
+
+	if (!err || err == EPIPE)
+		return rc;
+	fprintf(stderr, "%s: cannot write the output: %s\n", o->prog,
+		strerror(err));
+	return rc == EXIT_OK ? EXIT_FAILED : rc;
+}
+
 int main(int argc, char **argv)
 {
 	static struct options o;
@@ -250,5 +262,10 @@ int main(int argc, char **argv)
 	block_run_signals();
 	if (o.wis)
 		return die_by_signal(run_all(&o, cs));
-	return run_all(&o, cs);
+	/*
+	 * A reader that closes the pipe early (`| head -1`) must not kill the
+	 * run before it writes the --json it was asked for.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	return output_checked(&o, run_all(&o, cs));
 }

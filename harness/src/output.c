@@ -3,10 +3,34 @@
  * output.c - will-it-scale's text output, line for line, and slabscale's
  * summary line after it.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 
 #include "run.h"
+
+/* The first error writing standard output (0: none). */
+static int out_errno;
+
+/*
+ * Flush what was printed and remember why it could not be written: a full
+ * disk or /dev/full must not pass as a clean run (main() says so and exits
+ * 1), while a reader that went away (EPIPE, `| head -1`) is not an error
+ * of the run: SIGPIPE is ignored, so the run goes on and writes its JSON.
+ */
+static void out_flush(void)
+{
+	if (fflush(stdout) && !out_errno)
+		out_errno = errno ? errno : EIO;
+}
+
+int output_error(void)
+{
+	out_flush();
+	if (!out_errno && ferror(stdout))
+		out_errno = EIO;
+	return out_errno;
+}
 
 static unsigned long long round_rate(double v)
 {
@@ -17,13 +41,13 @@ void output_header(const struct run *r)
 {
 	printf("testcase:%s\n", case_description(r->cs));
 	printf("warmup\n");
-	fflush(stdout);
+	out_flush();
 }
 
 void output_measurement(void)
 {
 	printf("measurement\n");
-	fflush(stdout);
+	out_flush();
 }
 
 /*
@@ -37,7 +61,7 @@ void output_sample(const struct run *r, const struct sample *s)
 			printf("%4lu -> %llu\n", i, round_rate(s->rates[i]));
 	printf("min:%llu max:%llu total:%llu\n", round_rate(s->min),
 	       round_rate(s->max), round_rate(s->total));
-	fflush(stdout);
+	out_flush();
 }
 
 /*
@@ -85,7 +109,7 @@ void output_footer(const struct run *r)
 	       st->median, st->intervals, st->task_min, st->task_max);
 	output_cpu_share(r);
 out:
-	fflush(stdout);
+	out_flush();
 }
 
 /* Notes on stderr, where the interrupted/failed messages go too. */

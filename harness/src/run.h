@@ -99,6 +99,7 @@ void output_sample(const struct run *r, const struct sample *s);
 void output_measurement(void);
 void output_footer(const struct run *r);
 void output_notes(const struct run *r);
+int output_error(void);
 
 /* interval.c */
 unsigned long long interval_next_deadline(unsigned long long deadline,

@@ -240,3 +240,42 @@ def test_processes_failure_names_the_dead_task(run_test, out, how, field):
     assert f["pid"] == d["tasks"][1]["pid"] != d["tasks"][0]["pid"]
     assert f[field] == ("SIGKILL" if how == "kill" else 7)
     assert "(pid %d)" % f["pid"] in f["message"]
+
+
+# ---- standard output that cannot be written --------------------------------
+
+def test_output_to_a_full_device_fails_with_one_line(run_none, out):
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([str(run_none.path), "empty", "-t", "1", "-s", "1",
+                            "--warmup", "0", "--json", str(out)],
+                           stdout=full, stderr=subprocess.PIPE, text=True,
+                           timeout=120)
+    assert p.returncode == 1, p.stderr
+    assert "cannot write the output: No space left on device" in p.stderr
+    assert load_json(out)["status"] == "ok"        # the JSON is still there
+
+
+def test_a_closed_pipe_does_not_cost_the_json(run_none, out):
+    """`slabscale-run ... | head -1`: SIGPIPE killed the run before it
+    wrote the document it was asked for."""
+    p = subprocess.run("'%s' empty -t 1 -s 2 --warmup 0 -v --json '%s' "
+                       "| head -c 1; exit ${PIPESTATUS[0]}"
+                       % (run_none.path, out), shell=True,
+                       executable="/bin/bash", capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "Broken pipe" not in p.stderr
+    assert load_json(out)["status"] == "ok"
+
+
+def test_an_arena_that_cannot_be_reserved_is_one_line_not_a_core(build_dir):
+    from test_sanitized import _newest_variant
+    runner = build_dir / _newest_variant() / "slabscale-run"
+    p = subprocess.run("ulimit -v 1000000; exec '%s' empty -t 1 -s 1 "
+                       "--warmup 0" % runner, shell=True,
+                       executable="/bin/bash", capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and "cannot reserve" in lines[0], p.stderr
+    assert "ulimit -v" in lines[0]

@@ -6,11 +6,15 @@ either sanitizer."""
 import os
 import signal
 import subprocess
+import sys
 
 import pytest
 
 from conftest import BUILD, ROOT, load_json
 from test_failures import _wait_for
+
+sys.path.insert(0, str(ROOT / "analysis"))
+from slabscale_analysis.plan import read_variants_list  # noqa: E402
 
 # sanitizer findings exit with these codes, so they cannot pass for a
 # run that merely failed
@@ -22,12 +26,7 @@ FINDINGS = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
 
 
 def _newest_variant():
-    names = []
-    with open(ROOT / "allocator/variants.list") as f:
-        for line in f:
-            line = line.split("#", 1)[0].strip()
-            if line:
-                names.append(line)
+    names = read_variants_list()
     return names[-1] if names else "none"
 
 

@@ -71,12 +71,12 @@ static inline void rcu_test_capture_reports(void)
 	pthread_mutex_lock(&rcu_test_report_lock);
 	rcu_test_nr_reports = 0;
 	pthread_mutex_unlock(&rcu_test_report_lock);
-	slab_set_report(rcu_test_report);
+	slab_set_bug_handler(rcu_test_report);
 }
 
 static inline void rcu_test_release_reports(void)
 {
-	slab_set_report(NULL);
+	slab_set_bug_handler(NULL);
 }
 
 static inline int rcu_test_reports_matching(const char *needle)
