@@ -207,6 +207,10 @@ def build_parser():
     p.add_argument("--sweep", help="sweep for bare variant names")
     p.add_argument("--history", action="store_true")
     p.add_argument("--variant", help="variant for --history")
+    p.add_argument("--db", metavar="URL", help="with --history: the nights "
+                   "recorded in this results database (a URL, an SQLite "
+                   "file, or 'default' for RESULTS/slabscale.db) instead of "
+                   "the sweep directories")
     p.add_argument("-t", "--nr-task", dest="nr_task", type=_tasks,
                    help="nr_task for --history (default: the smallest)")
     p.add_argument("-o", "--out", help="output base name (.png, .svg, .gp)")

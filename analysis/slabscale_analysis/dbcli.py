@@ -45,7 +45,8 @@ def results_flag(p):
 
 def db_url(a):
     from . import db
-    return db.url_for(getattr(a, "db", None), a.results)
+    given = getattr(a, "db", None)
+    return db.url_for(None if given == "default" else given, a.results)
 
 
 def since(s):

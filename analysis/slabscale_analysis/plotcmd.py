@@ -80,6 +80,23 @@ def history(results, host, case, mode, metric, variant, nr_task=None,
     return pts, nr_task
 
 
+def db_history(a, host, metric):
+    """plot --history --db: [(sweep id, [values])] of this host's nights
+    from the results database (one machine: hosts are never pooled)."""
+    from . import dbcli, history as hist
+    from .db.engine import open_db, wrap_errors
+    if not a.variant:
+        raise UserError("plot --history --db needs --variant")
+    url = dbcli.db_url(a)
+    if url is None:
+        raise UserError("plot --history: --db none names no database")
+    with wrap_errors(url):
+        nights, t, _, _, _ = hist.series(open_db(url, write=False), host,
+                                         a.case, a.variant, a.mode, metric,
+                                         a.nr_task)
+    return [(n.sweep, list(n.values)) for n in nights], t
+
+
 def history_plot(points, metric, out_base, title):
     import numpy as np
     out_base = out_base_of(out_base)
@@ -99,8 +116,12 @@ def run(a):
     if a.history:
         host = layout.this_host()
         used = []
-        pts, t = history(a.results, host, a.case, a.mode, metric, a.variant,
-                         a.nr_task, used=used)
+        if getattr(a, "db", None):
+            # the nights recorded in the results database (db/, history.py)
+            pts, t = db_history(a, host, metric)
+        else:
+            pts, t = history(a.results, host, a.case, a.mode, metric,
+                             a.variant, a.nr_task, used=used)
         check_hosts(used, a.allow_host_mismatch, "the sweeps plotted")
         if not pts:
             raise UserError("plot --history: no sweep on host %s has ok runs "

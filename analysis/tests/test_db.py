@@ -272,3 +272,22 @@ def test_history_usage_errors(tmp_path):
     assert p.returncode == 2 and "no ok runs of x on h" in p.stderr
     for q in (p,):
         assert "Traceback" not in q.stderr
+
+
+def test_plot_history_reads_the_database(tmp_path):
+    res = tmp_path / "results"
+    host = layout.this_host()
+    ids = synthtree.nights(str(res), host, 10, PLAN,
+                           lambda k, s, i: 1e6 * (0.8 if k >= 5 else 1))
+    import_tree(E.open_db(url(tmp_path)), str(res), print)
+    # the sweep directories are gone: the plot comes from the database
+    shutil.rmtree(str(res / host))
+    env = dict(os.environ, SLABSCALE_RESULTS=str(res))
+    p = subprocess.run([os.path.join(REPO, "slabscale"), "plot",
+                        "--history", "--case", "page_fault3", "--variant",
+                        "old", "--db", url(tmp_path), "-o",
+                        str(tmp_path / "h")], capture_output=True, text=True,
+                       env=env)
+    assert p.returncode == 0, p.stderr
+    assert "change points before sweeps: %s" % ids[5] in p.stdout
+    assert os.path.getsize(str(tmp_path / "h.png")) > 0
