@@ -77,6 +77,9 @@ def add_parsers(sub):
     p.add_argument("-t", "--nr-task", dest="nr_task", type=pos_int,
                    help="nr_task (default: the smallest)")
     p.add_argument("-o", "--out", help="plot base name (.png, .svg, .gp)")
+    p.add_argument("--param", action="append", default=[],
+                   metavar="NAME=VALUE", help="the runs with exactly these "
+                   "case parameters (default: the newest night's)")
     p.add_argument("--no-plot", action="store_true")
     db_flag(p)
     p.add_argument("--include-disturbed", action="store_true",

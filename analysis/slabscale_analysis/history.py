@@ -205,9 +205,15 @@ def run(a, url):
             raise UserError("history needs --case and --variant (or "
                             "--changed)")
         host = a.host or layout.this_host()
+        params = None
+        if a.param:
+            from .db.store import params_key
+            if any("=" not in p for p in a.param):
+                raise UserError("history: --param takes NAME=VALUE")
+            params = params_key(dict(p.split("=", 1) for p in a.param))
         nights, t, params, notes, metric = series(
             eng, host, a.case, a.variant, a.mode, a.metric, a.nr_task,
-            None, a.since, a.include_disturbed)
+            params, a.since, a.include_disturbed)
     for n in notes:
         print("history: note: %s" % term(n))
     if not nights:

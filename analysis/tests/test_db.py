@@ -270,6 +270,8 @@ def test_history_usage_errors(tmp_path):
     assert p.returncode == 2 and "not a date" in p.stderr
     p = history(tmp_path, "--case", "x", "--variant", "y", "--host", "h")
     assert p.returncode == 2 and "no ok runs of x on h" in p.stderr
+    p = history(tmp_path, "--case", "x", "--variant", "y", "--param", "w")
+    assert p.returncode == 2 and "NAME=VALUE" in p.stderr
     for q in (p,):
         assert "Traceback" not in q.stderr
 
