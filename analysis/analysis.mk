@@ -30,8 +30,9 @@ run-job:
 		esac >&2; exit $$rc; }
 
 # How far the verdicts can be trusted on this machine (analysis/tools/
-# trust.py): A/A and +5 %/+10 % trials of cases/spin_work.c, quiet and
-# beside a pinned CPU hog; false-alarm and detection rates with their
+# trust.py): A/A and +5 %/+10 % trials of cases/spin_work.c, quiet,
+# beside a pinned CPU hog and beside a benchmark on the other CPU that
+# comes and goes; false-alarm and detection rates with their
 # trial counts.  It measures: run it on a quiet machine.  TRUST_ARGS are
 # passed on (e.g. TRUST_ARGS="--trials 20 --trials-5 10 --budget 4").
 TRUST_ARGS	?=

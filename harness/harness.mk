@@ -27,7 +27,7 @@
 # any variant.
 
 HARNESS_SRC_NAMES := main cases options run interval host task shared api params metrics \
-		     topology stats histogram pmu pmu_math procstat schedstat disturb hostinfo \
+		     topology stats histogram pmu pmu_math procstat schedstat disturb neighbours hostinfo \
 		     output json report
 HARNESS_OBJDIR	:= $(BUILD)/harness/obj
 HARNESS_OBJS	:= $(HARNESS_SRC_NAMES:%=$(HARNESS_OBJDIR)/%.o)

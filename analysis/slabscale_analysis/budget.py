@@ -10,6 +10,8 @@ CPU-bound cases) is inconclusive; disturbed runs never count
 (compare.compare_sets), so a row whose runs were disturbed is unsettled
 until enough quiet runs arrive.  A row that ends with disturbed runs and
 no verdict "stayed disturbed": the sweep says so and exits EXIT_DISTURBED.
+Rows with shared runs (busy neighbours outside the run) get their extra
+repeats first.
 
 Pure functions over compare results; sweep.py runs the loop.
 """
@@ -45,16 +47,26 @@ def _disturbed(g):
     return d.get("base", 0) + d.get("new", 0)
 
 
+def _shared(g):
+    d = g.get("shared") or {}
+    return d.get("base", 0) + d.get("new", 0)
+
+
 def unsettled_rows(comparisons):
     """Rows that need more runs: a gating metric inconclusive (or every
-    run of a side disturbed, which is inconclusive too)."""
+    run of a side disturbed, which is inconclusive too).  Rows with shared
+    runs come first (most shared runs first): their noise came from the
+    machine, and more rounds are what pairs it away; a budget that runs
+    out serves them before the rest."""
     out = []
-    for key, entries in _row_verdicts(comparisons).items():
+    rows = _row_verdicts(comparisons)
+    for key, entries in rows.items():
         if any(m["verdict"] == stats.INCONCLUSIVE
                for _, _, mets in entries for m in mets) or \
                 any(not mets and _disturbed(g) for _, g, mets in entries):
             out.append(key)
-    return sorted(out)
+    return sorted(out, key=lambda k: (
+        -sum(_shared(g) for _, g, _ in rows[k]), k))
 
 
 def disturbed_rows(comparisons):
@@ -117,7 +129,8 @@ def annotate(comparisons, manifest):
             k = row_key(g)
             state = ("stayed disturbed" if k in dist else
                      "still inconclusive" if k in unsettled else "settled")
-            g["budget"] = {"added": added.get(k, 0), "state": state}
+            g["budget"] = {"added": added.get(k, 0), "state": state,
+                           "shared": _shared(g)}
             spent = sum((g.get("runs") or {}).values())
             for m in g["metrics"]:
                 m["budget_runs"] = [m["base"]["n"] + m["new"]["n"], spent]

@@ -3,7 +3,7 @@
 from . import stats
 from .errors import DataError
 from .results import (CPU_RATE, check_hosts, cpu_rate_applies, group_runs,
-                      samples, primary_metric, select_metrics,
+                      primary_metric, select_metrics,
                       slab_metric_parts)
 
 
@@ -47,6 +47,23 @@ def _counted(runs, include_disturbed):
 
 def _disturbed_count(runs):
     return sum(1 for r in runs if r.ok and r.disturbed)
+
+
+def _shared_count(runs):
+    return sum(1 for r in runs if r.ok and r.shared)
+
+
+def round_samples(runs, metric):
+    """(round, value) of one metric over the ok runs, the runs that gave
+    a value, and the metric's better direction."""
+    vals, used, better = [], [], None
+    for r in runs:
+        m = r.metrics().get(metric)
+        if m is not None:
+            vals.append((r.round, m[0]))
+            used.append(r)
+            better = m[1]
+    return vals, used, better
 
 
 def compare_sets(base, new, base_label="base", new_label="new",
@@ -126,14 +143,18 @@ def compare_sets(base, new, base_label="base", new_label="new",
         mets = []
         for m in names:
             over_disturbed = all_disturbed and m == CPU_RATE
-            a, better = samples(ok_a if over_disturbed else ra, m)
-            b, better_b = samples(ok_b if over_disturbed else rb, m)
-            if slab_metric_parts(m) and not any(a + b) and \
+            a, used_a, better = round_samples(
+                ok_a if over_disturbed else ra, m)
+            b, used_b, better_b = round_samples(
+                ok_b if over_disturbed else rb, m)
+            if slab_metric_parts(m) and not any(v for _, v in a + b) and \
                     m not in (metric_filter or ()):
                 continue    # an allocator counter that stayed 0, not named
-            res = stats.compare_samples(a, b, better or better_b,
-                                        min_effect, alpha)
+            # interleaved rounds are compared as pairs (stats.py)
+            res = stats.compare_rounds(a, b, better or better_b,
+                                       min_effect, alpha)
             res["metric"] = m
+            res["shared_runs"] = _shared_count(used_a + used_b)
             if over_disturbed:
                 res["cpu_rate_over_disturbed"] = True
             elif not (a and b) and (len(ra) < len(ra_all) or
@@ -155,6 +176,8 @@ def compare_sets(base, new, base_label="base", new_label="new",
                                         rb_all, include_disturbed)},
                        "disturbed": {"base": _disturbed_count(ra_all),
                                      "new": _disturbed_count(rb_all)},
+                       "shared": {"base": _shared_count(ra_all),
+                                  "new": _shared_count(rb_all)},
                        "runs": {"base": len(ra_all), "new": len(rb_all)},
                        "base_files": [r.path for r in ra],
                        "new_files": [r.path for r in rb],
@@ -181,6 +204,7 @@ def compare_sets(base, new, base_label="base", new_label="new",
             "min_effect": min_effect, "alpha": alpha,
             "include_disturbed": include_disturbed,
             "disturbed_runs": nd,
+            "shared_runs": sum(_shared_count(g) for g in (base, new)),
             "groups": groups, "notes": notes,
             "excluded": "; ".join(excluded)}
 

@@ -219,6 +219,10 @@ def load_sweep_runs(sdir, manifest=None, tolerate_damage=False):
         if why:
             warn("%s: %s: not counted" % (p, why))
             continue
+        # a sweep's runs of one repeat were run back to back, every
+        # variant in turn: one round (compare pairs them)
+        if isinstance(entry.get("repeat"), int):
+            r.round = (manifest.get("id"), entry["repeat"])
         runs.append(r)
     return dedupe(runs)
 

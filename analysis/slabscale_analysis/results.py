@@ -49,6 +49,14 @@ class Run:
         self.disturbed = doc.get("disturbed") is True or any(
             isinstance(m, dict) and m.get("reason") == "disturbed"
             for m in self.marks)
+        # "shared" (softer): busy neighbours outside the run; kept in the
+        # verdicts and counted
+        self.shared = doc.get("shared") is True or any(
+            isinstance(m, dict) and m.get("reason") == "shared"
+            for m in self.marks)
+        # the interleaved round the run belongs to ((sweep id, repeat),
+        # set by layout.load_sweep_runs); None: not part of one
+        self.round = None
         self._metrics = None
 
     @property

@@ -427,6 +427,11 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
             "5%% of an interval): %s" % (nd, "averaged in"
                                         if include_disturbed else
                                         "left out of the verdicts"))
+    ns = sum(c.get("shared_runs", 0) for c in an["vs_baseline"])
+    if ns:
+        out("sweep: %d shared run(s) (busy neighbours outside the run): "
+            "kept in the verdicts; interleaved rounds compared as pairs"
+            % ns)
     b = manifest.get("budget")
     if b:
         out("budget: %d run(s) added in %d round(s) (budget: %s)" % (

@@ -44,14 +44,15 @@ def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
              ops=1e6, status="ok", host=None, metrics=None, params=None,
              seconds=5, latency=None, start_time="2026-11-22T00:00:00Z",
              allocator=None, run_id="random", disturbed=False,
-             cpu_share=None):
+             cpu_share=None, shared=False):
     """One run document whose per-task ops is `ops` (per interval: flat);
     allocator: a list of snapshot()s (default null, no allocator).  Each
     gets a random run_id, as the harness gives every run (None: the field
     is left out, as in documents from before it existed).  cpu_share: the
     tasks' share of their CPUs (default 1, or 0.5 when disturbed), which
     sets ops_per_cpu_sec; disturbed: marked as the harness marks a run
-    whose tasks waited for a CPU."""
+    whose tasks waited for a CPU; shared: marked as the harness marks a
+    run beside busy neighbours on the machine."""
     if cpu_share is None:
         cpu_share = 0.5 if disturbed else 1.0
     wait = 1.0 - cpu_share
@@ -120,6 +121,13 @@ def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
             "threshold": 0.05, "intervals": seconds, "of": seconds,
             "max_wait_share": wait, "task": 0, "wait_share": wait,
             "cpu_share": cpu_share})
+    if shared:
+        doc["shared"] = True
+        doc["marks"].append({
+            "reason": "shared", "message": "shared (synthetic)",
+            "threshold": 0.25, "steal_threshold": 0.05, "outside": 0.9,
+            "steal": 0.0, "intervals": seconds, "of": seconds,
+            "max_outside": 1.0})
     if run_id == "random":
         doc["run_id"] = uuid.uuid4().hex
     elif run_id is not None:

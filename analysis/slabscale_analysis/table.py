@@ -60,6 +60,8 @@ def fmt_verdict(res):
         counted, spent = res["budget_runs"]
         v += " [%d runs%s]" % (counted, "" if spent == counted
                                else " of %d" % spent)
+    if res.get("shared_runs"):
+        v += " [%d shared]" % res["shared_runs"]
     return v
 
 
@@ -106,6 +108,20 @@ def _counts(c):
         or "0 ok"
 
 
+def _rounds_note(g):
+    """How the group's first metric was decided: paired over complete
+    rounds, or unpaired although the runs had rounds (and why)."""
+    m = g["metrics"][0]
+    rd = m.get("rounds") or {}
+    if m.get("paired"):
+        return ["   paired over %d complete round(s)%s" % (
+            rd.get("complete", 0), ", %d incomplete left out"
+            % rd["incomplete"] if rd.get("incomplete") else "")]
+    if rd.get("complete") and m.get("unpaired_why"):
+        return ["   unpaired: %s" % term(m["unpaired_why"])]
+    return []
+
+
 def render(cmp):
     """The whole table for a compare result (see compare.compare_sets).
     Every name in it comes from results files: term() makes each one
@@ -131,6 +147,12 @@ def render(cmp):
                 nd.get("base", 0), nd.get("new", 0),
                 "averaged in" if cmp.get("include_disturbed")
                 else "left out of the verdicts"))
+        ns = g.get("shared") or {}
+        if ns.get("base") or ns.get("new"):
+            lines.append("   shared runs: base %d, new %d (busy neighbours "
+                         "outside the run; kept in the verdicts)" % (
+                             ns.get("base", 0), ns.get("new", 0)))
+        lines.extend(_rounds_note(g))
         if g.get("budget"):
             b = g["budget"]
             lines.append("   budget: %d run(s) added, %s" % (

@@ -18,6 +18,7 @@ Behaviour from the environment:
   FAKE_FILL_AFTER on the Nth invocation fill it after writing the document
   FAKE_SLAB       JSON {variant: {cache: {counter: per_op}}}: an allocator
                   snapshot whose counters are per_op x the run's iterations
+  FAKE_SHARED     "all": every run is marked shared (busy neighbours)
   FAKE_DISTURBED  "all": every run is marked disturbed (a task waited for
                   a CPU); a number N: the first N invocations are
 FAKE_HOSTS        JSON {variant: hostname}: that variant's runs name another
@@ -105,6 +106,8 @@ def main():
     doc = synth.make_doc(case=case, variant=variant, mode=mode, nr_task=t,
                          ops=ops, status=status, params=params,
                          disturbed=disturbed and status == "ok",
+                         shared=os.environ.get("FAKE_SHARED") == "all"
+                         and status == "ok",
                          host={"hostname": json.loads(os.environ.get(
                              "FAKE_HOSTS", "{}")).get(variant, os.environ.get(
                              "FAKE_HOSTNAME", os.uname().nodename))})

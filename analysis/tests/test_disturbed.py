@@ -177,14 +177,16 @@ def order(tmp):
 
 
 def test_budget_repeats_an_inconclusive_row_until_it_settles(env):
-    # -20 %: 3 runs a side cannot be significant (exact p >= 0.1)
+    # -20 %: 2 rounds cannot be decided (paired: fewer than 3 complete
+    # rounds; unpaired: fewer than 3 runs a side)
     tmp, e = env
-    p = sweep(e, "--budget", "10", FAKE_OPS='{"new": 8e5}')
+    p = sweep(e, "--repeats", "2", "--budget", "10",
+              FAKE_OPS='{"new": 8e5}')
     assert p.returncode == 1, p.stderr
     runs_ = order(tmp)
     assert runs_ == ["old", "new"] * (len(runs_) // 2)    # interleaved
-    assert 6 < len(runs_) <= 16
-    added = len(runs_) - 6
+    assert 4 < len(runs_) <= 14
+    added = len(runs_) - 4
     assert "budget: %d run(s) added" % added in p.stderr
     assert "budget: every row settled" in p.stderr
     assert re.search(r"per_thread_ops .* regression \[%d runs\]"
@@ -193,9 +195,9 @@ def test_budget_repeats_an_inconclusive_row_until_it_settles(env):
 
 def test_without_budget_the_row_stays_inconclusive(env):
     tmp, e = env
-    p = sweep(e, FAKE_OPS='{"new": 8e5}')
+    p = sweep(e, "--repeats", "2", FAKE_OPS='{"new": 8e5}')
     assert p.returncode == 0, p.stderr
-    assert len(order(tmp)) == 6 and "budget:" not in p.stderr
+    assert len(order(tmp)) == 4 and "budget:" not in p.stderr
     assert "inconclusive" in p.stderr
 
 

@@ -301,6 +301,36 @@ struct proc_usage {
 };
 int procstat_read(int pid, int tid, struct proc_usage *u);
 
+/* ---- neighbours.c: the rest of the machine (/proc/stat) --------------- */
+struct cpu_ticks {		/* one "cpuN" line of /proc/stat, USER_HZ ticks */
+	unsigned long long busy;	/* user nice system irq softirq */
+	unsigned long long steal;
+	unsigned long long total;	/* busy idle iowait steal */
+	bool ok;
+};
+struct neighbour_use {		/* one interval or a run's mean, in CPUs */
+	double other_cpus;	/* busy CPUs the run does not use */
+	double run_cpus;	/* the run's CPUs busy beyond its tasks */
+	double outside;		/* both, less the run's own other threads */
+	double steal;		/* a share of all CPUs' time */
+};
+/*
+ * A run is shared when, on average over the intervals of its statistics,
+ * more than SHARED_BUSY_CPUS CPUs were busy outside it, or steal took
+ * more than SHARED_STEAL_RATIO of the machine (neighbours.c).
+ */
+#define SHARED_BUSY_CPUS	0.25
+#define SHARED_STEAL_RATIO	0.05
+int procstat_cpus_parse(const char *text, struct cpu_ticks *cpu, int nr);
+int procstat_cpus_read(struct cpu_ticks *cpu, int nr);
+int loadavg_parse(const char *text, double load[3]);
+int loadavg_read(double load[3]);
+int neighbour_interval(const struct cpu_ticks *a, const struct cpu_ticks *b,
+		       int nr, const bool *run_cpu, double task_secs,
+		       double own_secs, double secs, long hz,
+		       struct neighbour_use *u);
+bool neighbour_shared(const struct neighbour_use *mean);
+
 /* ---- schedstat.c ------------------------------------------------------------ */
 struct sched_use {		/* /proc/.../schedstat */
 	unsigned long long run_ns;	/* on CPU */

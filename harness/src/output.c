@@ -89,6 +89,28 @@ static void output_cpu_share(const struct run *r)
 	       run_disturbed(r) ? " DISTURBED" : "");
 }
 
+/*
+ * And the rest of the machine (neighbours.c):
+ *   neighbours: 0.93 CPU busy outside the run (other CPUs 0.91, the
+ *   run's CPUs 0.02), steal 0.0%, load 1.52 at the start SHARED
+ */
+static void output_neighbours(const struct run *r)
+{
+	const struct run_stats *st = &r->st;
+
+	if (!st->nb) {
+		printf("neighbours: n/a (no /proc/stat or schedstat)\n");
+		return;
+	}
+	printf("neighbours: %.2f CPU busy outside the run (other CPUs %.2f, "
+	       "the run's CPUs %.2f), steal %.1f%%", st->nb_mean.outside,
+	       st->nb_mean.other_cpus, st->nb_mean.run_cpus,
+	       st->nb_mean.steal * 100);
+	if (r->load_ok)
+		printf(", load %.2f at the start", r->load[0]);
+	printf("%s\n", run_shared(r) ? " SHARED" : "");
+}
+
 void output_footer(const struct run *r)
 {
 	const struct run_stats *st = &r->st;
@@ -108,6 +130,7 @@ void output_footer(const struct run *r)
 	printf(" (median %.0f, %d intervals, tasks %.0f..%.0f)\n",
 	       st->median, st->intervals, st->task_min, st->task_max);
 	output_cpu_share(r);
+	output_neighbours(r);
 out:
 	out_flush();
 }
@@ -120,5 +143,7 @@ void output_notes(const struct run *r)
 	if (interval_note(r, note, sizeof(note)))
 		fprintf(stderr, "slabscale-run: %s: %s\n", r->cs->name, note);
 	if (!r->o->wis && disturbed_note(r, note, sizeof(note)))
+		fprintf(stderr, "slabscale-run: %s: %s\n", r->cs->name, note);
+	if (!r->o->wis && shared_note(r, note, sizeof(note)))
 		fprintf(stderr, "slabscale-run: %s: %s\n", r->cs->name, note);
 }

@@ -283,6 +283,26 @@ static void w_share_list(struct json *j, const struct run *r,
 	json_arr_end(j);
 }
 
+/* neighbours.c's figures of an interval or a run, or null */
+static void w_neighbour_use(struct json *j, bool ok,
+			    const struct neighbour_use *u)
+{
+	if (!ok) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_key(j, "outside");
+	json_num(j, u->outside);
+	json_key(j, "other_cpus");
+	json_num(j, u->other_cpus);
+	json_key(j, "run_cpus");
+	json_num(j, u->run_cpus);
+	json_key(j, "steal");
+	json_num(j, u->steal);
+	json_obj_end(j);
+}
+
 static void w_samples(struct json *j, const struct run *r)
 {
 	json_key(j, "samples");
@@ -325,6 +345,8 @@ static void w_samples(struct json *j, const struct run *r)
 		w_share_list(j, r, s, sample_wait_share);
 		json_key(j, "others_share");
 		w_share_list(j, r, s, sample_others_share);
+		json_key(j, "neighbours");
+		w_neighbour_use(j, s->nb, &s->nbu);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -373,6 +395,20 @@ static void w_stats(struct json *j, const struct run *r)
 	json_key(j, "disturbed_intervals");
 	if (st->sched)
 		json_int(j, st->disturbed_intervals);
+	else
+		json_null(j);
+	json_key(j, "neighbours");
+	w_neighbour_use(j, st->nb, &st->nb_mean);
+	json_key(j, "max_outside");
+	num_or_null(j, st->nb, st->nb_max_outside);
+	json_key(j, "shared_intervals");
+	if (st->nb)
+		json_int(j, st->shared_intervals);
+	else
+		json_null(j);
+	json_key(j, "other_cpus");
+	if (st->nb)
+		json_int(j, st->nb_other_cpus);
 	else
 		json_null(j);
 	json_obj_end(j);
@@ -652,9 +688,40 @@ static bool mark_disturbed(struct json *j, const struct run *r)
 	return true;
 }
 
+static bool mark_shared(struct json *j, const struct run *r)
+{
+	const struct run_stats *st = &r->st;
+	char note[512];
+
+	if (!shared_note(r, note, sizeof(note)))
+		return false;
+	json_obj_begin(j);
+	json_key(j, "reason");
+	json_str(j, "shared");
+	json_key(j, "message");
+	json_str(j, note);
+	json_key(j, "threshold");
+	json_num(j, SHARED_BUSY_CPUS);
+	json_key(j, "steal_threshold");
+	json_num(j, SHARED_STEAL_RATIO);
+	json_key(j, "outside");
+	json_num(j, st->nb_mean.outside);
+	json_key(j, "steal");
+	json_num(j, st->nb_mean.steal);
+	json_key(j, "intervals");
+	json_int(j, st->shared_intervals);
+	json_key(j, "of");
+	json_int(j, st->intervals);
+	json_key(j, "max_outside");
+	json_num(j, st->nb_max_outside);
+	json_obj_end(j);
+	return true;
+}
+
 static bool (*const marks[])(struct json *, const struct run *) = {
 	mark_off_nominal,
 	mark_disturbed,
+	mark_shared,
 };
 
 static void w_marks(struct json *j, const struct run *r)
@@ -681,6 +748,17 @@ static void w_document(struct json *j, const struct run *r)
 	w_marks(j, r);
 	json_key(j, "disturbed");
 	json_bool(j, run_disturbed(r));
+	json_key(j, "shared");
+	json_bool(j, run_shared(r));
+	json_key(j, "load_average");
+	if (r->load_ok) {
+		json_arr_begin(j);
+		for (int i = 0; i < 3; i++)
+			json_num(j, r->load[i]);
+		json_arr_end(j);
+	} else {
+		json_null(j);
+	}
 	json_key(j, "case");
 	json_str(j, r->cs->name);
 	json_key(j, "description");

@@ -230,6 +230,7 @@ static struct sample *sample_add(struct run *r, bool warmup, double secs,
 		s->total += s->rates[i];
 	}
 	sched_sample(r, s);
+	nb_sample(r, s);
 	return s;
 }
 
@@ -311,6 +312,7 @@ static void measure(struct run *r)
 	futex_wake_all(&sh.ctl->start);
 	t_prev = now_ns();
 	sched_start(r);
+	nb_start(r);
 	if (!r->warmup_n)
 		window_open(r, prev, t_prev);
 	deadline = t_prev;
@@ -591,6 +593,7 @@ int run_one(struct run *r)
 	if (o->seconds > 0 && !r->measure_n)
 		r->measure_n = 1;
 	iso_time_now(r->start_time, sizeof(r->start_time));
+	r->load_ok = !loadavg_read(r->load);
 	fflush(NULL);
 	host_pid = fork();
 	if (host_pid < 0) {
@@ -637,6 +640,8 @@ void run_free(struct run *r)
 	free(r->sched_prev);
 	free(r->cnt0);
 	free(r->cnt1);
+	free(r->nb_prev);
+	free(r->nb_run_cpu);
 	free(r->st.task_cpu_share);
 	free(r->st.task_wait_share);
 	free(r->st.task_ops_per_cpu_sec);
@@ -676,6 +681,7 @@ void run_compute_stats(struct run *r)
 	st->cv = st->stddev / st->mean;
 	free(v);
 	sched_stats(r);
+	nb_stats(r);
 	st->task_min = st->task_max = NAN;
 	if (!r->window_done || r->win_t1 <= r->win_t0)
 		return;

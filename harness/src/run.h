@@ -40,6 +40,9 @@ struct sample {
 	bool sched;
 	unsigned long long *run_ns, *wait_ns;
 	unsigned long long *others_ns;	/* the process's other threads */
+	/* the rest of the machine in the interval (neighbours.c) */
+	bool nb;
+	struct neighbour_use nbu;
 };
 
 struct run_stats {
@@ -58,6 +61,12 @@ struct run_stats {
 	int disturbed_intervals;	/* with a task's wait above the limit */
 	double max_wait_share;		/* worst task and interval */
 	int max_wait_task, max_wait_interval;	/* interval: samples[] index */
+	/* the rest of the machine (neighbours.c); nb false: not measured */
+	bool nb;
+	struct neighbour_use nb_mean;	/* the intervals' mean */
+	double nb_max_outside;		/* the worst interval */
+	int shared_intervals;		/* intervals above a shared limit */
+	int nb_other_cpus;		/* CPUs the run does not use */
 };
 
 struct run {
@@ -87,6 +96,12 @@ struct run {
 	bool sched_on;			/* schedstat read (not in wis mode) */
 	struct sched_use *sched_prev;
 	struct sched_counts *cnt0, *cnt1;	/* window open / close */
+	bool nb_on;			/* /proc/stat read (neighbours.c) */
+	int nb_nr;			/* CPU slots */
+	struct cpu_ticks *nb_prev;
+	bool *nb_run_cpu;		/* the CPUs the tasks use */
+	double load[3];			/* /proc/loadavg when the run started */
+	bool load_ok;
 	struct run_stats st;
 };
 
@@ -119,6 +134,14 @@ double sample_others_share(const struct sample *s, unsigned long i);
 bool run_disturbed(const struct run *r);
 /* The run's disturbed note (text and JSON mark); false if none. */
 bool disturbed_note(const struct run *r, char *buf, size_t len);
+
+/* neighbours.c */
+void nb_start(struct run *r);
+void nb_sample(struct run *r, struct sample *s);
+void nb_stats(struct run *r);
+bool run_shared(const struct run *r);
+/* The run's shared note (text and JSON mark); false if none. */
+bool shared_note(const struct run *r, char *buf, size_t len);
 
 int report_write(const struct run *r, const char *path);
 /* Before measuring: can path be written (absent or a regular file)? */

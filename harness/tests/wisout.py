@@ -14,6 +14,11 @@ CPU_SHARE = re.compile(
     r"^cpu_share: (\d\.\d{3}) \(tasks (\d\.\d{3})\.\.(\d\.\d{3})\), "
     r"waiting (\d+\.\d)% \(max (\d+\.\d)% of an interval\), "
     r"ops_per_cpu_sec: (\d+)( DISTURBED)?$|^cpu_share: n/a \(no schedstat\)$")
+NEIGHBOURS = re.compile(
+    r"^neighbours: (\d+\.\d\d) CPU busy outside the run \(other CPUs "
+    r"(\d+\.\d\d), the run's CPUs (\d+\.\d\d)\), steal (\d+\.\d)%"
+    r"(?:, load (\d+\.\d\d) at the start)?( SHARED)?$"
+    r"|^neighbours: n/a \(no /proc/stat or schedstat\)$")
 
 
 def parse(text, summary=True, verbose_tasks=0):
@@ -54,13 +59,16 @@ def parse(text, summary=True, verbose_tasks=0):
         res[part].append(tuple(int(x) for x in m.groups()))
     rest = lines[i:]
     if summary and res["average"] is not None:
-        assert len(rest) == 2, rest
+        assert len(rest) == 3, rest
         m = SUMMARY.match(rest[0])
         assert m, rest[0]
         res["summary"] = m.groups()
         m = CPU_SHARE.match(rest[1])
         assert m, rest[1]
         res["cpu_share"] = m.groups()
+        m = NEIGHBOURS.match(rest[2])
+        assert m, rest[2]
+        res["neighbours"] = m.groups()
     else:
         assert rest == [], rest
     return res

@@ -12,6 +12,7 @@ int main(void)
 	test_options();
 	test_misc();
 	test_wis();
+	test_neighbours();
 	printf("harness unit tests: %d checks, %d failed\n", unit_checks,
 	       unit_failures);
 	return unit_failures ? 1 : 0;

@@ -33,5 +33,6 @@ void test_pmu(void);
 void test_options(void);
 void test_misc(void);
 void test_wis(void);
+void test_neighbours(void);
 
 #endif
