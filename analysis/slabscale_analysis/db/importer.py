@@ -162,6 +162,8 @@ class Recorder:
             run = load_run(path)
         except DataError:
             return              # the sweep reports a broken document
+        if isinstance(entry.get("repeat"), int):
+            run.round = (manifest["id"], entry["repeat"])  # as the loader
         if self.reason is not None:
             self.missed.append(path)
             return

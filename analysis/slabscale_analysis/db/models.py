@@ -102,6 +102,7 @@ runs = Table(
     Column("mode", String(16), nullable=False),
     Column("nr_task", Integer, nullable=False),
     Column("params", Text, nullable=False),      # canonical JSON
+    Column("repeat", Integer),   # its interleaved round within its sweep
     Column("status", String(16), nullable=False),
     Column("disturbed", Boolean, nullable=False),
     Column("start_time", String(32)),

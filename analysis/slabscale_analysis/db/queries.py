@@ -16,7 +16,8 @@ def load_runs(engine, host=None, sweep=None, variant=None, case=None,
     same objects results.load_set() gives for the same files (the
     document as written; path: the file it was recorded from, or
     'db:<identity>')."""
-    q = sa.select(M.runs.c.doc, M.runs.c.path, M.runs.c.uid).select_from(
+    q = sa.select(M.runs.c.doc, M.runs.c.path, M.runs.c.uid,
+                  M.runs.c.repeat, M.sweeps.c.uid.label("sweep")).select_from(
         M.runs.join(M.orders).join(M.machines, M.runs.c.machine_id ==
                                    M.machines.c.id).outerjoin(
             M.sweeps, M.runs.c.sweep_id == M.sweeps.c.id))
@@ -33,9 +34,15 @@ def load_runs(engine, host=None, sweep=None, variant=None, case=None,
     if status is not None:
         q = q.where(M.runs.c.status == status)
     q = q.order_by(M.runs.c.start_time, M.runs.c.id)
+    out = []
     with engine.connect() as conn:
-        return [Run(decode_doc(doc), path or "db:" + uid)
-                for doc, path, uid in conn.execute(q)]
+        for doc, path, uid, repeat, sweep_uid in conn.execute(q):
+            r = Run(decode_doc(doc), path or "db:" + uid)
+            if repeat is not None and sweep_uid is not None:
+                # the interleaved round, as layout.load_sweep_runs sets it
+                r.round = (sweep_uid, repeat)
+            out.append(r)
+    return out
 
 
 def sweeps(engine, host=None, dispatch=None, kind="sweep"):

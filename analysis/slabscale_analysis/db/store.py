@@ -156,6 +156,8 @@ class Store:
                 "order_id": self.order(run.build, run.variant),
                 "case": run.case, "mode": run.mode, "nr_task": run.nr_task,
                 "params": params_key(run.params), "status": run.status,
+                "repeat": run.round[1] if getattr(run, "round", None)
+                else None,
                 "disturbed": bool(run.disturbed),
                 "start_time": run.start_time or None,
                 "path": run.path, "recorded": now_iso(),

@@ -83,6 +83,7 @@ def upgrade():
     sa.Column('mode', sa.String(length=16), nullable=False),
     sa.Column('nr_task', sa.Integer(), nullable=False),
     sa.Column('params', sa.Text(), nullable=False),
+    sa.Column('repeat', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('disturbed', sa.Boolean(), nullable=False),
     sa.Column('start_time', sa.String(length=32), nullable=True),
