@@ -293,3 +293,13 @@ def test_plot_history_reads_the_database(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "change points before sweeps: %s" % ids[5] in p.stdout
     assert os.path.getsize(str(tmp_path / "h.png")) > 0
+
+
+def test_unreachable_postgresql_is_one_line_exit_3(tmp_path):
+    bad = "postgresql://nobody:secret@/nodb?host=%s" % (tmp_path / "nosock")
+    p = sh(["history", "--case", "x", "--variant", "y", "--db", bad,
+            "--results", str(tmp_path)])
+    assert p.returncode == 3, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    assert "postgresql://nobody@/nodb" in p.stderr
+    assert "secret" not in p.stderr and "Traceback" not in p.stderr
