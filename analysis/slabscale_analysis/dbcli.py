@@ -4,7 +4,6 @@ them through main() here without importing the statistics (scipy) the
 other commands need, so that history answers quickly."""
 
 import argparse
-import os
 import re
 import sys
 

@@ -17,7 +17,6 @@ shares' plans, their jobs); the jobs' output is share-<k>-<job>.out there.
 """
 
 import datetime
-import json
 import os
 import shlex
 import subprocess

@@ -8,9 +8,7 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext

@@ -18,7 +18,6 @@ from conftest import REPO, fake_build
 from pgcluster import Cluster
 from slabscale_analysis import history, synthtree
 from slabscale_analysis.db import engine as E, migrate, models as M, queries
-from slabscale_analysis.db.importer import import_tree
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from .. import layout
 from ..errors import DataError, UserError
 from ..results import NOT_RUNS, load_run
 from ..textsafe import term
-from . import Unavailable, describe
+from . import describe
 from .engine import open_db, wrap_errors
 from .store import Store
 

@@ -5,6 +5,7 @@ sight.  Used by the sweep (each run as it ends), `slabscale db import`
 and the tests."""
 
 import datetime
+import hashlib
 import json
 import os
 import zlib
@@ -13,10 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import layout
-from ..results import extract_metrics, host_identity, run_identity
+from ..results import host_identity, run_identity
 from . import models as M
-
-import hashlib
 
 
 def now_iso():
