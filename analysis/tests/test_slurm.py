@@ -160,3 +160,27 @@ def test_bisect_through_slurm_decides_per_host(slurm, tmp_path):
     assert p.stderr.count("submitted as job") == 2
     assert p.stderr.count("first bad variant: mid (last good: old)") == 2
     assert "every host (2) names mid as the first bad variant" in p.stderr
+
+
+def test_real_runner_sweep_through_slurm(slurm, tmp_path):
+    """The real build/none/slabscale-run (make check builds it first; made
+    here when missing) on the tiny `empty` case, -s 1."""
+    subprocess.run(["make", "-s", "-C", REPO, "build/none/slabscale-run"],
+                   check=True, capture_output=True)
+    env = dict(os.environ, SLURM_CONF=slurm.conf,
+               SLABSCALE_RESULTS=str(tmp_path / "results"))
+    env.pop("SLABSCALE_BUILD", None)
+    env.pop("SLABSCALE_DB", None)
+    p = slabscale(["sweep", "--slurm", "--variants", "none", "--cases",
+                   "empty,spin_work", "--nodes", "2", "-t", "1", "-s", "1",
+                   "--warmup", "0", "--repeats", "2", "--no-report",
+                   "--include-disturbed"], env)
+    assert p.returncode in (0, 4), p.stderr + slurm.logs()
+    assert p.stderr.count("submitted as job") == 2
+    assert "2 share(s) on 1 host(s)" in p.stderr
+    eng = E.open_db(db_url(tmp_path))
+    runs = queries.load_runs(eng)
+    assert sorted((r.case, r.status) for r in runs) == [
+        ("empty", "ok"), ("empty", "ok"), ("spin_work", "ok"),
+        ("spin_work", "ok")]
+    assert {r.doc["build"]["variant"] for r in runs} == {"none"}
