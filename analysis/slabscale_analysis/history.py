@@ -107,11 +107,14 @@ def commit_range(nights, i):
 
 
 def series(engine, host, case, variant, mode="threads", metric=None,
-           nr_task=None, params=None, since=None, include_disturbed=False):
+           nr_task=None, params=None, since=None, include_disturbed=False,
+           plan_hash=None):
+    """(nights, nr_task, params, notes, metric) of one series (see
+    pick_nights); plan_hash: only the sweeps of that plan."""
     from .db import queries
     metric = metric or primary_metric(mode)
     rows = queries.series_values(engine, host, case, variant, mode, metric,
-                                 since, include_disturbed)
+                                 since, include_disturbed, plan_hash)
     return pick_nights(rows, nr_task, params) + (metric,)
 
 

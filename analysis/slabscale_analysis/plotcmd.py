@@ -97,6 +97,31 @@ def db_history(a, host, metric):
     return [(n.sweep, list(n.values)) for n in nights], t
 
 
+def recorded_history(results, host, case, mode, metric, variant, nr_task,
+                     plan_hash, sweep_id):
+    """history() from the results database under results (the report's
+    history): the same points, one query instead of reading every sweep's
+    files.  None when there is no database, it cannot be read, or it lacks
+    sweep_id's night (then the files are read)."""
+    from . import db, history as hist
+    url = db.url_for(None, results)
+    if url is None or db.missing_modules(url) or (
+            url.startswith("sqlite:///") and not os.path.exists(url[10:])):
+        return None
+    try:
+        from .db.engine import open_db, wrap_errors
+        with wrap_errors(url):
+            nights, t, _, _, _ = hist.series(
+                open_db(url, write=False), host, case, variant, mode, metric,
+                nr_task, include_disturbed=True, plan_hash=plan_hash)
+    except UserError:
+        return None
+    pts = [(n.sweep, list(n.values)) for n in nights]
+    if sweep_id not in [p[0] for p in pts]:
+        return None
+    return pts, t
+
+
 def history_plot(points, metric, out_base, title):
     import numpy as np
     out_base = out_base_of(out_base)

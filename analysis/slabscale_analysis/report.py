@@ -154,10 +154,14 @@ def make_history(manifest, results, rdir, log):
     for case in plan["cases"]:
         for mode in plan["modes"]:
             metric = primary_metric(mode)
-            pts, t = plotcmd.history(results, manifest["host"], case, mode,
-                                     metric, plan["baseline"],
-                                     min(plan["nr_task"]),
-                                     manifest.get("plan_hash"))
+            got = plotcmd.recorded_history(
+                results, manifest["host"], case, mode, metric,
+                plan["baseline"], min(plan["nr_task"]),
+                manifest.get("plan_hash"), manifest["id"])
+            pts, t = got or plotcmd.history(
+                results, manifest["host"], case, mode, metric,
+                plan["baseline"], min(plan["nr_task"]),
+                manifest.get("plan_hash"))
             if len(pts) < 2:
                 continue
             name = "history-%s-%s-%s" % (layout.safe_name(case), mode, metric)

@@ -70,7 +70,7 @@ def hosts(engine):
 
 
 def series_values(engine, host, case, variant, mode, metric, since=None,
-                  include_disturbed=False):
+                  include_disturbed=False, plan_hash=None):
     """Rows (machine id, nr_task, params, sweep uid, started, verdict,
     git commit, dirty, value, disturbed) of one case and variant's ok
     runs in sweeps of host, by sweep start.  One query over indexed
@@ -93,6 +93,9 @@ def series_values(engine, host, case, variant, mode, metric, since=None,
         q = q.where(M.sweeps.c.started >= since)
     if not include_disturbed:
         q = q.where(M.runs.c.disturbed == sa.false())
+    if plan_hash:
+        q = q.where(M.sweeps.c.plan_id == sa.select(M.plans.c.id).where(
+            M.plans.c.hash == plan_hash).scalar_subquery())
     q = q.order_by(M.sweeps.c.started, M.sweeps.c.uid)
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(q)]
