@@ -261,6 +261,9 @@ def test_history_changed_since_last_clean_night(tmp_path):
 
 
 def test_history_usage_errors(tmp_path):
+    p = history(tmp_path, "--case", "x", "--variant", "y")
+    assert p.returncode == 2 and "no results database" in p.stderr
+    assert not os.path.exists(str(tmp_path / "r.db"))
     E.open_db(url(tmp_path))
     p = history(tmp_path, "--case", "x")
     assert p.returncode == 2 and "--variant" in p.stderr

@@ -7,6 +7,7 @@ import threading
 
 import sqlalchemy as sa
 
+from ..errors import UserError
 from . import HEAD, Unavailable, describe, require
 
 BUSY_MS = 120000            # SQLite: how long a writer waits for another
@@ -72,6 +73,12 @@ def open_db(url, write=True, migrate=True):
     """The engine for url (cached per process), its schema migrated.
     Unavailable (exit 3) when it cannot be reached or used."""
     require(url)
+    if not write and url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and not os.path.exists(path):
+            raise UserError("no results database %s (a sweep records into "
+                            "it; slabscale db import DIR fills it from "
+                            "the JSON files)" % path)
     if migrate and not write:
         # migrations write: a reader's transactions may not take the
         # write lock they need
