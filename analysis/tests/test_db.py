@@ -329,3 +329,24 @@ def test_report_history_reads_the_database(tmp_path):
         c.execute(M.samples.delete())
     assert report.make_history(manifest, str(res), str(tmp_path / "rep2"),
                                print) == []
+
+
+def test_nightly_imports_what_was_missed_and_writes_the_summary(tmp_path):
+    env = fake_build(tmp_path, ("old", "new"))
+    # a night while the database was switched off: JSON only
+    p = sweep(env, "--db", "none")
+    assert p.returncode == 0, p.stderr
+    summary = tmp_path / "summary.txt"
+    q = subprocess.run([os.path.join(REPO, "slabscale"), "nightly",
+                        "--summary", str(summary), "--variants", "old,new",
+                        "--cases", "page_fault3", "-t", "1", "--repeats",
+                        "3", "-s", "1", "--no-report"], capture_output=True,
+                       text=True, env=env)
+    assert q.returncode == 0, q.stderr
+    text = summary.read_text()
+    assert "clean (exit 0)" in text.splitlines()[0]
+    assert "db: 6 run(s) recorded from JSON before the sweep" in text
+    assert "runs: 6 ok" in text
+    assert "changes since each host's last clean night:\n  none" in text
+    u = url(tmp_path / "results", "slabscale.db")
+    assert count(u, M.runs) == 12 and count(u, M.sweeps) == 2
