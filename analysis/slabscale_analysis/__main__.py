@@ -4,17 +4,21 @@ import importlib.util
 import sys
 
 
+MODULES = (("numpy", "python3-numpy"), ("scipy", "python3-scipy"),
+           ("sqlalchemy", "python3-sqlalchemy"),
+           ("alembic", "python3-alembic"))
+
+
 def _need_modules():
-    missing = []
-    for mod in ("numpy", "scipy"):
-        if importlib.util.find_spec(mod) is None:
-            missing.append(mod)
+    missing = [(mod, pkg) for mod, pkg in MODULES
+               if importlib.util.find_spec(mod) is None]
     if missing:
         sys.stderr.write(
             "slabscale: Python module(s) %s missing for %s.\n"
-            "  slabscale needs Debian's /usr/bin/python3 with python3-numpy "
-            "and python3-scipy\n  (install them with: make deps)\n"
-            % (", ".join(missing), sys.executable))
+            "  slabscale needs Debian's /usr/bin/python3 with %s\n"
+            "  (install them with: make deps)\n"
+            % (", ".join(m for m, _ in missing), sys.executable,
+               ", ".join(p for _, p in MODULES)))
         sys.exit(2)
 
 

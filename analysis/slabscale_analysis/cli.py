@@ -11,9 +11,13 @@ import os
 import signal
 import sys
 
-from . import dbcli, layout, stats
+from . import bisect, compare, decide, fmt, gitbisect, layout, load
+from . import plan as planmod, plotcmd, report, stats, summary, sweep, table
+from . import db, dbcli, nightly, slurm, validate
+from .db import queries as dbqueries
 from .dbcli import db_flag as _db_flag, db_url as _db_url
 from .errors import UserError, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED
+from .suggest import did_you_mean
 from .results import LIMITS
 from .textsafe import term
 
@@ -77,6 +81,12 @@ def _common(p):
                    help="compare results from different hosts anyway")
 
 
+def _all_flag(p):
+    p.add_argument("--all", dest="show_all", action="store_true",
+                   help="show the diagnostic rows too (PMU counts, "
+                   "allocator counters: they explain, never gate)")
+
+
 def _disturbed_flag(p):
     p.add_argument("--include-disturbed", action="store_true",
                    help="average in runs the harness marked disturbed (by "
@@ -101,7 +111,9 @@ def build_parser():
                        "--results, compare against the baseline variant and "
                        "the previous sweep of the same plan, write the report."
                        " Exit 0 clean, 1 significant regression, 3 runs "
-                       "failed, 130 interrupted (continue with --resume).")
+                       "failed, 4 rows stayed disturbed, 130 interrupted "
+                       "(continue with --resume); when several apply, the "
+                       "first of 1, 3, 4 wins.")
     p.add_argument("--plan", help="plan file (key = value lines or JSON)")
     p.add_argument("--cases", help="comma-separated cases")
     p.add_argument("--variants", help="comma-separated variants, baseline first")
@@ -133,11 +145,13 @@ def build_parser():
     p.add_argument("--partition", help="Slurm partition (with --slurm)")
     p.add_argument("--constraint", metavar="FEATURE",
                    help="Slurm node feature (with --slurm)")
-    p.add_argument("--nodes", type=_pos_int, help="nodes to share the plan "
-                   "over (with --slurm; default 1)")
+    p.add_argument("--slurm-nodes", type=_pos_int, metavar="N",
+                   help="Slurm nodes to share the plan over (with --slurm; "
+                   "default 1)")
     p.add_argument("--dispatch", help=argparse.SUPPRESS)
     _db_flag(p)
     _disturbed_flag(p)
+    _all_flag(p)
     _common(p)
 
     p = sub.add_parser("compare", help="compare two result sets",
@@ -155,6 +169,7 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print JSON")
     _db_flag(p)
     _disturbed_flag(p)
+    _all_flag(p)
     _common(p)
 
     p = sub.add_parser("bisect", help="find the first bad variant or revision",
@@ -180,16 +195,21 @@ def build_parser():
                    help="cap of the doubling (default %(default)s)")
     p.add_argument("--param", action="append", default=[],
                    metavar="NAME=VALUE")
+    p.add_argument("--nodes", type=_pos_int, help="topology: NUMA nodes "
+                   "(slabscale-run --nodes)")
+    p.add_argument("--memoryless", help="topology: nodes without memory "
+                   "(with --nodes)")
     p.add_argument("--variants-list", default=layout.variants_list_path(),
         help="variants, oldest first (default: %(default)s)")
     p.add_argument("--build", default=_build_dir())
     p.add_argument("--slurm", action="store_true", help="run the "
-                   "bisection as one exclusive Slurm job on each of --nodes "
+                   "bisection as one exclusive Slurm job on each of --slurm-nodes "
                    "nodes, each host deciding on its own runs")
     p.add_argument("--partition", help="Slurm partition (with --slurm)")
     p.add_argument("--constraint", metavar="FEATURE",
                    help="Slurm node feature (with --slurm)")
-    p.add_argument("--nodes", type=_pos_int, help="nodes (with --slurm; "
+    p.add_argument("--slurm-nodes", type=_pos_int, metavar="N",
+                   help="Slurm nodes, one bisection each (with --slurm; "
                    "default 1)")
     _common(p)
 
@@ -206,7 +226,8 @@ def build_parser():
                    default="threads")
     p.add_argument("--sweep", help="sweep for bare variant names")
     p.add_argument("--history", action="store_true")
-    p.add_argument("--variant", help="variant for --history")
+    p.add_argument("--variant", help="variant for --history (default: "
+                   "one line per variant)")
     p.add_argument("--db", metavar="URL", help="with --history: the nights "
                    "recorded in this results database (a URL, an SQLite "
                    "file, or 'default' for RESULTS/slabscale.db) instead of "
@@ -214,10 +235,30 @@ def build_parser():
     p.add_argument("-t", "--nr-task", dest="nr_task", type=_tasks,
                    help="nr_task for --history (default: the smallest)")
     p.add_argument("-o", "--out", help="output base name (.png, .svg, .gp)")
+    _disturbed_flag(p)
     _common(p)
+
+    p = sub.add_parser("validate", help="the published kernel results as "
+                       "a validation suite",
+                       description="Run plans/validation/*.plan (one per "
+                       "published kernel figure), print the table (row, "
+                       "kernel figure, model figure, sign agrees, within 2x, "
+                       "verdict) and write JSON.  Exit 0, or 5 when a row "
+                       "that fits this machine disagrees; rows taken on more "
+                       "CPUs run clamped and never fail.")
+    p.add_argument("plans", nargs="*", default=[os.path.join(
+        layout.repo_root(), "plans", "validation")],
+        help="plan files or directories (default: plans/validation)")
+    p.add_argument("--repeats", type=_pos_int, help="runs a side (default: "
+                   "each plan's)")
+    p.add_argument("-s", "--seconds", type=_pos_int)
+    p.add_argument("--json", help="also write the JSON here")
+    p.add_argument("--build", default=_build_dir())
+    p.add_argument("--results", default=layout.default_results_dir())
 
     p = sub.add_parser("report", help="(re)write a sweep's HTML/Markdown report")
     p.add_argument("sweep", nargs="?", default="latest")
+    _disturbed_flag(p)
     _common(p)
 
     dbcli.add_parsers(sub)
@@ -227,7 +268,7 @@ def build_parser():
                        description="What a cron (or Slurm scron) line "
                        "calls: import RESULTS into the database, run the "
                        "sweep (every option but --summary and --host is "
-                       "the sweep's: --plan, --slurm, --nodes, --budget, "
+                       "the sweep's: --plan, --slurm, --slurm-nodes, --budget, "
                        "...), list what changed on each host since its last "
                        "clean night, write the summary file a mailer can "
                        "send, and exit with the sweep's status (0 clean, 1 "
@@ -236,11 +277,11 @@ def build_parser():
                    "(default: RESULTS/nightly-summary.txt)")
     p.add_argument("--host", help="the host whose changes to list "
                    "(default: every host in the database)")
+    top.subcommands = dict(sub.choices)
     return top
 
 
 def _plan_from_args(a):
-    from . import plan as planmod
     raw = planmod.load_plan_file(a.plan) if a.plan else {}
     for k in ("cases", "variants", "baseline", "nr_task", "modes", "events"):
         v = getattr(a, k)
@@ -271,11 +312,14 @@ PLAN_OPTIONS = (("plan", "--plan"), ("cases", "--cases"),
                 ("budget_time", "--budget-time"))
 
 
+def _paint():
+    return fmt.Paint(fmt.colour_wanted(sys.stdout))
+
+
 def cmd_sweep(a):
-    from . import sweep
-    if not a.slurm and (a.partition or a.constraint or a.nodes):
-        raise UserError("sweep: --partition, --constraint and --nodes go "
-                        "with --slurm")
+    if not a.slurm and (a.partition or a.constraint or a.slurm_nodes):
+        raise UserError("sweep: --partition, --constraint and --slurm-nodes "
+                        "go with --slurm")
     if a.resume is not None:
         if not a.resume.strip():
             raise UserError("sweep: --resume needs a sweep id or 'latest' "
@@ -288,7 +332,6 @@ def cmd_sweep(a):
                             "new sweep instead)" % ", ".join(given))
     plan = None if a.resume is not None else _plan_from_args(a)
     if a.slurm:
-        from . import slurm
         return slurm.run_sweep(a, plan, _db_url(a))
     return sweep.run(plan, a.results, a.build, resume=a.resume,
                      db_url=_db_url(a), dispatch=a.dispatch,
@@ -296,18 +339,18 @@ def cmd_sweep(a):
                      make_report=not a.no_report, min_effect=a.min_effect,
                      budget={"runs": a.budget, "seconds": a.budget_time}
                      if not a.resume else None,
-                     include_disturbed=a.include_disturbed)
+                     include_disturbed=a.include_disturbed,
+                     show_all=a.show_all,
+                     paint=fmt.Paint(fmt.colour_wanted(sys.stderr)))
 
 
 def _resolve(spec, a):
     if spec.startswith("db:"):
-        from .db import queries
-        return queries.resolve_set(spec[3:], _db_url(a))
+        return dbqueries.resolve_set(spec[3:], _db_url(a))
     return layout.resolve_set(spec, a.results, a.sweep)
 
 
 def cmd_compare(a):
-    from . import compare, table
     la, ra = _resolve(a.a, a)
     lb, rb = _resolve(a.b, a)
     res = compare.compare_sets(ra, rb, la, lb, min_effect=a.min_effect,
@@ -318,17 +361,20 @@ def cmd_compare(a):
         json.dump(res, sys.stdout, indent=1, sort_keys=True)
         sys.stdout.write("\n")
     else:
-        print(table.render(res))
+        paint = _paint()
+        # metrics asked for by name are shown, diagnostic or not
+        print(table.render(res, a.show_all or bool(a.metric), paint))
+        print()
+        print(summary.render(decide.alerts({"vs_baseline": [res],
+                                            "vs_previous": []}),
+                             paint=paint))
     return 0
 
 
 def cmd_bisect(a):
-    from . import bisect
     if a.slurm:
-        from . import slurm
         return slurm.run_bisect(a)
     if a.git:
-        from . import gitbisect
         if a.good or a.bad:
             raise UserError("bisect: --git takes GOOD BAD itself; drop "
                             "--good/--bad")
@@ -341,18 +387,32 @@ def cmd_bisect(a):
 
 
 def cmd_plot(a):
-    from . import plotcmd
     return plotcmd.run(a)
 
 
+def cmd_validate(a):
+    return validate.run(a)
+
+
 def cmd_report(a):
-    from . import report
-    return report.regenerate(a.results, a.sweep, a.allow_host_mismatch,
-                             a.min_effect)
+    """Load, decide, write compare.json and the report (as a sweep's end
+    does, without running anything)."""
+    sdir = load.find_sweep(a.results, a.sweep)
+    data = load.load_sweep(sdir, a.results)
+    an = decide.analyse(data, a.min_effect, a.include_disturbed,
+                        a.allow_host_mismatch)
+    al = decide.alerts(an, data.plan)
+    code, _ = decide.exit_status(an, data.manifest, a.include_disturbed)
+    layout.write_json_atomic(os.path.join(sdir, "compare.json"),
+                             dict(an, alerts=al, exit_status=code))
+    fits = decide.scaling_fits(data, a.include_disturbed)
+    print(term(report.write_report(data, an, al,
+                                   lambda s: print(term(s), file=sys.stderr),
+                                   fits=fits)))
+    return 0
 
 
 def cmd_nightly(a):
-    from . import nightly
     s = a.sweep_args
     if s.resume:
         raise UserError("nightly runs a new sweep; --resume is the sweep's")
@@ -363,14 +423,14 @@ def cmd_nightly(a):
     if url is None:
         raise UserError("nightly keeps its history in the results "
                         "database; --db none leaves it nowhere")
-    from . import db
     db.require(url)
     a.results = s.results
     return nightly.run(a, s, url)
 
 
-COMMANDS = {"nightly": cmd_nightly, "sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
-            "plot": cmd_plot, "report": cmd_report}
+COMMANDS = {"nightly": cmd_nightly, "sweep": cmd_sweep,
+            "compare": cmd_compare, "bisect": cmd_bisect, "plot": cmd_plot,
+            "report": cmd_report, "validate": cmd_validate}
 COMMANDS.update(dbcli.COMMANDS)
 
 
@@ -384,13 +444,20 @@ def main(argv=None):
     resource error (a full disk: one line, never a traceback), 130
     interrupted."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["nightly"] and not {"-h", "--help"} & set(argv):
+    top = build_parser()
+    args, extra = top.parse_known_args(argv)
+    if args.cmd == "nightly" and not {"-h", "--help"} & set(argv):
         # nightly's own options, and the sweep's for the rest
-        top = build_parser()
-        args, rest = top.parse_known_args(argv)
-        args.sweep_args = top.parse_args(["sweep"] + rest)
-    else:
-        args = build_parser().parse_args(argv)
+        args.sweep_args = top.parse_args(["sweep"] + extra)
+        extra = []
+    if extra:
+        # a misspelled option of a subcommand: that subcommand's usage
+        sp = top.subcommands[args.cmd]
+        opts = [o for act in sp._actions for o in act.option_strings]
+        bad = [x for x in extra if x.startswith("-")] or extra
+        sp.error("unrecognized argument%s: %s%s" % (
+            "s" if len(extra) > 1 else "", " ".join(extra),
+            did_you_mean(bad[0].split("=")[0], opts)))
     # a closed terminal (SIGHUP) or a kill (SIGTERM) stops a command as a
     # Ctrl-C does: what was done is kept, a sweep says how to resume
     for sig in (signal.SIGTERM, signal.SIGHUP):

@@ -7,7 +7,9 @@ import argparse
 import re
 import sys
 
-from . import layout
+from . import db, history, layout
+from .db import importer
+from .db.engine import open_db
 from .errors import UserError, EXIT_USAGE, EXIT_INTERRUPTED
 from .textsafe import term
 
@@ -43,7 +45,6 @@ def results_flag(p):
 
 
 def db_url(a):
-    from . import db
     given = getattr(a, "db", None)
     return db.url_for(None if given == "default" else given, a.results)
 
@@ -99,7 +100,6 @@ def add_parsers(sub):
 
 
 def cmd_history(a):
-    from . import history
     a.since = since(a.since)
     url = db_url(a)
     if url is None:
@@ -109,12 +109,10 @@ def cmd_history(a):
 
 
 def cmd_db(a):
-    from .db import importer
     url = db_url(a)
     if url is None:
         raise UserError("db: --db none names no database")
     if a.action == "upgrade":
-        from .db.engine import open_db
         open_db(url)
         return 0
     return importer.cmd_import(url, a.dir or a.results,

@@ -18,8 +18,11 @@ import os
 import numpy as np
 
 from . import changepoint, layout, plot
+from .db import queries
+from .db.engine import open_db, wrap_errors
+from .db.store import params_key
 from .errors import UserError
-from .results import primary_metric
+from .metrics import primary_metric
 from .textsafe import term
 
 MIN_NIGHTS = 4          # nights on each side of a change point
@@ -111,7 +114,6 @@ def series(engine, host, case, variant, mode="threads", metric=None,
            plan_hash=None):
     """(nights, nr_task, params, notes, metric) of one series (see
     pick_nights); plan_hash: only the sweeps of that plan."""
-    from .db import queries
     metric = metric or primary_metric(mode)
     rows = queries.series_values(engine, host, case, variant, mode, metric,
                                  since, include_disturbed, plan_hash)
@@ -169,7 +171,6 @@ def changed(engine, host, since=None):
     """[(series key, nights, cps, opened, metric)] of host's series that
     changed after the host's last clean night (a sweep whose verdict was
     clean), and that night's sweep id (or None)."""
-    from .db import queries
     sw = queries.sweeps(engine, host=host)
     clean = [s for s in sw if s["verdict"] == "clean"]
     last_clean = clean[-1] if clean else None
@@ -199,7 +200,6 @@ def changed(engine, host, since=None):
 
 
 def run(a, url):
-    from .db.engine import open_db, wrap_errors
     eng = open_db(url, write=False)
     with wrap_errors(url):
         if a.changed:
@@ -210,7 +210,6 @@ def run(a, url):
         host = a.host or layout.this_host()
         params = None
         if a.param:
-            from .db.store import params_key
             if any("=" not in p for p in a.param):
                 raise UserError("history: --param takes NAME=VALUE")
             params = params_key(dict(p.split("=", 1) for p in a.param))
@@ -243,7 +242,6 @@ def run(a, url):
 
 
 def run_changed(a, eng):
-    from .db import queries
     hosts = [a.host] if a.host else queries.hosts(eng)
     if not hosts:
         raise UserError("history --changed: the database has no runs")

@@ -16,7 +16,13 @@ import os
 import socket
 import sys
 
-from . import layout
+import numpy as np
+
+from . import history, layout, slurm, sweep
+from .db import queries
+from .db.engine import open_db, wrap_errors
+from .db.importer import import_tree
+from .errors import UserError
 from .textsafe import term
 
 MEANING = {0: "clean", 1: "REGRESSION", 2: "usage error", 3: "INCOMPLETE "
@@ -28,10 +34,6 @@ KEEP = ("sweep:", "runs:", "budget:", "db:", "slurm:", "report:", "  ")
 
 def run(a, sweep_args, db_url):
     """a: the nightly options; sweep_args: the parsed `sweep` namespace."""
-    from . import history, slurm, sweep
-    from .db.engine import open_db, wrap_errors
-    from .db.importer import import_tree
-    from .errors import UserError
     lines = []
 
     def out(s):
@@ -64,13 +66,11 @@ def run(a, sweep_args, db_url):
     changes = []
     try:
         eng = open_db(db_url, write=False)
-        from .db import queries
         hosts = [a.host] if a.host else queries.hosts(eng)
         for host in hosts:
             res, clean = history.changed(eng, host)
             for (case, variant, mode, t, params), nights, cps, opened, \
                     metric in res:
-                import numpy as np
                 meds = [float(np.median(n.values)) for n in nights]
                 for i in cps:
                     changes.append("%s: %s %s %s t=%d %s: %s at %s, commits "

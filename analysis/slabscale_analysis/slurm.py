@@ -1,6 +1,6 @@
 """slabscale sweep --slurm: the plan dispatched through Slurm.
 
-The plan's cases are shared out over --nodes nodes (round robin); each
+The plan's cases are shared out over --slurm-nodes nodes (round robin); each
 share is one sbatch job (`--exclusive`, one node: no two benchmarks ever
 share a node) that runs the ordinary local sweep of its share
 (`slabscale sweep --plan SHARE --dispatch ID/k`), which records every run
@@ -23,9 +23,14 @@ import subprocess
 import sys
 import time
 
-from . import layout, plan as planmod
-from .errors import (UserError, EXIT_OK, EXIT_REGRESSION, EXIT_INCOMPLETE,
-                     EXIT_DISTURBED, EXIT_INTERRUPTED)
+from . import budget as budgetmod, compare as cmpmod, db, layout
+from . import plan as planmod, table
+from .db import queries
+from .db.engine import open_db
+from .errors import (DataError, UserError, EXIT_OK, EXIT_REGRESSION,
+                     EXIT_INCOMPLETE, EXIT_DISTURBED, EXIT_INTERRUPTED)
+from .results import diagnostic_metric, load_json_file
+from .stats import MIN_EFFECT
 from .textsafe import term
 
 POLL = 1.0                              # seconds between looks at the queue
@@ -40,7 +45,7 @@ def share_plan(plan, nodes):
     its own baseline)."""
     cases = plan["cases"]
     if nodes > len(cases):
-        raise UserError("sweep --slurm: --nodes %d, but the plan has %d "
+        raise UserError("sweep --slurm: --slurm-nodes %d, but the plan has %d "
                         "case(s) to share out" % (nodes, len(cases)))
     return [dict(plan, cases=cases[k::nodes]) for k in range(nodes)]
 
@@ -115,7 +120,6 @@ def submit(a, rec, k, db_url, ddir):
 
 def _recorded(eng, did, k):
     """(runs recorded, sweep complete?) of share k."""
-    from .db import queries
     sws = queries.sweeps(eng, dispatch="%s/%d" % (did, k))
     runs = sum(len(queries.load_runs(eng, host=s["host"], sweep=s["uid"]))
                for s in sws) if sws else 0
@@ -153,10 +157,6 @@ def compare_hosts(eng, did, plan, out, min_effect, include_disturbed):
     """Each host's runs of this dispatch against its own baseline variant
     (hosts never pooled); returns the number of gating regressions and of
     disturbed rows."""
-    from . import budget as budgetmod, compare as cmpmod, table
-    from .db import queries
-    from .errors import DataError
-    from .results import diagnostic_metric
     by_host = {}
     for s in queries.sweeps(eng):
         if (s["dispatch"] or "").startswith(did + "/"):
@@ -193,10 +193,7 @@ def run_sweep(a, plan_raw, db_url, out=None):
     if db_url is None:
         raise UserError("sweep --slurm: the jobs record into the results "
                         "database; --db none leaves nothing to collect")
-    from . import db
     db.require(db_url)
-    from .db.engine import open_db
-    from .stats import MIN_EFFECT
     eng = open_db(db_url)
     if a.resume:
         ddir = dispatch_dir(a.results, a.resume)
@@ -207,7 +204,6 @@ def run_sweep(a, plan_raw, db_url, out=None):
                 raise UserError("sweep --slurm --resume: no dispatch under "
                                 "%s" % root)
             ddir = os.path.join(root, ids[-1])
-        from .results import load_json_file
         rec = load_json_file(os.path.join(ddir, "dispatch.json"),
                              "a dispatch record")
         plan = rec["plan"]
@@ -223,7 +219,7 @@ def run_sweep(a, plan_raw, db_url, out=None):
         did = new_dispatch_id(planmod.plan_hash(requested))
         ddir = dispatch_dir(a.results, did)
         os.makedirs(ddir, exist_ok=True)
-        shares = share_plan(plan, a.nodes or 1)
+        shares = share_plan(plan, a.slurm_nodes or 1)
         rec = {"id": did, "plan": plan, "db": db.describe(db_url),
                "started": datetime.datetime.now(
                    datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -288,6 +284,10 @@ def _bisect_cmd(a):
             "--results", os.path.abspath(a.results)]
     if a.metric:
         args += ["--metric", a.metric]
+    if getattr(a, "nodes", None):           # the model's NUMA topology
+        args += ["--nodes", str(a.nodes)]
+    if getattr(a, "memoryless", None):
+        args += ["--memoryless", a.memoryless]
     if a.min_effect is not None:
         args += ["--min-effect", "%g" % (100 * a.min_effect)]
     for p in a.param:
@@ -297,7 +297,7 @@ def _bisect_cmd(a):
 
 def run_bisect(a, out=None):
     """bisect --slurm: the same variant bisection as one exclusive job on
-    each of --nodes nodes; each host decides every step on its own runs
+    each of --slurm-nodes nodes; each host decides every step on its own runs
     (never pooled).  Exit 0 when every host named the same first bad
     variant, 3 otherwise."""
     out = out or (lambda s: print(s, file=sys.stderr, flush=True))
@@ -312,7 +312,7 @@ def run_bisect(a, out=None):
     ddir = dispatch_dir(a.results, did)
     os.makedirs(ddir, exist_ok=True)
     jobs = []
-    for k in range(a.nodes or 1):
+    for k in range(a.slurm_nodes or 1):
         cmd = ["sbatch", "--parsable", "--exclusive", "--nodes=1",
                "--job-name=slabscale-bisect-%d" % k,
                "--output=%s" % os.path.join(ddir, "host-%d-%%j.out" % k),

@@ -306,31 +306,6 @@ def test_unreachable_postgresql_is_one_line_exit_3(tmp_path):
     assert "secret" not in p.stderr and "Traceback" not in p.stderr
 
 
-def test_report_history_reads_the_database(tmp_path):
-    from slabscale_analysis import report
-    res = tmp_path / "results"
-    host = layout.this_host()
-    ids = synthtree.nights(str(res), host, 4, PLAN,
-                           lambda k, s, i: 1e6 * (1 + k / 100))
-    # another plan's nights on the same days: not in this plan's history
-    synthtree.nights(str(res), host, 3, dict(PLAN, repeats=2),
-                     lambda k, s, i: 5e5)
-    import_tree(E.open_db(url(res, "slabscale.db")), str(res), print)
-    last = layout.find_sweep(str(res), ids[-1])
-    manifest = layout.load_manifest(os.path.join(last, "sweep.json"))
-    for sid in ids[:-1]:            # older sweeps' files gone: the database
-        shutil.rmtree(layout.find_sweep(str(res), sid))
-    (tmp_path / "rep").mkdir()
-    made = report.make_history(manifest, str(res), str(tmp_path / "rep"),
-                               print)
-    assert made and all("4 sweeps" in m[0] for m in made)
-    # a database without this sweep: the files (now only this sweep)
-    with E.open_db(url(res, "slabscale.db")).begin() as c:
-        c.execute(M.samples.delete())
-    assert report.make_history(manifest, str(res), str(tmp_path / "rep2"),
-                               print) == []
-
-
 def test_nightly_imports_what_was_missed_and_writes_the_summary(tmp_path):
     env = fake_build(tmp_path, ("old", "new"))
     # a night while the database was switched off: JSON only

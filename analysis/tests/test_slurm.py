@@ -50,7 +50,7 @@ def db_url(tmp_path):
 
 def test_sweep_through_slurm_records_and_compares_per_host(slurm, tmp_path):
     env = env_for(slurm, tmp_path, FAKE_OPS=json.dumps({"new": 8e5}))
-    p = slabscale(["sweep", "--slurm", "--nodes", "2", "--partition",
+    p = slabscale(["sweep", "--slurm", "--slurm-nodes", "2", "--partition",
                    "bench", "--constraint", "bench"] + ARGS, env)
     err = p.stderr
     assert p.returncode == 1, err + slurm.logs()      # new is 20 % slower
@@ -100,7 +100,7 @@ def _wait_for(path, cond, what):
 def test_cancelled_job_reported_and_resume_submits_only_it(slurm, tmp_path):
     env = env_for(slurm, tmp_path)
     p = subprocess.Popen([os.path.join(REPO, "slabscale"), "sweep",
-                          "--slurm", "--nodes", "2"] + ARGS, env=env,
+                          "--slurm", "--slurm-nodes", "2"] + ARGS, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     ddir = tmp_path / "results" / "dispatch"
@@ -153,7 +153,7 @@ def test_bisect_through_slurm_decides_per_host(slurm, tmp_path):
     env["SLURM_CONF"] = slurm.conf
     vl = tmp_path / "variants.list"
     vl.write_text("old\nmid\nnew\n")
-    p = slabscale(["bisect", "--slurm", "--nodes", "2", "--good", "old",
+    p = slabscale(["bisect", "--slurm", "--slurm-nodes", "2", "--good", "old",
                    "--bad", "new", "--case", "page_fault3", "-s", "1",
                    "--warmup", "0", "--variants-list", str(vl)], env)
     assert p.returncode == 0, p.stderr + slurm.logs()
@@ -172,7 +172,7 @@ def test_real_runner_sweep_through_slurm(slurm, tmp_path):
     env.pop("SLABSCALE_BUILD", None)
     env.pop("SLABSCALE_DB", None)
     p = slabscale(["sweep", "--slurm", "--variants", "none", "--cases",
-                   "empty,spin_work", "--nodes", "2", "-t", "1", "-s", "1",
+                   "empty,spin_work", "--slurm-nodes", "2", "-t", "1", "-s", "1",
                    "--warmup", "0", "--repeats", "2", "--no-report",
                    "--include-disturbed"], env)
     assert p.returncode in (0, 4), p.stderr + slurm.logs()

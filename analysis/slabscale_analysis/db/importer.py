@@ -9,10 +9,10 @@ import os
 
 from .. import layout
 from ..errors import DataError, UserError
-from ..results import NOT_RUNS, load_run
+from ..results import NOT_RUNS, load_run, load_set
 from ..textsafe import term
 from . import describe
-from .engine import open_db, wrap_errors
+from .engine import forget, open_db, wrap_errors
 from .store import Store
 
 BATCH = 500             # loose runs per transaction
@@ -22,15 +22,23 @@ VERDICTS = {0: "clean", 1: "regression", 3: "incomplete", 4: "disturbed"}
 
 def sweep_verdict(sdir, manifest):
     """A sweep's verdict from its files: incomplete unless complete with
-    no failed run; regression when its compare.json has a gating one."""
-    from ..sweep import gating_regressions
+    no failed run; else the exit status its compare.json recorded, or
+    for an older one, regression when a metric that gates regressed."""
     if manifest.get("state") != "complete" or any(
             r.get("status") == "failed" for r in manifest["runs"]):
         return "incomplete"
     try:
         with open(os.path.join(sdir, "compare.json")) as f:
             an = json.load(f)
-        return "regression" if gating_regressions(an) else "clean"
+        if isinstance(an.get("exit_status"), int):
+            return VERDICTS.get(an["exit_status"])
+        for c in an["vs_baseline"] + an["vs_previous"]:
+            for g in c["groups"]:
+                for m in g["metrics"]:
+                    if m.get("verdict") == "regression" and m.get(
+                            "role", "gating") not in ("diagnostic", None):
+                        return "regression"
+        return "clean"
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -73,7 +81,6 @@ def import_tree(engine, root, log):
                 uid = manifest["id"]
                 verdict = sweep_verdict(d, manifest)
             else:
-                from ..results import load_set
                 manifest, verdict = {}, None
                 runs = load_set(os.path.join(d, "runs")) \
                     if os.path.isdir(os.path.join(d, "runs")) else []
@@ -150,7 +157,6 @@ class Recorder:
                          "JSON until imported" % (describe(self.url),
                                                   term(str(e))))
             self.reason = str(e)
-            from .engine import forget
             forget(self.url)
             return None
 

@@ -146,3 +146,24 @@ def resolve_set(spec, url):
         raise DataError("the results database has no runs of sweep %r%s"
                         % (sid, " variant %r" % variant if variant else ""))
     return "db:" + spec, runs
+
+
+def host_history(engine, host, plan_hash=None):
+    """(sweep id, runs) of every recorded sweep of a host (of one plan
+    when plan_hash is given), oldest first: load.host_history's answer
+    from the database."""
+    q = sa.select(M.sweeps.c.uid).select_from(
+        M.sweeps.join(M.machines)).where(M.machines.c.name == host,
+                                         M.sweeps.c.kind == "sweep")
+    if plan_hash:
+        q = q.where(M.sweeps.c.plan_id == sa.select(M.plans.c.id).where(
+            M.plans.c.hash == plan_hash).scalar_subquery())
+    with engine.connect() as conn:
+        uids = [r[0] for r in conn.execute(
+            q.order_by(M.sweeps.c.started, M.sweeps.c.uid))]
+    runs = load_runs(engine, host=host)
+    by = {}
+    for r in runs:
+        if r.round:
+            by.setdefault(r.round[0], []).append(r)
+    return [(u, by.get(u, [])) for u in uids]
