@@ -76,11 +76,20 @@ def test_import_is_idempotent_and_keeps_everything(tmp_path):
                                          M.metrics.c.unit)).all())
         dirs = dict(c.execute(sa.select(M.metrics.c.name,
                                         M.metrics.c.direction)).all())
+        roles = dict(c.execute(sa.select(M.metrics.c.name,
+                                         M.metrics.c.role)).all())
+        fams = dict(c.execute(sa.select(M.metrics.c.name,
+                                        M.metrics.c.family)).all())
         verdicts = {r[0] for r in c.execute(sa.select(M.sweeps.c.verdict))}
     assert reasons == ["disturbed"] * 3
     assert units["per_thread_ops"] == "ops/s"
     assert dirs["per_thread_ops"] == "higher"
     assert dirs["pmu.task-clock.per_op"] == "lower"
+    # the metric registry's role and family
+    assert roles["per_thread_ops"] == "primary"
+    assert roles["pmu.task-clock.per_op"] == "diagnostic"
+    assert fams["per_thread_ops"] == fams["ops_per_cpu_sec"] == "rate"
+    assert units["ops_per_cpu_sec"] == "ops/CPU-s"
     assert verdicts == {"clean"}
     # the CLI says the same
     p = sh(["db", "import", str(res), "--db", u])

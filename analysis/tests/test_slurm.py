@@ -59,7 +59,7 @@ def test_sweep_through_slurm_records_and_compares_per_host(slurm, tmp_path):
     assert "share 1 (page_fault3_slab)" in err
     assert "COMPLETED" in err or "FAILED" in err      # progress shown
     assert "# host benchnode: against the baseline variant" in err
-    assert "page_fault3_slab threads nr_task=1" in err
+    assert "== page_fault3_slab t=1" in err
     assert "regression" in err and "per_thread_ops" in err
     assert "2 share(s) on 1 host(s) (benchnode)" in err
     # the runs are in the database, each once, in two sweeps of the dispatch
@@ -120,7 +120,7 @@ def test_cancelled_job_reported_and_resume_submits_only_it(slurm, tmp_path):
     assert "--resume %s" % rec["id"] in err
     # the share that ran is compared all the same
     assert "# host benchnode: against the baseline variant" in err
-    assert "page_fault3 threads nr_task=1" in err
+    assert "== page_fault3 t=1" in err
     # --resume: only the cancelled share again
     q = slabscale(["sweep", "--slurm", "--resume", rec["id"]] + [
         "--no-report"], env)
@@ -131,7 +131,7 @@ def test_cancelled_job_reported_and_resume_submits_only_it(slurm, tmp_path):
     eng = E.open_db(db_url(tmp_path))
     runs = queries.load_runs(eng, host="benchnode")
     assert len(runs) == 20 and len({r.doc["run_id"] for r in runs}) == 20
-    assert "page_fault3_slab threads nr_task=1" in q.stderr
+    assert "== page_fault3_slab t=1" in q.stderr
 
 
 def test_nightly_through_slurm_writes_summary(slurm, tmp_path):

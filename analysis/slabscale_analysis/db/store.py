@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import layout
+from ..metrics import DIAGNOSTIC, MetricInfo
 from ..results import host_identity, run_identity
 from . import models as M
 
@@ -38,8 +39,8 @@ def machine_key(host):
 
 
 def unit_of(name, doc):
-    """The unit of a metric as the run document gives it, until a metric
-    registry names them all."""
+    """The unit of a metric the registry does not describe, as the run
+    document gives it."""
     if name in ("per_thread_ops", "per_process_ops", "ops_per_cpu_sec"):
         return "ops/s"
     if name.endswith(".per_op"):
@@ -111,9 +112,15 @@ class Store:
             "git_dirty": b.get("git_dirty") is True,
             "variant": variant}, {"variant_place": self.place.get(variant)})
 
-    def metric(self, name, direction, unit):
-        return self._id(M.metrics, {"name": name},
-                        {"unit": unit, "direction": direction})
+    def metric(self, info):
+        """The id of a metric (metrics.MetricInfo: the registry's unit,
+        direction, role and family, as the first run recorded with it
+        describes it)."""
+        return self._id(M.metrics, {"name": info.name}, {
+            "unit": (info.unit or None) and str(info.unit)[:32],
+            "direction": info.better,
+            "role": info.role, "family": (info.family or None) and
+            str(info.family)[:64]})
 
     def plan(self, plan_hash, plan):
         return self._id(M.plans, {"hash": plan_hash},
@@ -176,10 +183,12 @@ class Store:
 
     def _details(self, rid, run):
         rows = []
+        info = run.metric_info()
         for name, (val, better) in sorted(run.metrics().items()):
+            mi = info.get(name) or MetricInfo(name, unit_of(name, run.doc),
+                                              better, DIAGNOSTIC, name)
             rows.append({"run_id": rid, "value": float(val),
-                         "metric_id": self.metric(name, better,
-                                                  unit_of(name, run.doc))})
+                         "metric_id": self.metric(mi)})
         if rows:
             self.conn.execute(M.samples.insert(), rows)
         marks = []
