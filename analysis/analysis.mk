@@ -43,6 +43,18 @@ TRUST_ARGS	?=
 trust: $(BUILD)/none/slabscale-run
 	$(PYTHON) analysis/tools/trust.py --build $(BUILD) $(TRUST_ARGS)
 
+# The published kernel results as a validation suite (plans/validation/,
+# analysis/slabscale_analysis/validate.py): one row per published figure,
+# its variants' runners built first.  Exit 0, or 5 when a row that fits
+# this machine disagrees (rows taken on more CPUs run clamped and say so).
+# VALIDATE_ARGS are passed on (e.g. VALIDATE_ARGS="--repeats 5").
+VALIDATE_VARIANTS := cpuslab rcu-sheaf barrier-on-cache no-cpu-slab \
+		     refill-all-nodes sheaves-all memoryless-barns
+VALIDATE_ARGS	?=
+.PHONY: validate
+validate: deps-check $(foreach v,$(filter $(VALIDATE_VARIANTS),$(VARIANTS)),$(BUILD)/$(v)/slabscale-run)
+	@SLABSCALE_PYTHON=$(PYTHON) ./slabscale validate $(VALIDATE_ARGS)
+
 # The screenshots and plots of analysis/doc/ (the report's first screen,
 # a case section, the scaling plot with its USL fit, the history) from
 # four short real sweeps on this machine, kept under build/docs-figures

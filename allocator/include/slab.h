@@ -369,6 +369,18 @@ unsigned long slab_leaked_objects(void);
  * or -1 if len is too small.  Takes slab_mutex; never allocates.
  */
 int slab_stats_json(char *buf, size_t len);
+
+/*
+ * Topology (SLABSCALE_NODES=N, SLABSCALE_MEMORYLESS=LIST, else the
+ * machine's): the node count, whether it came from the environment, and
+ * the parser of a memoryless node list ("1", "1,3", "2-5") for a machine
+ * of nodes nodes, which sets a bit per node in mask; 0, or -1 with a
+ * one-line message in err.
+ */
+int slab_node_count(void);
+bool slab_topology_from_env(void);
+int slab_parse_memoryless(const char *list, int nodes, unsigned int *mask,
+			  char *err, size_t len);
 /* /proc/slabinfo-like table, one line a cache. */
 void slab_dump_slabinfo(FILE *f);
 

@@ -327,6 +327,32 @@ static void json_lock(struct jbuf *j, const char *name,
 	jprintf(j, "}");
 }
 
+/*
+ * "topology": nodes, the memoryless ones, each CPU's node, where it came
+ * from (SLABSCALE_NODES/SLABSCALE_MEMORYLESS, or the machine's sysfs)
+ */
+static void json_topology(struct jbuf *j)
+{
+	unsigned int i;
+	bool first = true;
+
+	jprintf(j, "\"topology\":{\"source\":\"%s\",\"nodes\":%u,"
+		"\"memoryless\":[", slab_topology_from_env() ? "option" :
+		"machine", nr_node_ids);
+	for (i = 0; i < nr_node_ids; i++)
+		if (!node_has_memory(i)) {
+			jprintf(j, "%s%u", first ? "" : ",", i);
+			first = false;
+		}
+	jprintf(j, "],\"cpu_node\":[");
+	for (i = 0; i < nr_cpu_ids; i++)
+		jprintf(j, "%s%d", i ? "," : "", cpu_to_node(i));
+	jprintf(j, "],\"mem_node\":[");
+	for (i = 0; i < nr_node_ids; i++)
+		jprintf(j, "%s%d", i ? "," : "", local_memory_node(i));
+	jprintf(j, "]},\"caches\":[");
+}
+
 static void json_cache(struct jbuf *j, struct kmem_cache *s)
 {
 	unsigned long long v[NR_SLAB_STAT_ITEMS], acq;
@@ -377,10 +403,11 @@ int slab_stats_json(char *buf, size_t len)
 		"\"nr_cpus\":%u,\"nr_nodes\":%u,"
 		"\"live_objects\":%ld,\"leaked_objects\":%lu,"
 		"\"pages\":{\"total\":%lu,\"free\":%lu,\"released\":%lu,"
-		"\"used\":%lu},\"caches\":[",
+		"\"used\":%lu},",
 		slab_use_rseq ? "rseq" : "atomic",
 		nr_cpu_ids, nr_node_ids, slab_live_objects(), slab_leaked_objects(), pa.total_pages,
 		pa.free_pages, pa.released_pages, pa.slab_pages);
+	json_topology(&j);
 	first = true;
 	pthread_mutex_lock(&slab_mutex);
 	for_each_slab_cache(s) {

@@ -245,6 +245,12 @@ def run_variants(a):
                                      layout.safe_name(a.case)))
     plan = {"seconds": a.seconds, "warmup": a.warmup, "params": params,
             "events": []}
+    if getattr(a, "nodes", None) or getattr(a, "memoryless", None):
+        # the sweep plan's checks of the topology
+        plan.update({k: v for k, v in planmod.normalise({
+            "cases": a.case, "variants": a.good or "x", "nodes": a.nodes,
+            "memoryless": a.memoryless}).items()
+            if k in ("nodes", "memoryless")})
     count = {}
     better = [HIGHER]
 

@@ -13,6 +13,7 @@ import sys
 
 from . import bisect, compare, decide, fmt, gitbisect, layout, load
 from . import plan as planmod, plotcmd, report, stats, summary, sweep, table
+from . import validate
 from .errors import UserError, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED
 from .suggest import did_you_mean
 from .results import LIMITS
@@ -179,6 +180,10 @@ def build_parser():
                    help="cap of the doubling (default %(default)s)")
     p.add_argument("--param", action="append", default=[],
                    metavar="NAME=VALUE")
+    p.add_argument("--nodes", type=_pos_int, help="topology: NUMA nodes "
+                   "(slabscale-run --nodes)")
+    p.add_argument("--memoryless", help="topology: nodes without memory "
+                   "(with --nodes)")
     p.add_argument("--variants-list", default=layout.variants_list_path(),
         help="variants, oldest first (default: %(default)s)")
     p.add_argument("--build", default=_build_dir())
@@ -204,6 +209,24 @@ def build_parser():
     p.add_argument("-o", "--out", help="output base name (.png, .svg, .gp)")
     _disturbed_flag(p)
     _common(p)
+
+    p = sub.add_parser("validate", help="the published kernel results as "
+                       "a validation suite",
+                       description="Run plans/validation/*.plan (one per "
+                       "published kernel figure), print the table (row, "
+                       "kernel figure, model figure, sign agrees, within 2x, "
+                       "verdict) and write JSON.  Exit 0, or 5 when a row "
+                       "that fits this machine disagrees; rows taken on more "
+                       "CPUs run clamped and never fail.")
+    p.add_argument("plans", nargs="*", default=[os.path.join(
+        layout.repo_root(), "plans", "validation")],
+        help="plan files or directories (default: plans/validation)")
+    p.add_argument("--repeats", type=_pos_int, help="runs a side (default: "
+                   "each plan's)")
+    p.add_argument("-s", "--seconds", type=_pos_int)
+    p.add_argument("--json", help="also write the JSON here")
+    p.add_argument("--build", default=_build_dir())
+    p.add_argument("--results", default=layout.default_results_dir())
 
     p = sub.add_parser("report", help="(re)write a sweep's HTML/Markdown report")
     p.add_argument("sweep", nargs="?", default="latest")
@@ -308,6 +331,10 @@ def cmd_plot(a):
     return plotcmd.run(a)
 
 
+def cmd_validate(a):
+    return validate.run(a)
+
+
 def cmd_report(a):
     """Load, decide, write compare.json and the report (as a sweep's end
     does, without running anything)."""
@@ -327,7 +354,8 @@ def cmd_report(a):
 
 
 COMMANDS = {"sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
-            "plot": cmd_plot, "report": cmd_report}
+            "plot": cmd_plot, "report": cmd_report,
+            "validate": cmd_validate}
 
 
 def _interrupt(signum, frame):

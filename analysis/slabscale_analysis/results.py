@@ -812,6 +812,13 @@ def check_plan(plan, where, field="plan"):
     ev = plan.get("events", [])
     if not isinstance(ev, list) or not all(isinstance(e, str) for e in ev):
         _bad(where, p + "events", "is not a list of event names")
+    if "nodes" in plan:
+        _int_field(plan, "nodes", where, 1, p, 8)
+    mem = plan.get("memoryless")
+    if mem is not None and (not isinstance(mem, str) or "nodes" not in plan
+                            or not all(c in "0123456789,-" for c in mem)):
+        _bad(where, p + "memoryless", "is not a node list of a plan with "
+             "nodes")
 
 
 def check_manifest(m, where):

@@ -87,12 +87,15 @@ struct options {
 	const char *param_name[MAX_PARAMS];
 	const char *param_value[MAX_PARAMS];
 	int nr_params;
+	int nodes;		/* --nodes (0: the machine's topology) */
+	const char *memoryless;	/* --memoryless node list, or NULL */
 	char param_store[MAX_PARAMS][64 + 256 + 1];
 	char buf[4096];		/* storage for split lists */
 };
 
 int options_parse(struct options *o, int argc, char **argv,
 		  char *err, size_t errlen);
+int parse_memoryless(const char *s, int nodes, char *err, size_t len);
 int parse_task_list(const char *s, unsigned long *out, int max);
 void usage(FILE *f, const char *prog, bool wis);
 int wis_name_split(const char *argv0, char *case_name, size_t len,

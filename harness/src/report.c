@@ -147,6 +147,13 @@ static void w_options(struct json *j, const struct run *r)
 		json_null(j);
 	json_key(j, "cleanup_timeout");
 	json_num(j, o->cleanup_timeout);
+	json_key(j, "nodes");
+	if (o->nodes)
+		json_int(j, o->nodes);
+	else
+		json_null(j);
+	json_key(j, "memoryless");
+	json_str(j, o->memoryless);
 	json_key(j, "events");
 	json_arr_begin(j);
 	for (int i = 0; i < o->nr_events; i++)
