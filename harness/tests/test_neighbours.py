@@ -47,6 +47,15 @@ def check_neighbours(doc):
     for k in sums:
         assert abs(sums[k] / n - nb[k]) < 1e-6, k
     assert st["shared_intervals"] == above
+    # per CPU: the busy share of each (the run's CPUs with its tasks)
+    busy = st["cpu_busy"]
+    assert len(busy) >= len(os.sched_getaffinity(0))
+    run_cpus = {t["cpu"] for t in doc["tasks"]}
+    others = [b for c, b in enumerate(busy)
+              if c not in run_cpus and b is not None]
+    assert all(0 <= b <= 1.05 for b in busy if b is not None)
+    # the same ticks as other_cpus, weighted by interval length: close
+    assert abs(sum(others) - nb["other_cpus"]) < 0.05
     shared = nb["outside"] > BUSY_LIMIT or nb["steal"] > STEAL_LIMIT
     marks = [m for m in doc["marks"] if m["reason"] == "shared"]
     assert doc["shared"] == shared == bool(marks)
@@ -120,6 +129,7 @@ def test_run_beside_neighbour_on_other_cpu_is_shared(run_none, out, mode):
     nbu = doc["stats"]["neighbours"]
     # the neighbour had most of the other CPU
     assert nbu["other_cpus"] > 0.5 and nbu["outside"] > BUSY_LIMIT
+    assert doc["stats"]["cpu_busy"][theirs] > 0.5
     assert doc["stats"]["other_cpus"] == len(cpus) - 1
     assert "spin_work: shared:" in p.stderr
     assert summary_line(p.stdout).endswith("SHARED")
