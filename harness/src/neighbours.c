@@ -254,8 +254,8 @@ void nb_stats(struct run *r)
 	st->shared_intervals = 0;
 	st->nb_max_outside = 0;
 	st->nb_other_cpus = 0;
-	for (int c = 0; c < r->nb_nr; c++)
-		st->nb_other_cpus += !r->nb_run_cpu[c];
+	for (int c = 0; r->nb_on && c < r->nb_nr; c++)
+		st->nb_other_cpus += !r->nb_run_cpu[c] && r->nb_prev[c].ok;
 	for (int k = 0; r->nb_on && k < r->nr_samples; k++) {
 		const struct sample *s = &r->samples[k];
 

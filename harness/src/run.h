@@ -66,7 +66,7 @@ struct run_stats {
 	struct neighbour_use nb_mean;	/* the intervals' mean */
 	double nb_max_outside;		/* the worst interval */
 	int shared_intervals;		/* intervals above a shared limit */
-	int nb_other_cpus;		/* CPUs the run does not use */
+	int nb_other_cpus;		/* online CPUs the run does not use */
 };
 
 struct run {
