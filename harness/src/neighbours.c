@@ -239,6 +239,10 @@ void nb_sample(struct run *r, struct sample *s)
 		if (s->nb && !s->warmup && !s->excluded)
 			nb_per_cpu(r, cur, s->secs);
 		memcpy(r->nb_prev, cur, r->nb_nr * sizeof(*cur));
+	} else {
+		/* no base for the next interval either */
+		for (int c = 0; c < r->nb_nr; c++)
+			r->nb_prev[c].ok = false;
 	}
 	free(cur);
 }
