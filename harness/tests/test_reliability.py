@@ -13,6 +13,9 @@ import pytest
 from conftest import load_json
 from test_failures import _wait_for
 
+# marks that say what the machine did around a run, not what the run did
+MACHINE_MARKS = ("disturbed", "shared")
+
 
 @pytest.mark.parametrize("mode", ["threads", "processes"])
 def test_late_coordinator_takes_no_catch_up_intervals(run_none, out, mode):
@@ -54,11 +57,9 @@ def test_late_coordinator_takes_no_catch_up_intervals(run_none, out, mode):
     per_task = [s["total"] / 2 for s in kept]
     assert st["per_task_ops"] == pytest.approx(sum(per_task) / n, rel=1e-9)
     # a stopped coordinator may also leave a task waiting for its CPU
-    # (a "disturbed" mark, test_disturb.py), and the shared machine may
-    # mark the run "shared" (test_neighbours.py); this test is about the
-    # other
-    (mark,) = [m for m in d["marks"]
-               if m["reason"] not in ("disturbed", "shared")]
+    # (a "disturbed" mark, test_disturb.py), and a busy machine a "shared"
+    # one (test_neighbours.py); this test is about the other
+    (mark,) = [m for m in d["marks"] if m["reason"] not in MACHINE_MARKS]
     assert mark["reason"] == "off_nominal_intervals"
     assert mark["intervals"] == len(long_)
     assert mark["bounds"] == [0.5, 1.5]
@@ -73,7 +74,7 @@ def test_ok_run_has_no_marks_and_a_run_id(run_none, out, tmp_path):
     # shared (test_neighbours.py), and then only those marks are allowed
     assert [m["reason"] for m in d["marks"]] == (
         ["disturbed"] if d["disturbed"] else []) + (
-        ["shared"] if d["shared"] else [])
+        ["shared"] if d.get("shared") else [])
     assert d["stats"]["excluded_intervals"] == 0
     assert all(s["flags"] == [] and not s["excluded"] for s in d["samples"])
     other = tmp_path / "other.json"
