@@ -97,7 +97,7 @@ $(1)/registry.o: $(1)/registry.c
 
 $(1)/slabglue.o: harness/src/slabglue.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(HARNESS_CFLAGS) $(5) $(if $(4),-DSLABSCALE_WITH_SLAB) -c -o $$@ $$<
+	$$(CC) $$(HARNESS_CFLAGS) $(5) $(if $(4),-DSLABSCALE_WITH_SLAB -Iallocator/include) -c -o $$@ $$<
 
 $(1)/slabscale-run: $(1)/registry.o $(1)/slabglue.o $(BUILD)/harness/buildinfo.o \
 		$(foreach c,$(3),$(call runner_case_obj,$(1),$(c),$(5))) \

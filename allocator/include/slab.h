@@ -167,8 +167,13 @@ unsigned int slab_features(void);
 
 /* ---- statistics --------------------------------------------------------- */
 /*
- * The kernel's SLUB_STATS counters that apply (sysfs names in stats.c),
- * plus a few of slabscale's own (marked).  Each object allocation counts
+ * The kernel's SLUB_STATS counters that apply, plus a few of slabscale's
+ * own (marked), declared once here: X(item, sysfs name, unit, better,
+ * what).  better is LOWER for work off the fast path (less is better),
+ * NONE for hits and plain counts (a change is only a change), HIGHER where
+ * more is better.  The run documents carry this table (slab_counter_info(),
+ * "allocator_counters"), so the analysis learns a new counter's unit and
+ * direction from here, with no edit of its own.  Each object allocation counts
  * exactly one of ALLOC_FASTPATH, ALLOC_SLOWPATH, ALLOC_PCS,
  * ALLOC_FROM_SHEAF and each free one of FREE_FASTPATH, FREE_SLOWPATH,
  * FREE_PCS, so active objects = allocations - frees.  Unlike sysfs,
@@ -176,56 +181,108 @@ unsigned int slab_features(void);
  * not counted as allocations or frees (SHEAF_REFILL, SHEAF_FLUSH count
  * them).  "Hit" below means the per-CPU fast path.
  */
+#define SLAB_STAT_ITEMS(X)						\
+	X(ALLOC_FASTPATH, "alloc_fastpath", "objects", NONE,		\
+	  "hit: cpu slab freelist (<= 6.19), sheaf (7.0)")		\
+	X(ALLOC_SLOWPATH, "alloc_slowpath", "objects", LOWER,		\
+	  "from the cpu slab's slow path or a slab")			\
+	X(ALLOC_PCS, "alloc_cpu_sheaf", "objects", NONE,		\
+	  "alloc_cpu_sheaf: sheaf hit beside a cpu slab")		\
+	X(FREE_FASTPATH, "free_fastpath", "objects", NONE,		\
+	  "hit: onto the cpu slab freelist / a sheaf")			\
+	X(FREE_SLOWPATH, "free_slowpath", "objects", LOWER,		\
+	  "to the object's slab (__slab_free)")				\
+	X(FREE_PCS, "free_cpu_sheaf", "objects", NONE,			\
+	  "free_cpu_sheaf: sheaf hit beside a cpu slab")		\
+	X(FREE_RCU_SHEAF, "free_rcu_sheaf", "objects", NONE,		\
+	  "kfree_rcu() object taken by an rcu_free sheaf")		\
+	X(FREE_RCU_SHEAF_FAIL, "free_rcu_sheaf_fail", "objects", LOWER,	\
+	  "kfree_rcu() object an rcu_free sheaf refused")	\
+	X(FREE_FROZEN, "free_frozen", "objects", NONE,			\
+	  "__slab_free() to a frozen (cpu) slab")			\
+	X(FREE_ADD_PARTIAL, "free_add_partial", "slabs", LOWER,		\
+	  "a free put a full slab on a partial list")			\
+	X(FREE_REMOVE_PARTIAL, "free_remove_partial", "slabs", LOWER,	\
+	  "a free emptied a node-partial slab: discarded")		\
+	X(ALLOC_FROM_PARTIAL, "alloc_from_partial", "slabs", LOWER,	\
+	  "a node-partial slab taken for allocation")			\
+	X(ALLOC_SLAB, "alloc_slab", "slabs", LOWER,			\
+	  "a new slab from the page allocator")				\
+	X(ALLOC_REFILL, "alloc_refill", "slabs", LOWER,			\
+	  "cpu slab refilled from its own remote frees")		\
+	X(ALLOC_NODE_MISMATCH, "alloc_node_mismatch", "slabs", LOWER,	\
+	  "cpu slab of the wrong node (not modelled)")			\
+	X(FREE_SLAB, "free_slab", "slabs", LOWER,			\
+	  "a slab given back to the page allocator")			\
+	X(CPUSLAB_FLUSH, "cpuslab_flush", "flushes", LOWER,		\
+	  "a CPU's cpu slab and partials flushed")			\
+	X(DEACTIVATE_FULL, "deactivate_full", "slabs", LOWER,		\
+	  "cpu slab deactivated full")					\
+	X(DEACTIVATE_EMPTY, "deactivate_empty", "slabs", LOWER,		\
+	  "cpu slab deactivated empty, and discarded")		\
+	X(DEACTIVATE_TO_HEAD, "deactivate_to_head", "slabs", LOWER,	\
+	  "cpu slab deactivated to the partial list head (unused)") \
+	X(DEACTIVATE_TO_TAIL, "deactivate_to_tail", "slabs", LOWER,	\
+	  "cpu slab deactivated to the partial list tail")	\
+	X(DEACTIVATE_REMOTE_FREES, "deactivate_remote_frees", "slabs", LOWER,	\
+	  "cpu slab deactivated with other CPUs' frees")	\
+	X(DEACTIVATE_BYPASS, "deactivate_bypass", "slabs", LOWER,	\
+	  "(not modelled)")						\
+	X(ORDER_FALLBACK, "order_fallback", "slabs", LOWER,		\
+	  "slab of the minimum order, the order failed")		\
+	X(CMPXCHG_DOUBLE_CPU_FAIL, "cmpxchg_double_cpu_fail", "retries", LOWER,	\
+	  "atomic mode: a cpu-slab free lost a race")			\
+	X(CMPXCHG_DOUBLE_FAIL, "cmpxchg_double_fail", "retries", LOWER,	\
+	  "slab (freelist, counters) cmpxchg retried")			\
+	X(CPU_PARTIAL_ALLOC, "cpu_partial_alloc", "slabs", LOWER,	\
+	  "a per-CPU partial slab became the cpu slab")			\
+	X(CPU_PARTIAL_FREE, "cpu_partial_free", "slabs", LOWER,		\
+	  "a free put a slab on the per-CPU partials")			\
+	X(CPU_PARTIAL_NODE, "cpu_partial_node", "slabs", LOWER,		\
+	  "a per-CPU partial of the wrong node dropped")		\
+	X(CPU_PARTIAL_DRAIN, "cpu_partial_drain", "slabs", LOWER,	\
+	  "per-CPU partials full: drained to the node")			\
+	X(SHEAF_FLUSH, "sheaf_flush", "objects", LOWER,			\
+	  "objects flushed from sheaves to slabs")			\
+	X(SHEAF_REFILL, "sheaf_refill", "objects", LOWER,		\
+	  "objects refilled into sheaves from slabs")			\
+	X(SHEAF_ALLOC, "sheaf_alloc", "sheaves", LOWER,			\
+	  "an empty sheaf allocated")					\
+	X(SHEAF_FREE, "sheaf_free", "sheaves", LOWER,			\
+	  "an empty sheaf freed")					\
+	X(BARN_GET, "barn_get", "sheaves", LOWER,			\
+	  "a full sheaf taken from the barn")				\
+	X(BARN_GET_FAIL, "barn_get_fail", "sheaves", LOWER,		\
+	  "no full sheaf in the barn to take")			\
+	X(BARN_PUT, "barn_put", "sheaves", LOWER,			\
+	  "a full sheaf given to the barn")				\
+	X(BARN_PUT_FAIL, "barn_put_fail", "sheaves", LOWER,		\
+	  "a full sheaf the barn refused (full or busy)")	\
+	X(SHEAF_PREFILL_FAST, "sheaf_prefill_fast", "sheaves", NONE,	\
+	  "prefill: the CPU's spare sheaf was taken")			\
+	X(SHEAF_PREFILL_SLOW, "sheaf_prefill_slow", "sheaves", LOWER,	\
+	  "prefill: no spare, barn or a new sheaf")			\
+	X(SHEAF_PREFILL_OVERSIZE, "sheaf_prefill_oversize", "sheaves", LOWER,	\
+	  "prefill above the capacity: own sheaf")			\
+	X(SHEAF_RETURN_FAST, "sheaf_return_fast", "sheaves", NONE,	\
+	  "a returned sheaf became the spare")				\
+	X(SHEAF_RETURN_SLOW, "sheaf_return_slow", "sheaves", LOWER,	\
+	  "a returned sheaf went to the barn, or was flushed") \
+	X(PCS_TRYLOCK_FAIL, "pcs_trylock_fail", "trylocks", LOWER,	\
+	  "slabscale: per-CPU trylock found it taken")			\
+	X(NOLOCK_ALLOC_FAIL, "nolock_alloc_fail", "objects", LOWER,	\
+	  "slabscale: kmalloc_nolock returned NULL")			\
+	X(NOLOCK_FREE_DEFERRED, "nolock_free_deferred", "objects", LOWER,	\
+	  "slabscale: kfree_nolock deferred the free")			\
+	X(ALLOC_FROM_SHEAF, "alloc_from_sheaf", "objects", NONE,	\
+	  "slabscale: kmem_cache_alloc_from_sheaf()")
+
+#define SLAB_STAT_ENUM(item, name, unit, better, what)	item,
 enum slab_stat_item {
-	ALLOC_FASTPATH,		/* hit: cpu slab freelist (<= 6.19), sheaf (7.0) */
-	ALLOC_SLOWPATH,		/* from the cpu slab's slow path or a slab */
-	ALLOC_PCS,		/* alloc_cpu_sheaf: sheaf hit beside a cpu slab */
-	FREE_FASTPATH,		/* hit: onto the cpu slab freelist / a sheaf */
-	FREE_SLOWPATH,		/* to the object's slab (__slab_free) */
-	FREE_PCS,		/* free_cpu_sheaf: sheaf hit beside a cpu slab */
-	FREE_RCU_SHEAF,		/* kfree_rcu() object taken by an rcu_free sheaf */
-	FREE_RCU_SHEAF_FAIL,	/* ... refused (trylock or no empty sheaf) */
-	FREE_FROZEN,		/* __slab_free() to a frozen (cpu) slab */
-	FREE_ADD_PARTIAL,	/* a free put a full slab on a partial list */
-	FREE_REMOVE_PARTIAL,	/* a free emptied a node-partial slab: discarded */
-	ALLOC_FROM_PARTIAL,	/* a node-partial slab taken for allocation */
-	ALLOC_SLAB,		/* a new slab from the page allocator */
-	ALLOC_REFILL,		/* cpu slab refilled from its own remote frees */
-	ALLOC_NODE_MISMATCH,	/* cpu slab of the wrong node (not modelled) */
-	FREE_SLAB,		/* a slab given back to the page allocator */
-	CPUSLAB_FLUSH,		/* a CPU's cpu slab and partials flushed */
-	DEACTIVATE_FULL,	/* cpu slab deactivated full */
-	DEACTIVATE_EMPTY,	/* ... empty, and discarded */
-	DEACTIVATE_TO_HEAD,	/* ... to the head of the partial list (unused) */
-	DEACTIVATE_TO_TAIL,	/* ... to the tail of the partial list */
-	DEACTIVATE_REMOTE_FREES, /* ... with frees other CPUs made meanwhile */
-	DEACTIVATE_BYPASS,	/* (not modelled) */
-	ORDER_FALLBACK,		/* slab of the minimum order, the order failed */
-	CMPXCHG_DOUBLE_CPU_FAIL, /* atomic mode: a cpu-slab free lost a race */
-	CMPXCHG_DOUBLE_FAIL,	/* slab (freelist, counters) cmpxchg retried */
-	CPU_PARTIAL_ALLOC,	/* a per-CPU partial slab became the cpu slab */
-	CPU_PARTIAL_FREE,	/* a free put a slab on the per-CPU partials */
-	CPU_PARTIAL_NODE,	/* a per-CPU partial of the wrong node dropped */
-	CPU_PARTIAL_DRAIN,	/* per-CPU partials full: drained to the node */
-	SHEAF_FLUSH,		/* objects flushed from sheaves to slabs */
-	SHEAF_REFILL,		/* objects refilled into sheaves from slabs */
-	SHEAF_ALLOC,		/* an empty sheaf allocated */
-	SHEAF_FREE,		/* an empty sheaf freed */
-	BARN_GET,		/* a full sheaf taken from the barn */
-	BARN_GET_FAIL,		/* ... none there */
-	BARN_PUT,		/* a full sheaf given to the barn */
-	BARN_PUT_FAIL,		/* ... the barn was full or busy */
-	SHEAF_PREFILL_FAST,	/* prefill: the CPU's spare sheaf was taken */
-	SHEAF_PREFILL_SLOW,	/* prefill: no spare, barn or a new sheaf */
-	SHEAF_PREFILL_OVERSIZE,	/* prefill above the capacity: own sheaf */
-	SHEAF_RETURN_FAST,	/* a returned sheaf became the spare */
-	SHEAF_RETURN_SLOW,	/* ... refilled to the barn, or flushed */
-	PCS_TRYLOCK_FAIL,	/* slabscale: per-CPU trylock found it taken */
-	NOLOCK_ALLOC_FAIL,	/* slabscale: kmalloc_nolock returned NULL */
-	NOLOCK_FREE_DEFERRED,	/* slabscale: kfree_nolock deferred the free */
-	ALLOC_FROM_SHEAF,	/* slabscale: kmem_cache_alloc_from_sheaf() */
+	SLAB_STAT_ITEMS(SLAB_STAT_ENUM)
 	NR_SLAB_STAT_ITEMS
 };
+#undef SLAB_STAT_ENUM
 
 const char *slab_stat_name(enum slab_stat_item item);
 /* Sum of the per-CPU counters of one cache, read without stopping anyone. */
@@ -250,14 +307,37 @@ enum slab_lock_class {
 	NR_SLAB_LOCK_CLASSES
 };
 
+/* X(field, unit, better, what): declared once, like SLAB_STAT_ITEMS */
+#define SLAB_LOCK_FIELDS(X)						\
+	X(acquired, "acquisitions", LOWER, "successful acquisitions")	\
+	X(contended, "acquisitions", LOWER,				\
+	  "acquisitions that found the lock held and waited")		\
+	X(wait_ns, "ns", LOWER, "time those acquisitions waited")	\
+	X(trylock_failed, "trylocks", LOWER,				\
+	  "trylocks that found the lock held and gave up")
+
+#define SLAB_LOCK_FIELD(field, unit, better, what)	unsigned long long field;
 struct slab_lock_stat {
-	unsigned long long acquired;
-	unsigned long long contended;
-	unsigned long long wait_ns;
-	unsigned long long trylock_failed;
+	SLAB_LOCK_FIELDS(SLAB_LOCK_FIELD)
 };
+#undef SLAB_LOCK_FIELD
 
 const char *slab_lock_class_name(enum slab_lock_class cls);
+
+/*
+ * One declared counter: a SLAB_STAT_ITEMS entry (group "stats") or a
+ * SLAB_LOCK_FIELDS entry (group "locks"); better is "lower", "higher" or
+ * "none".  slab_counter_info() returns the table (in that order) and its
+ * length in *nr; the harness writes it into every run document.
+ */
+struct slab_counter_info {
+	const char *group;
+	const char *name;
+	const char *unit;
+	const char *better;
+	const char *what;
+};
+const struct slab_counter_info *slab_counter_info(unsigned int *nr);
 void kmem_cache_lock_stats(struct kmem_cache *s,
 			   struct slab_lock_stat out[NR_SLAB_LOCK_CLASSES]);
 /* the page allocator's zone lock */
@@ -289,6 +369,18 @@ unsigned long slab_leaked_objects(void);
  * or -1 if len is too small.  Takes slab_mutex; never allocates.
  */
 int slab_stats_json(char *buf, size_t len);
+
+/*
+ * Topology (SLABSCALE_NODES=N, SLABSCALE_MEMORYLESS=LIST, else the
+ * machine's): the node count, whether it came from the environment, and
+ * the parser of a memoryless node list ("1", "1,3", "2-5") for a machine
+ * of nodes nodes, which sets a bit per node in mask; 0, or -1 with a
+ * one-line message in err.
+ */
+int slab_node_count(void);
+bool slab_topology_from_env(void);
+int slab_parse_memoryless(const char *list, int nodes, unsigned int *mask,
+			  char *err, size_t len);
 /* /proc/slabinfo-like table, one line a cache. */
 void slab_dump_slabinfo(FILE *f);
 

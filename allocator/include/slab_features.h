@@ -39,7 +39,13 @@
 	/* the kmalloc buckets get real sheaves (7.0) */		     \
 	X(KMALLOC_SHEAVES,	"kmalloc_sheaves",  CONFIG_SLUB_KMALLOC_SHEAVES) \
 	/* a short refill tries the other nodes' partial lists (7.0) */	     \
-	X(REFILL_ALL_NODES,	"refill_all_nodes", CONFIG_SLUB_REFILL_ALL_NODES)
+	X(REFILL_ALL_NODES,	"refill_all_nodes", CONFIG_SLUB_REFILL_ALL_NODES) \
+	/* ... only trylocking their list_lock (7.0, 40fd0acc45d0) */	     \
+	X(REFILL_TRYLOCK,	"refill_trylock",   CONFIG_SLUB_REFILL_TRYLOCK)  \
+	/* GFP_NOWAIT callers refill sheaves too (7.0-rc3, fb1091febd66) */  \
+	X(REFILL_NOWAIT,	"refill_nowait",    CONFIG_SLUB_REFILL_NOWAIT)   \
+	/* barns on memoryless nodes, remote frees into their sheaves (7.1) */ \
+	X(MEMORYLESS_BARNS,	"memoryless_barns", CONFIG_SLUB_MEMORYLESS_BARNS)
 
 enum slab_feature_bit {
 #define SLAB_FEATURE_BIT(name, json, config)	SLAB_FEAT_BIT_##name,

@@ -256,7 +256,8 @@ slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object)
 /* object (of s, slab) to this CPU's sheaves if it is local, else on */
 void slab_free_object(struct kmem_cache *s, struct slab *slab, void *object)
 {
-	if (likely(s->cpu_sheaves) && slab->node == this_node() &&
+	if (likely(s->cpu_sheaves) &&
+	    (slab->node == this_node() || free_remote_to_sheaves()) &&
 	    likely(free_to_pcs(s, object, true)))
 		return;
 	slab_free_slow(s, slab, object);
@@ -295,6 +296,8 @@ free_not_slab(struct kmem_cache *s, void *object)
 static SLOW_PATH void
 free_remote(struct kmem_cache *s, struct slab *slab, void *object)
 {
+	if (free_remote_to_sheaves() && free_to_pcs(s, object, true))
+		return;
 	slab_free_slow(s, slab, object);
 }
 

@@ -215,7 +215,8 @@ struct slab *alloc_pages_node(int node, unsigned int order, gfp_t gfp)
 	spin_unlock(&zone_lock);
 	if (!d)
 		return NULL;
-	d->node = node < 0 ? 0 : node;
+	/* a memoryless node's pages come from the nearest node with memory */
+	d->node = local_memory_node(node < 0 ? numa_node_id() : node);
 	d->flags = 0;
 	d->slab_cache = NULL;
 	d->freelist = NULL;

@@ -6,6 +6,12 @@
  * Topology: nr_cpu_ids is the number of possible CPUs.  Nodes come from
  * SLABSCALE_NODES=N (CPU c is on node c % N, for testing the remote-node
  * paths on a one-node machine) or else from /sys/devices/system/node.
+ * Nodes without memory come from SLABSCALE_MEMORYLESS=LIST (node ids,
+ * "1" or "1,3" or "2-5"; only with SLABSCALE_NODES) or else from sysfs's
+ * has_normal_memory (the kernel's N_NORMAL_MEMORY, its slab_nodes): such
+ * a node has CPUs but no pages, so its slabs come from the nearest node
+ * with memory (local_memory_node(), the first node of its zonelist; with
+ * no distance table here, the nearest by node number, ties to the lower).
  * Per-CPU mode: rseq unless SLABSCALE_NO_RSEQ=1, the build has no rseq asm,
  * glibc did not register rseq (valgrind) or membarrier's rseq command is
  * missing (needed by percpu_lock_remote()).
@@ -26,6 +32,9 @@ bool slab_use_rseq;
 /* node of every CPU, with the guard indexes -2 and -1 (node 0) below */
 unsigned char slab_node_map[PERCPU_GUARDS + SLAB_MAX_CPUS];
 #define cpu_node_map	(slab_node_map + PERCPU_GUARDS)
+/* node -> nearest node with memory (itself when it has memory) */
+static unsigned char mem_node_map[MAX_NUMNODES];
+static bool topology_from_env;
 
 /*
  * Without rseq the CPU number only spreads threads over the per-CPU
@@ -84,6 +93,128 @@ int numa_node_id(void)
 	return cpu_node_map[current_cpu()];
 }
 
+bool node_has_memory(int node)
+{
+	if (node < 0 || node >= (int)nr_node_ids)
+		return false;
+	return mem_node_map[node] == node;
+}
+
+int local_memory_node(int node)
+{
+	if (node < 0 || node >= (int)nr_node_ids)
+		return 0;
+	return mem_node_map[node];
+}
+
+int slab_node_count(void)
+{
+	return (int)nr_node_ids;
+}
+
+bool slab_topology_from_env(void)
+{
+	return topology_from_env;
+}
+
+/*
+ * Parse a node list ("1", "1,3", "0-2,5") into mask (bit per node) for a
+ * machine of nodes nodes.  0, or -1 with a message in err.  The list must
+ * leave at least one node with memory.
+ */
+int slab_parse_memoryless(const char *list, int nodes, unsigned int *mask,
+			  char *err, size_t len)
+{
+	const char *p = list;
+
+	*mask = 0;
+	if (nodes < 1 || nodes > MAX_NUMNODES) {
+		snprintf(err, len, "nodes %d is not in 1..%d", nodes,
+			 MAX_NUMNODES);
+		return -1;
+	}
+	while (*p) {
+		char *end;
+		long a, b;
+
+		if (*p < '0' || *p > '9')
+			goto bad;
+		a = strtol(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				goto bad;
+			b = strtol(end + 1, &end, 10);
+		}
+		if (b < a || b >= nodes) {
+			snprintf(err, len, "memoryless node list '%s': nodes "
+				 "are 0..%d", list, nodes - 1);
+			return -1;
+		}
+		for (; a <= b; a++)
+			*mask |= 1u << a;
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			goto bad;
+		p = end;
+	}
+	if (*mask == (1u << nodes) - 1) {
+		snprintf(err, len, "memoryless node list '%s' leaves no node "
+			 "with memory", list);
+		return -1;
+	}
+	return 0;
+bad:
+	snprintf(err, len, "bad memoryless node list '%s' (node ids: 1 or "
+		 "1,3 or 2-5)", list);
+	return -1;
+}
+
+/* the nearest node with memory by node number, ties to the lower */
+static void mem_node_map_init(unsigned int memoryless)
+{
+	int node, d, n = (int)nr_node_ids;
+
+	for (node = 0; node < n; node++) {
+		mem_node_map[node] = node;
+		if (!(memoryless & (1u << node)))
+			continue;
+		for (d = 1; d < n; d++) {
+			if (node - d >= 0 && !(memoryless & (1u << (node - d)))) {
+				mem_node_map[node] = node - d;
+				break;
+			}
+			if (node + d < n && !(memoryless & (1u << (node + d)))) {
+				mem_node_map[node] = node + d;
+				break;
+			}
+		}
+	}
+}
+
+/* sysfs's has_normal_memory as a mask of memoryless nodes (0 if absent) */
+static unsigned int sysfs_memoryless(void)
+{
+	char buf[256], err[128];
+	unsigned int has = 0;
+	FILE *f = fopen("/sys/devices/system/node/has_normal_memory", "r");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	/* the list names the nodes with memory: parse it against all nodes */
+	if (!*buf || slab_parse_memoryless(buf, MAX_NUMNODES, &has, err,
+					   sizeof(err)))
+		return 0;
+	return ~has & ((1u << nr_node_ids) - 1);
+}
+
 static int sysfs_cpu_node(int cpu)
 {
 	char path[96];
@@ -106,6 +237,23 @@ static int sysfs_cpu_node(int cpu)
 	return node;
 }
 
+/* SLABSCALE_MEMORYLESS for a machine of nodes nodes (0: none, or bad) */
+static unsigned int env_memoryless(int nodes)
+{
+	const char *env = getenv("SLABSCALE_MEMORYLESS");
+	unsigned int mask;
+	char err[160];
+
+	if (!env || !*env)
+		return 0;
+	if (slab_parse_memoryless(env, nodes, &mask, err, sizeof(err))) {
+		fprintf(stderr, "slab: SLABSCALE_MEMORYLESS: %s; every node "
+			"has memory\n", err);
+		return 0;
+	}
+	return mask;
+}
+
 static void topology_init(void)
 {
 	const char *env = getenv("SLABSCALE_NODES");
@@ -124,8 +272,10 @@ static void topology_init(void)
 			nodes = 1;
 		}
 		nr_node_ids = nodes;
+		topology_from_env = true;
 		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 			cpu_node_map[cpu] = cpu % nodes;
+		mem_node_map_init(env_memoryless(nodes));
 		return;
 	}
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
@@ -138,6 +288,7 @@ static void topology_init(void)
 			max_node = node;
 	}
 	nr_node_ids = max_node + 1;
+	mem_node_map_init(sysfs_memoryless());
 }
 
 /*

@@ -86,7 +86,8 @@ struct slab_sheaf *kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp,
 			stat(s, SHEAF_PREFILL_FAST);
 		} else {
 			stat(s, SHEAF_PREFILL_SLOW);
-			sheaf = barn_get_full_or_empty_sheaf(pcs->barn);
+			sheaf = pcs->barn ?
+				barn_get_full_or_empty_sheaf(pcs->barn) : NULL;
 			stat(s, sheaf && sheaf->size ? BARN_GET : BARN_GET_FAIL);
 		}
 		percpu_unlock(&pcs->lock);
@@ -138,7 +139,7 @@ void kmem_cache_return_sheaf(struct kmem_cache *s, gfp_t gfp,
 	}
 	stat(s, SHEAF_RETURN_SLOW);
 	barn = s->barn[numa_node_id()];
-	if (READ_ONCE(barn->nr_full) >= MAX_FULL_SHEAVES ||
+	if (!barn || READ_ONCE(barn->nr_full) >= MAX_FULL_SHEAVES ||
 	    sheaf_fill(s, sheaf, s->sheaf_capacity, gfp)) {
 		sheaf_flush_unused(s, sheaf);
 		free_empty_sheaf(s, sheaf);

@@ -70,6 +70,11 @@ static void rcu_free_sheaf(struct rcu_head *head)
 	struct kmem_cache *s = sheaf->cache;
 	struct node_barn *barn = s->barn[sheaf->node];
 
+	if (unlikely(!barn)) {	/* filled on a memoryless node */
+		rcu_sheaf_to_slabs(s, sheaf);
+		free_empty_sheaf(s, sheaf);
+		return;
+	}
 	/*
 	 * Racy limit checks: two callbacks may both pass and go one over the
 	 * limit, which is harmless (the kernel does the same).
@@ -116,7 +121,7 @@ rcu_sheaf_get_empty(struct kmem_cache *s, struct slub_percpu_sheaves *pcs)
 		pcs->spare = NULL;
 		return pcs;
 	}
-	empty = barn_get_empty_sheaf(pcs->barn, true);
+	empty = pcs->barn ? barn_get_empty_sheaf(pcs->barn, true) : NULL;
 	if (empty) {
 		pcs->rcu_free = empty;
 		return pcs;
@@ -129,13 +134,19 @@ rcu_sheaf_get_empty(struct kmem_cache *s, struct slub_percpu_sheaves *pcs)
 		return NULL;
 	pcs = percpu_trylock(s->cpu_sheaves);
 	if (!pcs) {
-		barn_put_empty_sheaf(barn, empty);
+		if (barn)
+			barn_put_empty_sheaf(barn, empty);
+		else
+			free_empty_sheaf(s, empty);
 		return NULL;
 	}
 	pcs_count_lock(pcs);
-	if (pcs->rcu_free)	/* somebody filled the slot meanwhile */
-		barn_put_empty_sheaf(pcs->barn, empty);
-	else
+	if (pcs->rcu_free) {	/* somebody filled the slot meanwhile */
+		if (pcs->barn)
+			barn_put_empty_sheaf(pcs->barn, empty);
+		else
+			free_empty_sheaf(s, empty);
+	} else
 		pcs->rcu_free = empty;
 	return pcs;
 }

@@ -170,6 +170,11 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 		pcs->main = full;
 		return pcs;
 	}
+	/* no barn (a memoryless node before 7.1): the slabs, no refill */
+	if (unlikely(!pcs->barn)) {
+		pcs_unlock(pcs);
+		return NULL;
+	}
 	full = barn_replace_empty_sheaf(pcs->barn, pcs->main, allow_spin);
 	if (full) {
 		stat(s, BARN_GET);
@@ -177,7 +182,17 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 		return pcs;
 	}
 	stat(s, BARN_GET_FAIL);
+	/*
+	 * Before 7.0-rc3's fb1091febd66 "mm/slab: allow sheaf refill if
+	 * blocking is not allowed" only a caller that may block refilled (a
+	 * GFP_NOWAIT allocation went to the slabs one object at a time);
+	 * after it any caller that may spin refills, with its own gfp.
+	 */
+#ifdef CONFIG_SLUB_REFILL_NOWAIT
+	if (!allow_spin) {
+#else
 	if (!gfpflags_allow_blocking(gfp)) {
+#endif
 		pcs_unlock(pcs);
 		return NULL;
 	}
@@ -202,8 +217,15 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	pcs = pcs_trylock(s);
 	if (!pcs) {
 		/* keep the objects for somebody else; we use the slabs */
-		barn_put_full_sheaf(s->barn[numa_node_id()], full);
-		stat(s, BARN_PUT);
+		struct node_barn *barn = s->barn[numa_node_id()];
+
+		if (barn) {
+			barn_put_full_sheaf(barn, full);
+			stat(s, BARN_PUT);
+		} else {
+			sheaf_flush_unused(s, full);
+			free_empty_sheaf(s, full);
+		}
 		return NULL;
 	}
 	/* the CPU may have changed while unlocked: look again */
@@ -260,8 +282,12 @@ __pcs_replace_full_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	struct slab_sheaf *empty, *to_flush;
 	int err = 0;
 
-	/* the bootstrap sheaf (kmalloc before kmalloc-sheaves): back off */
-	if (unlikely(!s->sheaf_capacity)) {
+	/*
+	 * the bootstrap sheaf (kmalloc before kmalloc-sheaves), or no barn
+	 * (a memoryless node before 7.1, whose frees are all remote and
+	 * never come here but through the bulk path): back off
+	 */
+	if (unlikely(!s->sheaf_capacity || !pcs->barn)) {
 		pcs_unlock(pcs);
 		return NULL;
 	}
@@ -330,7 +356,8 @@ got_empty:
 		/* somebody made room meanwhile */
 		if (!pcs->spare)
 			pcs->spare = empty;
-		else if (READ_ONCE(pcs->barn->nr_empty) < MAX_EMPTY_SHEAVES)
+		else if (pcs->barn &&
+			 READ_ONCE(pcs->barn->nr_empty) < MAX_EMPTY_SHEAVES)
 			barn_put_empty_sheaf(pcs->barn, empty);
 		else
 			free_empty_sheaf(s, empty);
@@ -340,6 +367,12 @@ got_empty:
 		pcs->spare = pcs->main;
 		pcs->main = empty;
 		return pcs;
+	}
+	if (unlikely(!pcs->barn)) {
+		/* moved to a CPU without a barn meanwhile */
+		pcs_unlock(pcs);
+		free_empty_sheaf(s, empty);
+		return NULL;
 	}
 	barn_put_full_sheaf(pcs->barn, pcs->main);
 	stat(s, BARN_PUT);
@@ -462,7 +495,8 @@ void sheaves_flush_all(struct kmem_cache *s)
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 		pcs_flush_cpu(s, cpu);
 	for (node = 0; node < nr_node_ids; node++)
-		barn_shrink(s, s->barn[node]);
+		if (s->barn[node])
+			barn_shrink(s, s->barn[node]);
 }
 
 int sheaves_init(struct kmem_cache *s)
@@ -471,6 +505,16 @@ int sheaves_init(struct kmem_cache *s)
 	void *p;
 
 	for (node = 0; node < nr_node_ids; node++) {
+		/*
+		 * Barns live on nodes with memory (the kernel's slab_nodes),
+		 * until 7.1's "slab: create barns for online memoryless
+		 * nodes": a CPU of a memoryless node has no barn before it
+		 * (pcs->barn NULL, as get_barn() returning NULL since the
+		 * 6.18 fix "slab: fix barn NULL pointer dereference on
+		 * memoryless nodes").
+		 */
+		if (!node_has_memory(node) && !IS_ENABLED(CONFIG_SLUB_MEMORYLESS_BARNS))
+			continue;
 		if (posix_memalign(&p, CACHELINE, sizeof(struct node_barn)))
 			return -1;
 		s->barn[node] = p;

@@ -111,7 +111,7 @@ struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	c.objects = objects;
 	slab->freelist = start + s->red_left_pad;
 	slab->counters = ctr_long(c);
-	n = get_node(s, node);
+	n = get_node(s, slab->node);
 	__atomic_fetch_add(&n->nr_slabs, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&n->total_objects, objects, __ATOMIC_RELAXED);
 	slab_stat_inc(s, ALLOC_SLAB);
@@ -503,7 +503,8 @@ void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node)
  * freelist without the lock, give back what exceeds max as a detached
  * freelist (a free, which may take list_lock again) and put unused
  * detached slabs back under list_lock.  trylock: a remote node's list_lock
- * is only trylocked (40fd0acc45d0, "avoid list_lock contention").
+ * is only trylocked (40fd0acc45d0, "avoid list_lock contention"); before
+ * that fix ("slab: refill sheaves from all nodes" alone) it was taken.
  */
 static unsigned int refill_from_node(struct kmem_cache *s,
 				     struct kmem_cache_node *n, void **p,
@@ -586,7 +587,7 @@ unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp,
 		if ((int)i == local || READ_ONCE(n->nr_partial) <= s->min_partial)
 			continue;
 		got += refill_from_node(s, n, p + got, min - got, max - got,
-					true);
+					IS_ENABLED(CONFIG_SLUB_REFILL_TRYLOCK));
 	}
 #endif
 	while (got < min) {

@@ -84,6 +84,20 @@ int cpu_to_node(int cpu);
 /* The CPU this thread runs on now (rseq cpu_id; sched_getcpu fallback). */
 int slab_cpu_id(void);
 int numa_node_id(void);
+/* false for a memoryless node (SLABSCALE_MEMORYLESS, has_normal_memory) */
+bool node_has_memory(int node);
+/* the nearest node with memory: where a node's pages come from */
+int local_memory_node(int node);
+/*
+ * 7.1 "slab: free remote objects to sheaves on memoryless nodes": a CPU
+ * of a memoryless node (where every object is remote) frees into its
+ * sheaves; before, such frees went to their slabs.
+ */
+static inline bool free_remote_to_sheaves(void)
+{
+	return IS_ENABLED(CONFIG_SLUB_MEMORYLESS_BARNS) &&
+	       !node_has_memory(numa_node_id());
+}
 void percpu_init(void);
 
 /* ---- per-CPU lock (percpu.h has the inline fast versions) -------------- */

@@ -22,55 +22,32 @@
 #include "pcs.h"
 #include "cpu_slab.h"
 
+#define STAT_NAME(item, name, unit, better, what)	[item] = name,
 static const char *const stat_names[NR_SLAB_STAT_ITEMS] = {
-	[ALLOC_FASTPATH] = "alloc_fastpath",
-	[ALLOC_SLOWPATH] = "alloc_slowpath",
-	[ALLOC_PCS] = "alloc_cpu_sheaf",
-	[FREE_FASTPATH] = "free_fastpath",
-	[FREE_SLOWPATH] = "free_slowpath",
-	[FREE_PCS] = "free_cpu_sheaf",
-	[FREE_RCU_SHEAF] = "free_rcu_sheaf",
-	[FREE_RCU_SHEAF_FAIL] = "free_rcu_sheaf_fail",
-	[FREE_FROZEN] = "free_frozen",
-	[FREE_ADD_PARTIAL] = "free_add_partial",
-	[FREE_REMOVE_PARTIAL] = "free_remove_partial",
-	[ALLOC_FROM_PARTIAL] = "alloc_from_partial",
-	[ALLOC_SLAB] = "alloc_slab",
-	[ALLOC_REFILL] = "alloc_refill",
-	[ALLOC_NODE_MISMATCH] = "alloc_node_mismatch",
-	[FREE_SLAB] = "free_slab",
-	[CPUSLAB_FLUSH] = "cpuslab_flush",
-	[DEACTIVATE_FULL] = "deactivate_full",
-	[DEACTIVATE_EMPTY] = "deactivate_empty",
-	[DEACTIVATE_TO_HEAD] = "deactivate_to_head",
-	[DEACTIVATE_TO_TAIL] = "deactivate_to_tail",
-	[DEACTIVATE_REMOTE_FREES] = "deactivate_remote_frees",
-	[DEACTIVATE_BYPASS] = "deactivate_bypass",
-	[ORDER_FALLBACK] = "order_fallback",
-	[CMPXCHG_DOUBLE_CPU_FAIL] = "cmpxchg_double_cpu_fail",
-	[CMPXCHG_DOUBLE_FAIL] = "cmpxchg_double_fail",
-	[CPU_PARTIAL_ALLOC] = "cpu_partial_alloc",
-	[CPU_PARTIAL_FREE] = "cpu_partial_free",
-	[CPU_PARTIAL_NODE] = "cpu_partial_node",
-	[CPU_PARTIAL_DRAIN] = "cpu_partial_drain",
-	[SHEAF_FLUSH] = "sheaf_flush",
-	[SHEAF_REFILL] = "sheaf_refill",
-	[SHEAF_ALLOC] = "sheaf_alloc",
-	[SHEAF_FREE] = "sheaf_free",
-	[BARN_GET] = "barn_get",
-	[BARN_GET_FAIL] = "barn_get_fail",
-	[BARN_PUT] = "barn_put",
-	[BARN_PUT_FAIL] = "barn_put_fail",
-	[SHEAF_PREFILL_FAST] = "sheaf_prefill_fast",
-	[SHEAF_PREFILL_SLOW] = "sheaf_prefill_slow",
-	[SHEAF_PREFILL_OVERSIZE] = "sheaf_prefill_oversize",
-	[SHEAF_RETURN_FAST] = "sheaf_return_fast",
-	[SHEAF_RETURN_SLOW] = "sheaf_return_slow",
-	[PCS_TRYLOCK_FAIL] = "pcs_trylock_fail",
-	[NOLOCK_ALLOC_FAIL] = "nolock_alloc_fail",
-	[NOLOCK_FREE_DEFERRED] = "nolock_free_deferred",
-	[ALLOC_FROM_SHEAF] = "alloc_from_sheaf",
+	SLAB_STAT_ITEMS(STAT_NAME)
 };
+#undef STAT_NAME
+
+#define BETTER_LOWER	"lower"
+#define BETTER_HIGHER	"higher"
+#define BETTER_NONE	"none"
+#define STAT_INFO(item, name, unit, better, what)	\
+	{ "stats", name, unit, BETTER_##better, what },
+#define LOCK_INFO(field, unit, better, what)		\
+	{ "locks", #field, unit, BETTER_##better, what },
+static const struct slab_counter_info counter_info[] = {
+	SLAB_STAT_ITEMS(STAT_INFO)
+	SLAB_LOCK_FIELDS(LOCK_INFO)
+};
+#undef STAT_INFO
+#undef LOCK_INFO
+
+const struct slab_counter_info *slab_counter_info(unsigned int *nr)
+{
+	if (nr)
+		*nr = sizeof(counter_info) / sizeof(counter_info[0]);
+	return counter_info;
+}
 
 const char *slab_stat_name(enum slab_stat_item item)
 {
@@ -339,9 +316,41 @@ static const char *const feature_names[NR_SLAB_FEATURES] = {
 static void json_lock(struct jbuf *j, const char *name,
 		      const struct slab_lock_stat *l, bool first)
 {
-	jprintf(j, "%s\"%s\":{\"acquired\":%llu,\"contended\":%llu,"
-		"\"wait_ns\":%llu,\"trylock_failed\":%llu}", first ? "" : ",",
-		name, l->acquired, l->contended, l->wait_ns, l->trylock_failed);
+	const char *sep = "";
+
+	jprintf(j, "%s\"%s\":{", first ? "" : ",", name);
+#define LOCK_JSON(field, unit, better, what)				\
+	jprintf(j, "%s\"" #field "\":%llu", sep, l->field);		\
+	sep = ",";
+	SLAB_LOCK_FIELDS(LOCK_JSON)
+#undef LOCK_JSON
+	jprintf(j, "}");
+}
+
+/*
+ * "topology": nodes, the memoryless ones, each CPU's node, where it came
+ * from (SLABSCALE_NODES/SLABSCALE_MEMORYLESS, or the machine's sysfs)
+ */
+static void json_topology(struct jbuf *j)
+{
+	unsigned int i;
+	bool first = true;
+
+	jprintf(j, "\"topology\":{\"source\":\"%s\",\"nodes\":%u,"
+		"\"memoryless\":[", slab_topology_from_env() ? "option" :
+		"machine", nr_node_ids);
+	for (i = 0; i < nr_node_ids; i++)
+		if (!node_has_memory(i)) {
+			jprintf(j, "%s%u", first ? "" : ",", i);
+			first = false;
+		}
+	jprintf(j, "],\"cpu_node\":[");
+	for (i = 0; i < nr_cpu_ids; i++)
+		jprintf(j, "%s%d", i ? "," : "", cpu_to_node(i));
+	jprintf(j, "],\"mem_node\":[");
+	for (i = 0; i < nr_node_ids; i++)
+		jprintf(j, "%s%d", i ? "," : "", local_memory_node(i));
+	jprintf(j, "]},\"caches\":[");
 }
 
 static void json_cache(struct jbuf *j, struct kmem_cache *s)
@@ -394,10 +403,11 @@ int slab_stats_json(char *buf, size_t len)
 		"\"nr_cpus\":%u,\"nr_nodes\":%u,"
 		"\"live_objects\":%ld,\"leaked_objects\":%lu,"
 		"\"pages\":{\"total\":%lu,\"free\":%lu,\"released\":%lu,"
-		"\"used\":%lu},\"caches\":[",
+		"\"used\":%lu},",
 		slab_use_rseq ? "rseq" : "atomic",
 		nr_cpu_ids, nr_node_ids, slab_live_objects(), slab_leaked_objects(), pa.total_pages,
 		pa.free_pages, pa.released_pages, pa.slab_pages);
+	json_topology(&j);
 	first = true;
 	pthread_mutex_lock(&slab_mutex);
 	for_each_slab_cache(s) {

@@ -3,7 +3,8 @@
 #
 # MODE normal: every binary with the rseq per-CPU path and again with the
 # atomic fallback (SLABSCALE_NO_RSEQ=1); test_stress also with two fake
-# NUMA nodes (remote-node frees); test_api and test_debug also with
+# NUMA nodes (remote-node frees), and with the second one memoryless
+# (test_topology runs itself in both shapes); test_api and test_debug also with
 # SLABSCALE_DEBUG=FPZ (every cache a debug cache) and under valgrind
 # (memcheck; glibc cannot register rseq there, so the allocator must pick
 # the atomic fallback by itself).  MODE san: each binary once (sanitizer
@@ -78,7 +79,9 @@ one() {
 		run "$variant/$name atomic" env SLABSCALE_NO_RSEQ=1 "$bin"
 		case $name in
 		test_stress)
-			run "$variant/$name nodes=2" env SLABSCALE_NODES=2 "$bin";;
+			run "$variant/$name nodes=2" env SLABSCALE_NODES=2 "$bin"
+			run "$variant/$name nodes=2 memoryless=1" env \
+				SLABSCALE_NODES=2 SLABSCALE_MEMORYLESS=1 "$bin";;
 		test_api|test_debug)
 			run "$variant/$name debug=FPZ" env SLABSCALE_DEBUG=FPZ "$bin"
 			# no rseq under valgrind: the automatic fallback

@@ -485,6 +485,22 @@ static void test_stats_dump(void)
 	CHECK(!strcmp(slab_stat_name(ALLOC_FASTPATH), "alloc_fastpath"));
 	CHECK(!strcmp(slab_stat_name(PCS_TRYLOCK_FAIL), "pcs_trylock_fail"));
 	CHECK(!slab_stat_name(NR_SLAB_STAT_ITEMS));
+	{
+		/* the declared counters: every stat, then the lock fields */
+		unsigned int i, nr;
+		const struct slab_counter_info *ci = slab_counter_info(&nr);
+
+		CHECK(nr == NR_SLAB_STAT_ITEMS + 4);
+		for (i = 0; i < NR_SLAB_STAT_ITEMS; i++) {
+			CHECK(!strcmp(ci[i].group, "stats"));
+			CHECK(!strcmp(ci[i].name, slab_stat_name(i)));
+			CHECK(ci[i].unit[0] && ci[i].what[0]);
+		}
+		CHECK(!strcmp(ci[ALLOC_SLOWPATH].better, "lower"));
+		CHECK(!strcmp(ci[ALLOC_FASTPATH].better, "none"));
+		CHECK(!strcmp(ci[NR_SLAB_STAT_ITEMS + 2].name, "wait_ns"));
+		CHECK(!strcmp(ci[NR_SLAB_STAT_ITEMS + 2].unit, "ns"));
+	}
 	n = slab_stats_json(buf, sizeof(buf));
 	CHECK(n > 0 && (size_t)n == strlen(buf));
 	CHECK(strstr(buf, "\"variant\":\""));

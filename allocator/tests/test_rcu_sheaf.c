@@ -114,7 +114,10 @@ static void test_features(void)
 		{ "kmalloc-sheaves",
 		  SLAB_FEAT_KMALLOC_SHEAVES | SLAB_FEAT_SHEAVES_ALL, 0 },
 		{ "no-cpu-slab", 0, SLAB_FEAT_CPU_SLAB },
-		{ "sheaves-all", SLAB_FEAT_REFILL_ALL_NODES, 0 },
+		{ "refill-all-nodes", SLAB_FEAT_REFILL_ALL_NODES, 0 },
+		{ "sheaves-all", SLAB_FEAT_REFILL_TRYLOCK, 0 },
+		{ "refill-nowait", SLAB_FEAT_REFILL_NOWAIT, 0 },
+		{ "memoryless-barns", SLAB_FEAT_MEMORYLESS_BARNS, 0 },
 	};
 	unsigned int i;
 	bool known = false;

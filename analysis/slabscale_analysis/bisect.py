@@ -22,11 +22,13 @@ answer stays UNKNOWN.
      variants[hi-1] against variants[hi].
 """
 
+import datetime
 import os
 
-from . import safeio, stats
+from . import layout, plan as planmod, runner, safeio, stats, table
 from .errors import ResourceError, UserError
-from .results import HIGHER
+from .results import HIGHER, LOWER, load_run, primary_metric
+from .suggest import did_you_mean
 from .textsafe import term, term_lines
 
 DIFFERENT, SAME, UNKNOWN = "different", "same", "unknown"
@@ -194,7 +196,6 @@ def bisect_variants(variants, good, bad, measure, better=HIGHER, start=5,
 
 
 def render(result, metric):
-    from . import table
     lines = []
     for s in result["steps"]:
         r = s["result"]
@@ -210,12 +211,15 @@ def render(result, metric):
 
 
 def run_variants(a):
-    """The CLI: measure with the real runner, results kept under results/."""
-    import datetime
-    from . import layout, plan as planmod, runner
-    from .results import primary_metric
+    """The CLI: measure with the real runner, results kept under results/.
+    The variants and the case are checked before anything runs."""
     variants = planmod.read_variants_list(a.variants_list)
     safeio.check_name(a.case, "bisect: case")
+    for which in (a.good, a.bad):
+        if which not in variants:
+            raise UserError("unknown variant %r%s" % (
+                which, did_you_mean(which, variants, " (variants: %s)"
+                                    % ", ".join(variants))))
     metric = a.metric or primary_metric(a.mode)
     params = {}
     for p in a.param:
@@ -228,6 +232,12 @@ def run_variants(a):
         if not os.access(path, os.X_OK):
             raise UserError("bisect: variant %s has no runner %s (run make)"
                             % (v, path))
+    cases = runner.list_cases(runner.runner_path(a.build, a.bad))
+    if cases is not None and a.case not in cases:
+        raise UserError("unknown case %r: the runner of %s does not "
+                        "list it%s" % (a.case, a.bad, did_you_mean(
+                            a.case, cases, " (cases: %s)"
+                            % ", ".join(sorted(cases)))))
     now = datetime.datetime.now(datetime.timezone.utc)
     bid, bdir = layout.claim_dir(a.results, layout.this_host(),
                                  "bisect-%s-%s" % (
@@ -235,6 +245,12 @@ def run_variants(a):
                                      layout.safe_name(a.case)))
     plan = {"seconds": a.seconds, "warmup": a.warmup, "params": params,
             "events": []}
+    if getattr(a, "nodes", None) or getattr(a, "memoryless", None):
+        # the sweep plan's checks of the topology
+        plan.update({k: v for k, v in planmod.normalise({
+            "cases": a.case, "variants": a.good or "x", "nodes": a.nodes,
+            "memoryless": a.memoryless}).items()
+            if k in ("nodes", "memoryless")})
     count = {}
     better = [HIGHER]
 
@@ -290,5 +306,4 @@ def run_variants(a):
 
 
 def _direction(metric):
-    from .results import LOWER
     return LOWER

@@ -11,8 +11,11 @@ import os
 import signal
 import sys
 
-from . import layout, stats
+from . import bisect, compare, decide, fmt, gitbisect, layout, load
+from . import plan as planmod, plotcmd, report, stats, summary, sweep, table
+from . import validate
 from .errors import UserError, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED
+from .suggest import did_you_mean
 from .results import LIMITS
 from .textsafe import term
 
@@ -76,6 +79,12 @@ def _common(p):
                    help="compare results from different hosts anyway")
 
 
+def _all_flag(p):
+    p.add_argument("--all", dest="show_all", action="store_true",
+                   help="show the diagnostic rows too (PMU counts, "
+                   "allocator counters: they explain, never gate)")
+
+
 def _disturbed_flag(p):
     p.add_argument("--include-disturbed", action="store_true",
                    help="average in runs the harness marked disturbed (by "
@@ -100,7 +109,9 @@ def build_parser():
                        "--results, compare against the baseline variant and "
                        "the previous sweep of the same plan, write the report."
                        " Exit 0 clean, 1 significant regression, 3 runs "
-                       "failed, 130 interrupted (continue with --resume).")
+                       "failed, 4 rows stayed disturbed, 130 interrupted "
+                       "(continue with --resume); when several apply, the "
+                       "first of 1, 3, 4 wins.")
     p.add_argument("--plan", help="plan file (key = value lines or JSON)")
     p.add_argument("--cases", help="comma-separated cases")
     p.add_argument("--variants", help="comma-separated variants, baseline first")
@@ -127,6 +138,7 @@ def build_parser():
                    help="the same, up to SECONDS of added runs (with "
                    "--budget: whichever is spent first)")
     _disturbed_flag(p)
+    _all_flag(p)
     _common(p)
 
     p = sub.add_parser("compare", help="compare two result sets",
@@ -142,6 +154,7 @@ def build_parser():
                    "as 'slab.*.per_cycle' work)")
     p.add_argument("--json", action="store_true", help="print JSON")
     _disturbed_flag(p)
+    _all_flag(p)
     _common(p)
 
     p = sub.add_parser("bisect", help="find the first bad variant or revision",
@@ -167,6 +180,10 @@ def build_parser():
                    help="cap of the doubling (default %(default)s)")
     p.add_argument("--param", action="append", default=[],
                    metavar="NAME=VALUE")
+    p.add_argument("--nodes", type=_pos_int, help="topology: NUMA nodes "
+                   "(slabscale-run --nodes)")
+    p.add_argument("--memoryless", help="topology: nodes without memory "
+                   "(with --nodes)")
     p.add_argument("--variants-list", default=layout.variants_list_path(),
         help="variants, oldest first (default: %(default)s)")
     p.add_argument("--build", default=_build_dir())
@@ -185,20 +202,41 @@ def build_parser():
                    default="threads")
     p.add_argument("--sweep", help="sweep for bare variant names")
     p.add_argument("--history", action="store_true")
-    p.add_argument("--variant", help="variant for --history")
+    p.add_argument("--variant", help="variant for --history (default: "
+                   "one line per variant)")
     p.add_argument("-t", "--nr-task", dest="nr_task", type=_tasks,
                    help="nr_task for --history (default: the smallest)")
     p.add_argument("-o", "--out", help="output base name (.png, .svg, .gp)")
+    _disturbed_flag(p)
     _common(p)
+
+    p = sub.add_parser("validate", help="the published kernel results as "
+                       "a validation suite",
+                       description="Run plans/validation/*.plan (one per "
+                       "published kernel figure), print the table (row, "
+                       "kernel figure, model figure, sign agrees, within 2x, "
+                       "verdict) and write JSON.  Exit 0, or 5 when a row "
+                       "that fits this machine disagrees; rows taken on more "
+                       "CPUs run clamped and never fail.")
+    p.add_argument("plans", nargs="*", default=[os.path.join(
+        layout.repo_root(), "plans", "validation")],
+        help="plan files or directories (default: plans/validation)")
+    p.add_argument("--repeats", type=_pos_int, help="runs a side (default: "
+                   "each plan's)")
+    p.add_argument("-s", "--seconds", type=_pos_int)
+    p.add_argument("--json", help="also write the JSON here")
+    p.add_argument("--build", default=_build_dir())
+    p.add_argument("--results", default=layout.default_results_dir())
 
     p = sub.add_parser("report", help="(re)write a sweep's HTML/Markdown report")
     p.add_argument("sweep", nargs="?", default="latest")
+    _disturbed_flag(p)
     _common(p)
+    top.subcommands = dict(sub.choices)
     return top
 
 
 def _plan_from_args(a):
-    from . import plan as planmod
     raw = planmod.load_plan_file(a.plan) if a.plan else {}
     for k in ("cases", "variants", "baseline", "nr_task", "modes", "events"):
         v = getattr(a, k)
@@ -229,8 +267,11 @@ PLAN_OPTIONS = (("plan", "--plan"), ("cases", "--cases"),
                 ("budget_time", "--budget-time"))
 
 
+def _paint():
+    return fmt.Paint(fmt.colour_wanted(sys.stdout))
+
+
 def cmd_sweep(a):
-    from . import sweep
     if a.resume is not None:
         if not a.resume.strip():
             raise UserError("sweep: --resume needs a sweep id or 'latest' "
@@ -247,11 +288,12 @@ def cmd_sweep(a):
                      make_report=not a.no_report, min_effect=a.min_effect,
                      budget={"runs": a.budget, "seconds": a.budget_time}
                      if not a.resume else None,
-                     include_disturbed=a.include_disturbed)
+                     include_disturbed=a.include_disturbed,
+                     show_all=a.show_all,
+                     paint=fmt.Paint(fmt.colour_wanted(sys.stderr)))
 
 
 def cmd_compare(a):
-    from . import compare, table
     la, ra = layout.resolve_set(a.a, a.results, a.sweep)
     lb, rb = layout.resolve_set(a.b, a.results, a.sweep)
     res = compare.compare_sets(ra, rb, la, lb, min_effect=a.min_effect,
@@ -262,14 +304,18 @@ def cmd_compare(a):
         json.dump(res, sys.stdout, indent=1, sort_keys=True)
         sys.stdout.write("\n")
     else:
-        print(table.render(res))
+        paint = _paint()
+        # metrics asked for by name are shown, diagnostic or not
+        print(table.render(res, a.show_all or bool(a.metric), paint))
+        print()
+        print(summary.render(decide.alerts({"vs_baseline": [res],
+                                            "vs_previous": []}),
+                             paint=paint))
     return 0
 
 
 def cmd_bisect(a):
-    from . import bisect
     if a.git:
-        from . import gitbisect
         if a.good or a.bad:
             raise UserError("bisect: --git takes GOOD BAD itself; drop "
                             "--good/--bad")
@@ -282,18 +328,34 @@ def cmd_bisect(a):
 
 
 def cmd_plot(a):
-    from . import plotcmd
     return plotcmd.run(a)
 
 
+def cmd_validate(a):
+    return validate.run(a)
+
+
 def cmd_report(a):
-    from . import report
-    return report.regenerate(a.results, a.sweep, a.allow_host_mismatch,
-                             a.min_effect)
+    """Load, decide, write compare.json and the report (as a sweep's end
+    does, without running anything)."""
+    sdir = load.find_sweep(a.results, a.sweep)
+    data = load.load_sweep(sdir, a.results)
+    an = decide.analyse(data, a.min_effect, a.include_disturbed,
+                        a.allow_host_mismatch)
+    al = decide.alerts(an, data.plan)
+    code, _ = decide.exit_status(an, data.manifest, a.include_disturbed)
+    layout.write_json_atomic(os.path.join(sdir, "compare.json"),
+                             dict(an, alerts=al, exit_status=code))
+    fits = decide.scaling_fits(data, a.include_disturbed)
+    print(term(report.write_report(data, an, al,
+                                   lambda s: print(term(s), file=sys.stderr),
+                                   fits=fits)))
+    return 0
 
 
 COMMANDS = {"sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
-            "plot": cmd_plot, "report": cmd_report}
+            "plot": cmd_plot, "report": cmd_report,
+            "validate": cmd_validate}
 
 
 def _interrupt(signum, frame):
@@ -305,7 +367,16 @@ def main(argv=None):
     input (one line naming the file and field), 3 a run failed or a
     resource error (a full disk: one line, never a traceback), 130
     interrupted."""
-    args = build_parser().parse_args(argv)
+    top = build_parser()
+    args, extra = top.parse_known_args(argv)
+    if extra:
+        # a misspelled option of a subcommand: that subcommand's usage
+        sp = top.subcommands[args.cmd]
+        opts = [o for act in sp._actions for o in act.option_strings]
+        bad = [x for x in extra if x.startswith("-")] or extra
+        sp.error("unrecognized argument%s: %s%s" % (
+            "s" if len(extra) > 1 else "", " ".join(extra),
+            did_you_mean(bad[0].split("=")[0], opts)))
     # a closed terminal (SIGHUP) or a kill (SIGTERM) stops a command as a
     # Ctrl-C does: what was done is kept, a sweep says how to resume
     for sig in (signal.SIGTERM, signal.SIGHUP):

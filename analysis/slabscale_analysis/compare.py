@@ -1,10 +1,23 @@
-"""Compare two result sets group by group, metric by metric."""
+"""Compare two result sets group by group, metric by metric.
+
+The result is plain data (JSON-ready dicts, compare.json): groups
+(case, mode, nr_task, params) each with one dict per metric.  A metric's
+dict is stats.compare_samples()'s plus what the registry (metrics.py)
+knows of the metric: "unit", "role" (primary, gating, diagnostic),
+"family", "label".  Later layers add keys of their own (budget_runs, a
+count of shared runs, a pairing note): readers take what they know and
+leave the rest.
+"""
+
+import fnmatch
 
 from . import stats
-from .errors import DataError
-from .results import (CPU_RATE, check_hosts, cpu_rate_applies, group_runs,
+from .errors import DataError, UserError
+from .metrics import Registry, DIAGNOSTIC
+from .results import (CPU_RATE, bucket_width, check_hosts, cpu_rate_applies,
                       primary_metric, select_metrics,
                       slab_metric_parts)
+from .suggest import did_you_mean
 
 
 def _variants(runs):
@@ -116,6 +129,9 @@ def compare_sets(base, new, base_label="base", new_label="new",
         raise DataError("%s and %s have nothing in common (%s)" % (
             base_label, new_label,
             mismatch_message([k[1:] for k in ga], [k[1:] for k in gb])))
+    reg = Registry.of([r for r in base + new if r.ok])
+    if metric_filter:
+        check_metric_filter(metric_filter, reg.names())
     notes = []
     only_a = [k for k in ga if k not in gb]
     only_b = [k for k in gb if k not in ga]
@@ -137,24 +153,42 @@ def compare_sets(base, new, base_label="base", new_label="new",
             for m in r.metrics():
                 if m not in names:
                     names.append(m)
+        # per group: a metric's role can depend on the case (the CPU-time
+        # rate of a wall-time case is diagnostic)
+        greg = Registry.of([r for r in ra_all + rb_all if r.ok])
         prim = primary_metric(k[2])
         names.sort(key=lambda m: (m != prim, m != CPU_RATE, m))
-        names = select_metrics(names, metric_filter)
+        names = select_metrics(names, metric_filter,
+                               lambda m: greg.get(m).better)
         mets = []
         for m in names:
             over_disturbed = all_disturbed and m == CPU_RATE
-            a, used_a, better = round_samples(
-                ok_a if over_disturbed else ra, m)
-            b, used_b, better_b = round_samples(
-                ok_b if over_disturbed else rb, m)
+            a, used_a, _ = round_samples(ok_a if over_disturbed else ra, m)
+            b, used_b, _ = round_samples(ok_b if over_disturbed else rb, m)
             if slab_metric_parts(m) and not any(v for _, v in a + b) and \
                     m not in (metric_filter or ()):
                 continue    # an allocator counter that stayed 0, not named
+            info = greg.get(m)
             # interleaved rounds are compared as pairs (stats.py)
-            res = stats.compare_rounds(a, b, better or better_b,
-                                       min_effect, alpha)
+            res = stats.compare_rounds(a, b, info.better, min_effect, alpha)
             res["metric"] = m
             res["shared_runs"] = _shared_count(used_a + used_b)
+            res.update(unit=info.unit, role=info.role, family=info.family,
+                       label=info.label)
+            widths = [w for w in (bucket_width(r, m) for r in used_a + used_b)
+                      if w is not None]
+            if widths:
+                # the percentile's resolution: values inside one bucket
+                # are placed by rank (harness/src/histogram.c)
+                res["bucket_width"] = max(widths)
+            short = min(len(a), len(b))
+            if res["verdict"] == stats.INCONCLUSIVE and a and b and \
+                    short < stats.MIN_RUNS and (len(ra) < len(ra_all) or
+                                                len(rb) < len(rb_all)):
+                res["reason"] = ("only %d undisturbed run%s on a side; a "
+                                 "verdict needs %d" % (
+                                     short, "" if short == 1 else "s",
+                                     stats.MIN_RUNS))
             if over_disturbed:
                 res["cpu_rate_over_disturbed"] = True
             elif not (a and b) and (len(ra) < len(ra_all) or
@@ -207,6 +241,25 @@ def compare_sets(base, new, base_label="base", new_label="new",
             "shared_runs": sum(_shared_count(g) for g in (base, new)),
             "groups": groups, "notes": notes,
             "excluded": "; ".join(excluded)}
+
+
+def check_metric_filter(patterns, names):
+    """Every --metric must name (or match) a metric of the runs: a typo
+    would otherwise compare nothing and exit 0.  UserError (exit 2) with
+    the likely name."""
+    for p in patterns:
+        if any(fnmatch.fnmatchcase(n, p) for n in names):
+            continue
+        raise UserError("no metric %r in these runs%s" % (
+            p, did_you_mean(p, names, "; metrics: " + ", ".join(
+                sorted(n for n in names if not n.startswith("slab."))[:12])
+                + (", slab.* ..." if any(n.startswith("slab.")
+                                          for n in names) else ""))))
+
+
+def gating(m):
+    """Does this metric result decide the exit status?"""
+    return m.get("role") not in (DIAGNOSTIC, None)
 
 
 def verdict_counts(cmp, primary_only=False):

@@ -26,8 +26,9 @@ import subprocess
 import sys
 import tempfile
 
-from . import stats
-from . import safeio
+import numpy as np
+
+from . import layout, safeio, stats, table
 from .errors import UserError
 from .results import HIGHER, LOWER, load_run, primary_metric
 
@@ -52,7 +53,6 @@ def classify(vals, good_vals, bad_vals, better, min_effect=stats.MIN_EFFECT):
     r2 = stats.compare_samples(vals, bad_vals, better, min_effect)
     if r2["verdict"] == stats.REGRESSION:
         return GOOD
-    import numpy as np
     m = float(np.median(vals))
     dg = abs(m - float(np.median(good_vals)))
     db = abs(m - float(np.median(bad_vals)))
@@ -136,7 +136,6 @@ def step(state_path):
 
 
 def run(a, repo=None):
-    from . import layout
     repo = repo or layout.repo_root()
     good, bad = (_commit(rev, repo) for rev in a.git)
     safeio.check_name(a.case, "bisect: case")
@@ -165,7 +164,6 @@ def run(a, repo=None):
         st["good_vals"], st["bad_vals"] = refs["good"], refs["bad"]
         r = stats.compare_samples(refs["good"], refs["bad"], st["better"],
                                   a.min_effect)
-        from . import table
         print(table.header(max(20, len(metric))))
         print(table.row(metric, r, max(20, len(metric))))
         if r["verdict"] != stats.REGRESSION:

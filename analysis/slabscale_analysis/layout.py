@@ -20,7 +20,8 @@ import tempfile
 
 from . import runner, safeio
 from .errors import DataError
-from .results import check_manifest, dedupe, parse_json, warn
+from .results import check_manifest, dedupe, load_set, parse_json, warn
+from .results import load_manifest as _load_manifest
 
 MANIFEST = "sweep.json"
 SWEEP_SCHEMA = "slabscale-sweep"
@@ -123,8 +124,7 @@ def write_json_atomic(path, obj):
 
 
 def load_manifest(path):
-    from .results import load_manifest as load
-    return load(path)
+    return _load_manifest(path)
 
 
 def load_manifest_under(root, rel):
@@ -234,7 +234,6 @@ def resolve_set(spec, results, sweep=None, host=None):
     'latest'); 'SWEEP:VARIANT'; or a variant name within `sweep` (default:
     the latest sweep on this host).
     """
-    from .results import load_set
     if os.path.exists(spec):
         return spec, load_set(spec)
     if "/" in spec or spec.startswith("."):

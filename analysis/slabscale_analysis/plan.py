@@ -12,6 +12,8 @@ Plan file (JSON object, or lines of `key = value`; lists comma separated;
     seconds   = 5
     warmup    = 1
     params    = bg_caches=100
+    nodes     = 2                        # topology (default: the machine's)
+    memoryless = 1                       # nodes without memory (with nodes)
 """
 
 import hashlib
@@ -24,7 +26,9 @@ from .results import check_plan
 
 MISSION_CASES = ["page_fault3_slab", "cache_destroy", "kvfree_rcu_barrier"]
 KEYS = ("cases", "variants", "baseline", "nr_task", "nr_task_max", "modes",
-        "repeats", "seconds", "warmup", "params", "events")
+        "repeats", "seconds", "warmup", "params", "events", "nodes",
+        "memoryless")
+MAX_NODES = 8   # the allocator's MAX_NUMNODES
 
 
 def _ints(vals, what):
@@ -125,10 +129,48 @@ def normalise(raw):
             raise UserError("plan: param %r has no name" % k)
     ev = raw.get("events")
     p["events"] = _list(ev) if ev else []
+    _topology(raw, p)
     # the limits the manifest reader will hold it to, checked before
     # anything is created (a sweep must be able to read its own manifest)
     check_plan(p, "plan", "the plan")
     return p
+
+
+def _topology(raw, p):
+    """nodes (1..8) and memoryless (node ids below nodes, "1", "1,3",
+    "2-5", leaving one with memory); only keys that are set go into the
+    plan, so a plan without them keeps the machine's topology (and its
+    hash)."""
+    nodes, mem = raw.get("nodes"), raw.get("memoryless")
+    if nodes is None or not str(nodes).strip():
+        if mem is not None and str(mem).strip():
+            raise UserError("plan: memoryless needs nodes")
+        return
+    try:
+        n = int(str(nodes).strip())
+    except ValueError:
+        raise UserError("plan: nodes %r is not a number" % nodes)
+    if not 1 <= n <= MAX_NODES:
+        raise UserError("plan: nodes %d is not in 1..%d" % (n, MAX_NODES))
+    p["nodes"] = n
+    if mem is None or not str(mem).strip():
+        return
+    ids = set()
+    for part in str(mem).replace(" ", "").split(","):
+        a, _, b = part.partition("-")
+        try:
+            lo, hi = int(a), int(b if b else a)
+        except ValueError:
+            raise UserError("plan: memoryless %r: expected node ids like "
+                            "1 or 1,3 or 2-5" % mem)
+        if lo > hi or hi >= n or lo < 0:
+            raise UserError("plan: memoryless %r: nodes are 0..%d"
+                            % (mem, n - 1))
+        ids.update(range(lo, hi + 1))
+    if len(ids) == n:
+        raise UserError("plan: memoryless %r leaves no node with memory"
+                        % mem)
+    p["memoryless"] = ",".join(str(i) for i in sorted(ids))
 
 
 def parse_plan_text(text, where="plan"):

@@ -15,6 +15,10 @@ import sys
 from . import SCHEMA, KNOWN_SCHEMA_VERSIONS
 from . import safeio
 from .errors import DataError
+from .metrics import (CPU_RATE, HIGHER, LOWER, NEUTRAL, SLAB_PER,
+                      WALL_TIME_CASES, Registry, cpu_rate_applies,
+                      declared_counters, primary_metric, run_registry,
+                      slab_direction, slab_metric_parts)
 from .textsafe import term
 
 STATUSES = ("ok", "interrupted", "failed", "skipped")
@@ -23,9 +27,10 @@ MODES = ("threads", "processes")
 NOT_RUNS = ("sweep.json", "compare.json", "bisect.json", "plan.json",
             "runner.json")
 
-HIGHER = "higher"
-LOWER = "lower"
-NEUTRAL = None          # no "better" direction: changes are only "changed"
+# re-exported for the modules that take them from here
+__all__ = ["CPU_RATE", "HIGHER", "LOWER", "NEUTRAL", "WALL_TIME_CASES",
+           "Registry", "cpu_rate_applies", "primary_metric",
+           "slab_metric_parts"]
 
 
 class Run:
@@ -58,6 +63,7 @@ class Run:
         # set by layout.load_sweep_runs); None: not part of one
         self.round = None
         self._metrics = None
+        self._info = None
 
     @property
     def ok(self):
@@ -76,6 +82,12 @@ class Run:
         if self._metrics is None:
             self._metrics = extract_metrics(self.doc) if self.ok else {}
         return self._metrics
+
+    def metric_info(self):
+        """{name: metrics.MetricInfo} of this run's metrics."""
+        if self._info is None:
+            self._info = run_registry(self.doc, self.metrics())
+        return self._info
 
 
 def host_identity(host):
@@ -491,23 +503,8 @@ def _num(x):
 
 
 # Ops per on-CPU second per task (stats.ops_per_cpu_sec, from schedstat):
-# higher is better.  For CPU-bound cases it is the rate a task had while it
-# had a CPU, so another job on the machine moves it much less than
-# per_thread_ops.  For the cases in WALL_TIME_CASES, whose iterations wait
-# for grace periods or sleep, wall time is the point: there the CPU-time
-# rate is shown but is diagnostic (never gates a sweep).  cases/README.md
-# has the same table (a test keeps the two equal).
-CPU_RATE = "ops_per_cpu_sec"
-WALL_TIME_CASES = {
-    "cache_destroy": "the destroy waits for rcu_barrier and liburcu's "
-                     "callback worker",
-    "kvfree_rcu_barrier": "each barrier waits for grace periods",
-    "kmod_stress": "module unload waits for RCU barriers",
-}
-
-
-def cpu_rate_applies(case):
-    return case not in WALL_TIME_CASES
+# higher is better; for the cases of metrics.WALL_TIME_CASES, whose
+# iterations wait for grace periods or sleep, diagnostic (metrics.py).
 
 
 def extract_metrics(doc):
@@ -565,45 +562,6 @@ def extract_metrics(doc):
 # samples counted, warmup included, and `cycles` must be recorded the same
 # way (HARNESS_ALWAYS).  analysis/README.md explains the directions.
 
-# Work off the fast path: lower is better.
-SLAB_LOWER = frozenset((
-    "alloc_slowpath", "free_slowpath", "free_rcu_sheaf_fail",
-    "free_add_partial", "free_remove_partial", "alloc_from_partial",
-    "alloc_slab", "alloc_refill", "alloc_node_mismatch", "free_slab",
-    "cpuslab_flush", "deactivate_full", "deactivate_empty",
-    "deactivate_to_head", "deactivate_to_tail", "deactivate_remote_frees",
-    "deactivate_bypass", "order_fallback", "cmpxchg_double_cpu_fail",
-    "cmpxchg_double_fail", "cpu_partial_alloc", "cpu_partial_free",
-    "cpu_partial_node", "cpu_partial_drain", "sheaf_flush", "sheaf_refill",
-    "sheaf_alloc", "sheaf_free", "barn_get", "barn_get_fail", "barn_put",
-    "barn_put_fail", "sheaf_prefill_slow", "sheaf_prefill_oversize",
-    "sheaf_return_slow", "pcs_trylock_fail", "nolock_alloc_fail",
-    "nolock_free_deferred"))
-# Fast-path hits and plain operation counts: no direction.
-SLAB_NEUTRAL = frozenset((
-    "alloc_fastpath", "alloc_cpu_sheaf", "free_fastpath", "free_cpu_sheaf",
-    "alloc_from_sheaf", "free_rcu_sheaf", "free_frozen",
-    "sheaf_prefill_fast", "sheaf_return_fast"))
-# A counter this reader does not know yet is lower-better if its name says
-# it is off the fast path.
-_SLOW_WORDS = ("slow", "fail", "refill", "flush", "partial", "barn",
-               "contended", "wait", "lock", "deactivate", "drain",
-               "fallback", "oversize", "deferred")
-SLAB_PER = ("per_op", "per_cycle")
-
-
-def slab_direction(path):
-    """Better direction of one allocator counter: a `stats` name, or a
-    `locks.` path (acquisitions, contention, wait: all lower-better)."""
-    if path.startswith("locks."):
-        return LOWER
-    if path in SLAB_NEUTRAL:
-        return NEUTRAL
-    if path in SLAB_LOWER or any(w in path for w in _SLOW_WORDS):
-        return LOWER
-    return NEUTRAL
-
-
 def _leaves(obj, prefix, out):
     """Numeric leaves of a JSON object into out, as dotted paths."""
     if not isinstance(obj, dict):
@@ -660,36 +618,26 @@ def run_divisors(doc):
 
 
 def slab_metrics(doc):
-    """The allocator counters of one ok run as metrics (names above)."""
+    """The allocator counters of one ok run as metrics (names above),
+    each with the direction the run's allocator declares for it
+    (metrics.py)."""
     counters = allocator_counters(doc)
     if counters is None:
         return {}
     total, per_cache = counters
+    decls = declared_counters(doc)
     out = {}
     for per, div in run_divisors(doc).items():
         if not div or div <= 0:
             continue
         for path, v in total.items():
-            out["slab.%s.%s" % (path, per)] = (v / div, slab_direction(path))
+            out["slab.%s.%s" % (path, per)] = (v / div,
+                                               slab_direction(path, decls))
         for cache, counts in per_cache.items():
             for path, v in counts.items():
                 out["slab.%s.%s.%s" % (cache, path, per)] = (
-                    v / div, slab_direction(path))
+                    v / div, slab_direction(path, decls))
     return out
-
-
-def slab_metric_parts(name):
-    """(cache or None for a sum, counter path, per_op/per_cycle) of an
-    allocator metric name; None for any other metric."""
-    if not name.startswith("slab."):
-        return None
-    body, _, per = name[len("slab."):].rpartition(".")
-    if per not in SLAB_PER or not body:
-        return None
-    if body.startswith("locks.") or "." not in body:
-        return None, body, per
-    cache, _, path = body.partition(".")
-    return cache, path, per
 
 
 def diagnostic_metric(name, case=None):
@@ -700,11 +648,13 @@ def diagnostic_metric(name, case=None):
     return name.startswith("pmu.") or slab_metric_parts(name) is not None
 
 
-def select_metrics(names, patterns=None):
+def select_metrics(names, patterns=None, better=None):
     """The metrics a comparison shows.  With patterns (exact names or shell
     patterns like 'slab.maple_node.*'): those.  Without: everything except
     the allocator counters' detail, i.e. per-cache rows, counters without
-    a direction, and per-op rows whose per-cycle twin is there."""
+    a direction (better(name) is None; without `better` every allocator
+    counter counts as having none), and per-op rows whose per-cycle twin
+    is there."""
     if patterns:
         return [m for m in names
                 if any(fnmatch.fnmatchcase(m, p) for p in patterns)]
@@ -714,7 +664,8 @@ def select_metrics(names, patterns=None):
         parts = slab_metric_parts(m)
         if parts is not None:
             cache, path, per = parts
-            if cache is not None or slab_direction(path) is NEUTRAL:
+            if cache is not None or better is None or \
+                    better(m) is NEUTRAL:
                 continue
             if per == "per_op" and "slab.%s.per_cycle" % path in have:
                 continue
@@ -722,8 +673,17 @@ def select_metrics(names, patterns=None):
     return out
 
 
-def primary_metric(mode):
-    return "per_thread_ops" if mode == "threads" else "per_process_ops"
+def bucket_width(run, metric):
+    """The histogram bucket width (the metric's unit) a latency
+    percentile `<name>.pNN` of this run was read from, or None (a mean,
+    not a latency, or a document from before the harness wrote it)."""
+    base, _, q = metric.rpartition(".")
+    m = (run.doc.get("metrics") or {}).get(base)
+    if not isinstance(m, dict) or m.get("kind") != "latency":
+        return None
+    w = (m.get("bucket_width") or {}).get(q) \
+        if isinstance(m.get("bucket_width"), dict) else None
+    return w if _num(w) else None
 
 
 def group_runs(runs):
@@ -852,6 +812,13 @@ def check_plan(plan, where, field="plan"):
     ev = plan.get("events", [])
     if not isinstance(ev, list) or not all(isinstance(e, str) for e in ev):
         _bad(where, p + "events", "is not a list of event names")
+    if "nodes" in plan:
+        _int_field(plan, "nodes", where, 1, p, 8)
+    mem = plan.get("memoryless")
+    if mem is not None and (not isinstance(mem, str) or "nodes" not in plan
+                            or not all(c in "0123456789,-" for c in mem)):
+        _bad(where, p + "memoryless", "is not a node list of a plan with "
+             "nodes")
 
 
 def check_manifest(m, where):

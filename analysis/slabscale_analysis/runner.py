@@ -149,6 +149,17 @@ class Interrupt:
             signal.signal(s, h)
 
 
+def topology_args(plan):
+    """slabscale-run's --nodes/--memoryless for a plan's topology (none:
+    the machine's own)."""
+    out = []
+    if plan.get("nodes"):
+        out += ["--nodes", str(plan["nodes"])]
+        if plan.get("memoryless"):
+            out += ["--memoryless", plan["memoryless"]]
+    return out
+
+
 def run_once(path, spec, plan, root, rel_json, rel_log, intr=None,
              on_start=None):
     """Run one spec; returns a record {status, exit_code, message, seconds}.
@@ -172,6 +183,7 @@ def run_once(path, spec, plan, root, rel_json, rel_log, intr=None,
         cmd += ["--param", "%s=%s" % (k, v)]
     if plan.get("events"):
         cmd += ["--events", ",".join(plan["events"])]
+    cmd += topology_args(plan)
     safeio.check_tree(root, rel_json)
     logfd = safeio.open_file(root, rel_log,
                              os.O_RDWR | os.O_CREAT | os.O_TRUNC,

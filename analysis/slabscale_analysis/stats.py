@@ -27,7 +27,7 @@ import math
 import numpy as np
 from scipy import stats as sps
 
-from .results import HIGHER, LOWER
+from .metrics import HIGHER, LOWER
 
 ALPHA = 0.05
 MIN_EFFECT = 0.05

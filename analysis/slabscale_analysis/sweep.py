@@ -19,12 +19,10 @@ import sys
 import time
 
 from . import budget as budgetmod
-from . import compare as cmpmod
-from . import layout, plan as planmod, runner, safeio, table
-from .errors import (UserError, DataError, EXIT_OK, EXIT_REGRESSION,
-                     EXIT_USAGE,
-                     EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_DISTURBED)
-from .results import diagnostic_metric
+from . import decide, fmt, layout, load, plan as planmod, report, runner
+from . import safeio, summary, table, usl
+from .errors import (DataError, UserError, EXIT_INCOMPLETE, EXIT_INTERRUPTED,
+                     EXIT_USAGE)
 from .textsafe import term
 
 DONE = ("ok", "failed", "skipped")
@@ -312,118 +310,67 @@ def execute(manifest, sdir, build_dir, out):
     return stop
 
 
-def previous_sweep(results, manifest):
-    best = None
-    for p, m in layout.list_sweeps(results, manifest["host"]):
-        if m.get("plan_hash") == manifest["plan_hash"] \
-                and m.get("state") == "complete" \
-                and m.get("id", "") < manifest["id"]:
-            best = os.path.dirname(p)
-    return best
-
-
 def sweep_runs(sdir, tolerate_damage=False):
     """The runs of a sweep its manifest lists as ended, copies dropped."""
     return layout.load_sweep_runs(sdir, tolerate_damage=tolerate_damage)
 
 
+# the decide layer's, kept under their old names here
+gating_regressions = decide.gating_regressions
+previous_sweep = load.previous_sweep
+
+
 def analyse(manifest, sdir, results, allow_host_mismatch=False,
             min_effect=None, include_disturbed=False):
-    """Compare with the baseline variant and with the previous sweep."""
-    from . import stats
-    me = stats.MIN_EFFECT if min_effect is None else min_effect
-    plan = manifest["plan"]
-    runs = sweep_runs(sdir)
-    # errors: a comparison that was refused (runs of two hosts, ...): the
-    # sweep cannot give its verdict, exit 2.  warnings: the previous sweep
-    # could not be read: today's verdicts stand without it.
-    out = {"sweep": manifest["id"], "vs_baseline": [], "vs_previous": [],
-           "previous": None, "errors": [], "warnings": []}
-    by_v = {}
-    for r in runs:
-        by_v.setdefault(r.variant, []).append(r)
-    base = by_v.get(plan["baseline"], [])
-    for v in plan["variants"]:
-        if v == plan["baseline"] or not by_v.get(v) or not base:
-            continue
-        try:
-            out["vs_baseline"].append(cmpmod.compare_sets(
-                base, by_v[v], "%s (baseline)" % plan["baseline"], v,
-                min_effect=me, allow_host_mismatch=allow_host_mismatch,
-                include_disturbed=include_disturbed))
-        except DataError as e:
-            out["errors"].append(str(e))
-    try:
-        prev = previous_sweep(results, manifest)
-    except DataError as e:
-        out["warnings"].append("previous sweep: %s" % e)
-        prev = None
-    if prev:
-        out["previous"] = os.path.basename(prev)
-        # a damaged run of an earlier sweep is left out with a warning: it
-        # must not hide today's verdicts (a damaged manifest is an error
-        # line below, as before)
-        pruns = sweep_runs(prev, tolerate_damage=True)
-        for v in plan["variants"]:
-            a = [r for r in pruns if r.variant == v]
-            b = by_v.get(v, [])
-            if not a or not b:
-                continue
-            try:
-                out["vs_previous"].append(cmpmod.compare_sets(
-                    a, b, "%s @ %s" % (v, out["previous"]),
-                    "%s @ %s" % (v, manifest["id"]), min_effect=me,
-                    allow_host_mismatch=allow_host_mismatch,
-                    include_disturbed=include_disturbed))
-            except DataError as e:
-                out["errors"].append(str(e))
-    budgetmod.annotate(out["vs_baseline"], manifest)
-    return out
-
-
-def gating_regressions(analysis):
-    """Regressions that fail the sweep: any metric with a direction except
-    the diagnostic PMU counts and allocator counters."""
-    out = []
-    for c in analysis["vs_baseline"] + analysis["vs_previous"]:
-        for g, m in cmpmod.regressions(c):
-            if not diagnostic_metric(m["metric"], g["case"]):
-                out.append((c, g, m))
-    return out
+    """Load the sweep (and the previous one) and compare (decide.py)."""
+    data = load.load_sweep(sdir, results, manifest, history=False)
+    return decide.analyse(data, min_effect, include_disturbed,
+                          allow_host_mismatch)
 
 
 def finish(manifest, sdir, results, out, allow_host_mismatch=False,
-           make_report=True, min_effect=None, include_disturbed=False):
-    """Compare, write compare.json and the report, print; exit status."""
-    an = analyse(manifest, sdir, results, allow_host_mismatch, min_effect,
-                 include_disturbed)
+           make_report=True, min_effect=None, include_disturbed=False,
+           show_all=False, paint=None):
+    """Load, decide, write compare.json and the report, print the tables
+    and then the summary (the verdict in the last lines); exit status."""
+    paint = paint or fmt.Paint(False)
+    data = load.load_sweep(sdir, results, manifest, history=make_report)
+    an = decide.analyse(data, min_effect, include_disturbed,
+                        allow_host_mismatch)
+    al = decide.alerts(an, manifest["plan"])
+    code, why = decide.exit_status(an, manifest, include_disturbed)
     cpath = os.path.join(sdir, "compare.json")
-    _nospace_guard(cpath, layout.write_json_atomic, cpath, an)
+    _nospace_guard(cpath, layout.write_json_atomic, cpath,
+                   dict(an, alerts=al, exit_status=code))
+    pp = manifest["plan"].get("params")
     for c in an["vs_baseline"]:
-        out("\n# against the baseline variant\n" + table.render(c))
+        out("\n# against the baseline variant\n" +
+            table.render(c, show_all, paint, pp))
     for c in an["vs_previous"]:
-        out("\n# against the previous sweep of this plan\n" + table.render(c))
+        out("\n# against the previous sweep of this plan\n" +
+            table.render(c, show_all, paint, pp))
     if not an["vs_previous"]:
         out("\n(no previous complete sweep of this plan on this host)")
     for e in an["warnings"]:
         out("sweep: warning: " + term(e))
     for e in an["errors"]:
         out("sweep: cannot compare: " + term(e))
+    fits = decide.scaling_fits(data, include_disturbed)
+    for f in fits:
+        out("scaling: %s %s %s: USL %s" % (term(f["case"]), term(f["variant"]),
+                                           f["metric"], usl.describe(f)))
     if make_report:
-        from . import report
         path = _nospace_guard(os.path.join(sdir, "report"),
-                              report.write_report, sdir, manifest, an, out)
+                              report.write_report, data, an, al, out, True,
+                              fits)
         out("report: %s" % path)
-    st = {}
-    for r in manifest["runs"]:
-        st[r["status"]] = st.get(r["status"], 0) + 1
-    out("runs: " + ", ".join("%d %s" % (n, s) for s, n in sorted(st.items())))
+    st = decide.run_counts(manifest)
     nd = sum(c.get("disturbed_runs", 0) for c in an["vs_baseline"])
-    if nd:
-        out("sweep: %d disturbed run(s) (a task waited for a CPU more than "
-            "5%% of an interval): %s" % (nd, "averaged in"
-                                        if include_disturbed else
-                                        "left out of the verdicts"))
+    out("runs: " + ", ".join("%d %s" % (n, s) for s, n in sorted(st.items()))
+        + ("; %d of the ok runs disturbed (%s)" % (
+            nd, "averaged in" if include_disturbed else
+            "left out of the verdicts: a task waited for a CPU more than "
+            "5 % of an interval") if nd else ""))
     ns = sum(c.get("shared_runs", 0) for c in an["vs_baseline"])
     if ns:
         out("sweep: %d shared run(s) (busy neighbours outside the run): "
@@ -433,32 +380,22 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
     if b:
         out("budget: %d run(s) added in %d round(s) (budget: %s)" % (
             b["added"], b["rounds"], _budget_text(b)))
+    out("")
+    out(summary.render(al, paint=paint))
     drows = [] if include_disturbed else \
         budgetmod.disturbed_rows(an["vs_baseline"])
-    regs = gating_regressions(an)
-    if regs:
-        out("sweep: %d significant regression(s):" % len(regs))
-        for c, g, m in regs:
-            out("  %s -> %s: %s %s t=%d %s %s (p=%.3g)" % (
-                term(c["base_label"]), term(c["new_label"]), term(g["case"]),
-                g["mode"], g["nr_task"], term(m["metric"]),
-                table.fmt_change(m["change"]), m["p"]))
-        return EXIT_REGRESSION
     if an["errors"]:
         # a refused comparison hides whatever it would have found
-        out("sweep: %d comparison(s) refused (exit 2): see 'cannot compare'"
-            " above" % len(an["errors"]))
-        return EXIT_USAGE
-    if st.get("ok", 0) == 0 or st.get("failed", 0):
-        return EXIT_INCOMPLETE
+        out("sweep: %d comparison(s) refused: see 'cannot compare' above"
+            % len(an["errors"]))
     if drows:
         out("sweep: DISTURBED: %d row(s) stayed disturbed, without a "
             "verdict: %s; the machine was not quiet enough (rerun on a "
             "quiet machine, give (more) --budget, or --include-disturbed)" % (
                 len(drows), ", ".join("%s %s t=%d" % (term(c), m, t)
                                       for c, m, t in drows)))
-        return EXIT_DISTURBED
-    return EXIT_OK
+    out("sweep: exit %d: %s" % (code, why))
+    return code
 
 
 def _budget_text(b):
@@ -508,9 +445,10 @@ def spend_budget(manifest, sdir, results, build_dir, out,
 
 def run(plan_raw, results, build_dir, out=None, resume=None,
         allow_host_mismatch=False, make_report=True, min_effect=None,
-        budget=None, include_disturbed=False):
+        budget=None, include_disturbed=False, show_all=False, paint=None):
     """budget: {"runs": N or None, "seconds": S or None} or None (a resumed
-    sweep keeps its own)."""
+    sweep keeps its own).  show_all: the diagnostic rows in the tables
+    too; paint: fmt.Paint (colour on a terminal)."""
     out = out or (lambda s: print(s, file=sys.stderr, flush=True))
     host = layout.this_host()
     if resume:
@@ -599,7 +537,8 @@ def run(plan_raw, results, build_dir, out=None, resume=None,
             return EXIT_INCOMPLETE
         try:
             rc = finish(manifest, sdir, results, out, allow_host_mismatch,
-                        make_report, min_effect, include_disturbed)
+                        make_report, min_effect, include_disturbed,
+                        show_all, paint)
         except NoSpace as e:
             out("sweep: every run is done, but %s. Free some space and "
                 "finish the comparison and report with: slabscale sweep "

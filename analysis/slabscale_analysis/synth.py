@@ -2,7 +2,34 @@
 describes them.  Used by the tests and by the fake runner they drive."""
 
 import copy
+import os
+import re
 import uuid
+
+SLAB_H = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "allocator", "include", "slab.h")
+
+
+def declared_counters(path=SLAB_H):
+    """The allocator_counters table the harness writes, read from the one
+    place the counters are declared (allocator/include/slab.h's
+    SLAB_STAT_ITEMS and SLAB_LOCK_FIELDS), so synthetic documents carry
+    exactly what a real run does."""
+    with open(path) as f:
+        text = f.read().replace("\\\n", " ")
+    out = {"stats": {}, "locks": {}}
+    better = {"LOWER": "lower", "HIGHER": "higher", "NONE": "none"}
+    for m in re.finditer(r'X\(\s*[A-Z_]+,\s*"([a-z_0-9]+)",\s*"([^"]*)",'
+                         r'\s*([A-Z]+),\s*"((?:[^"\\]|\\.)*)"\s*\)', text):
+        out["stats"][m.group(1)] = {"unit": m.group(2),
+                                    "better": better[m.group(3)],
+                                    "what": m.group(4)}
+    for m in re.finditer(r'X\(\s*([a-z_]+),\s*"([^"]*)",\s*([A-Z]+),'
+                         r'\s*"((?:[^"\\]|\\.)*)"\s*\)', text):
+        out["locks"][m.group(1)] = {"unit": m.group(2),
+                                    "better": better[m.group(3)],
+                                    "what": m.group(4)}
+    return out
 
 HOST = {"hostname": "testhost", "kernel": "6.18.0", "kernel_version": "#1 SMP",
         "arch": "x86_64", "cpu_model": "Test CPU @ 2.0GHz", "nr_cpus": 2,
@@ -114,6 +141,8 @@ def make_doc(case="page_fault3", variant="none", mode="threads", nr_task=1,
                       "major_faults": 0, "user_seconds": 1.0,
                       "system_seconds": 1.0, "max_rss_kb": 1000},
            "metrics": m, "allocator": allocator,
+           "allocator_counters": declared_counters() if allocator is not None
+           else None,
            "marks": [], "disturbed": bool(disturbed)}
     if disturbed:
         doc["marks"].append({

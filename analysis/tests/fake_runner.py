@@ -117,6 +117,7 @@ def main():
         doc["allocator"] = [synth.snapshot(
             {c: {k: v * n_ops for k, v in cnt.items()}
              for c, cnt in slab.items()}, variant=variant)]
+        doc["allocator_counters"] = synth.declared_counters()
     tmp = out + ".tmp"
     try:
         with open(tmp, "w") as f:

@@ -42,7 +42,7 @@ def test_disturbed_runs_are_left_out_and_counted():
     assert g["excluded"]["new"] == {"disturbed": 6}
     assert cmp["disturbed_runs"] == 6
     text = table.render(cmp)
-    assert "disturbed runs: base 0, new 6 (left out of the verdicts)" in text
+    assert "disturbed: base 0, new 6 (left out of the verdicts)" in text
     assert "new: 6 disturbed" in text
     inc = compare.compare_sets(base, new, include_disturbed=True)
     g, m = metric(inc, "per_thread_ops")
@@ -111,7 +111,9 @@ def test_cpu_rate_of_a_wall_time_case_is_diagnostic():
         runs(5, 1e6, "b", case="kvfree_rcu_barrier", cpu_share=0.6))
     _, m = metric(cmp, CPU_RATE)
     assert m["verdict"] == "regression" and m["wall_time_case"]
-    assert "[wall-time case: diagnostic]" in table.render(cmp)
+    # diagnostic rows are hidden by default and shown with --all
+    assert "[wall-time case: diagnostic]" not in table.render(cmp)
+    assert "[wall-time case: diagnostic]" in table.render(cmp, show_all=True)
 
 
 def test_cases_readme_names_the_wall_time_cases():
@@ -189,8 +191,12 @@ def test_budget_repeats_an_inconclusive_row_until_it_settles(env):
     added = len(runs_) - 4
     assert "budget: %d run(s) added" % added in p.stderr
     assert "budget: every row settled" in p.stderr
-    assert re.search(r"per_thread_ops .* regression \[%d runs\]"
-                     % len(runs_), p.stderr)
+    # the runs each verdict took stand once, in the row's header
+    n = len(runs_) // 2
+    assert re.search(r"== page_fault3 t=1 · %d\+%d runs, budget: \+%d, "
+                     r"settled\n" % (n, n, added), p.stderr), p.stderr
+    assert re.search(r"\* per_thread_ops \(ops/s\) .* regression\n",
+                     p.stderr), p.stderr
 
 
 def test_without_budget_the_row_stays_inconclusive(env):
@@ -208,8 +214,14 @@ def test_budget_runs_past_disturbed_runs(env):
     assert p.returncode == 0, p.stderr
     n = len(order(tmp))
     assert 6 < n <= 26
-    assert "sweep: 6 disturbed run(s)" in p.stderr
-    assert "no change [%d runs of %d]" % (n - 6, n) in p.stderr
+    assert "; 6 of the ok runs disturbed (left out of the verdicts" \
+        in p.stderr
+    assert "%d+%d runs, disturbed: base 3, new 3 (left out of the " \
+        "verdicts), budget: +%d, settled (%d+%d counted)" % (
+            n // 2, n // 2, n - 6, n // 2 - 3, n // 2 - 3) in p.stderr, \
+        p.stderr
+    assert re.search(r"\* per_thread_ops \(ops/s\) .* no change\n",
+                     p.stderr), p.stderr
 
 
 def test_sweep_that_stays_disturbed_exits_4(env):

@@ -58,9 +58,14 @@ def test_names_values_and_directions():
     assert m["slab.locks.barn.wait_ns.per_cycle"] == (12.0, LOWER)
     assert m["slab.locks.zone.acquired.per_cycle"] == (0.08, LOWER)
     assert "slab.maple_node.locks.zone.acquired.per_cycle" not in m
-    # counters this reader does not know: by their name
-    assert m["slab.mystery_slow.per_op"][1] == LOWER
+    # a counter the document does not declare has no direction (no
+    # guessing by its name); one it declares has the declared one
+    assert m["slab.mystery_slow.per_op"][1] == NEUTRAL
     assert m["slab.mystery.per_op"][1] == NEUTRAL
+    doc["allocator_counters"]["stats"]["mystery_slow"] = {
+        "unit": "slabs", "better": "lower", "what": "new in C"}
+    m = results.extract_metrics(doc)
+    assert m["slab.mystery_slow.per_op"][1] == LOWER
     # zero counters are metrics too (a bisect endpoint may have 0)
     assert m["slab.free_slab.per_op"] == (0.0, LOWER)
     # the rest of the run's metrics are still there
@@ -114,9 +119,16 @@ def test_metric_parts_and_diagnostic():
     assert not results.diagnostic_metric("map_latency.p99")
 
 
+def default_view(doc):
+    """select_metrics as compare calls it: directions from the registry
+    (here: the document's own declarations)."""
+    m = results.extract_metrics(doc)
+    return results.select_metrics(sorted(m), better=lambda n: m[n][1])
+
+
 def test_default_view_and_patterns():
     names = sorted(results.extract_metrics(doc_with(CACHES, cycles=100)))
-    shown = results.select_metrics(names)
+    shown = default_view(doc_with(CACHES, cycles=100))
     assert "per_thread_ops" in shown and "pmu.task-clock.per_op" in shown
     assert "slab.barn_get.per_cycle" in shown
     assert "slab.locks.barn.contended.per_cycle" in shown
@@ -124,8 +136,7 @@ def test_default_view_and_patterns():
     assert "slab.alloc_fastpath.per_cycle" not in shown   # no direction
     assert not [m for m in shown if m.startswith("slab.maple_node.")]
     # without cycles the per-op rows are the ones shown
-    shown = results.select_metrics(sorted(results.extract_metrics(
-        doc_with(CACHES))))
+    shown = default_view(doc_with(CACHES))
     assert "slab.barn_get.per_op" in shown
     # exact names and shell patterns
     assert results.select_metrics(names, ["slab.barn_get.per_op"]) == [
@@ -190,14 +201,15 @@ def test_bisect_and_sweep_take_allocator_metrics(tmp_path):
     # a sweep shows the regression of the counter and still exits 0
     p = subprocess.run([SLABSCALE, "sweep", "-s", "1", "--warmup", "0",
                         "--no-report", "--cases", "page_fault3",
-                        "--variants", "old,new", "-t", "1"],
+                        "--variants", "old,new", "-t", "1", "--all"],
                        capture_output=True, text=True, timeout=300, env=e)
     assert p.returncode == 0, p.stdout + p.stderr
     out = p.stdout + p.stderr
     assert "slab.alloc_from_partial.per_op" in out
     line = [l for l in out.splitlines()
             if "slab.alloc_from_partial.per_op" in l][0]
-    assert "regression" in line
+    # a diagnostic row says how it moved in neutral words, no verdict
+    assert line.endswith("  ↑ 4.0×") and "regression" not in line
     # and compare names the per-cache row when asked
     p = subprocess.run([SLABSCALE, "compare", "latest:old", "latest:new",
                         "--metric", "slab.maple_node.*"],

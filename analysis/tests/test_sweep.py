@@ -2,6 +2,7 @@
 exit codes, failed runs recorded but never averaged, Ctrl-C and --resume."""
 import glob
 import json
+import re
 import os
 import subprocess
 
@@ -74,7 +75,8 @@ def test_sweep_interleaves_stores_and_finds_no_regression(env):
     assert c.returncode == 0, c.stderr
     page = c.stdout.strip()
     html = open(page).read()
-    assert "page_fault3 history (old, t=1, 2 sweeps" in html
+    assert "page_fault3 history of per_thread_ops at t=1 over 2 sweeps" \
+        in html
     assert glob.glob(os.path.join(os.path.dirname(page), "history-*.png"))
 
 
@@ -83,7 +85,12 @@ def test_sweep_regression_exit_1(env):
     p = sweep(e, "--variants", "old,new", "--cases", "page_fault3", "-t", "1",
               "--repeats", "5", FAKE_OPS=json.dumps({"new": 0.85e6}))
     assert p.returncode == 1, p.stderr
-    assert "significant regression" in p.stderr
+    # one alert for the cause (both rates of the row), the verdict last
+    assert re.search(r"^REGRESSION  page_fault3 per_thread_ops 1\.00M "
+                     r"ops/s → 850k ops/s \(-15\.0%\) at t=1; 2 of 2 rows "
+                     r"agree$", p.stderr, re.M), p.stderr
+    assert p.stderr.rstrip().endswith(
+        "sweep: exit 1: 2 gating regression rows")
 
 
 def test_failed_runs_recorded_not_averaged_exit_3(env):

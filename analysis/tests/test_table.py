@@ -13,18 +13,23 @@ def test_row_lkp_layout_with_stddev():
     a = [100000.0, 104000.0, 96000.0, 100000.0, 101000.0]
     b = [x * 0.63 for x in a]
     line = table.row("per_thread_ops", res(a, b), 20)
-    # base median, ±N% (shown: > 2 %), %change, new median, ±N%, metric
-    assert line.startswith("      100000 ±  3%     -37.0%      63000 ±  3%"
-                           "  per_thread_ops")
-    assert "5/5" in line and "regression" in line
+    # base median (SI prefix), ±N% (shown: > 2 %), %change, new median,
+    # ±N%, the gating mark, metric
+    assert line.startswith("    100k ±  3%  -37.0%    63.0k ±  3%"
+                           " * per_thread_ops")
+    assert line.endswith(" [-40,-34]     0.012  regression")
+    # run counts stand in the group header; a row differing from it says so
+    assert "5/5" not in line
+    assert table.row("per_thread_ops", res(a, b), 20, runs=(5, 4)).endswith(
+        "regression [n 5/5]")
 
 
 def test_stddev_hidden_at_or_below_two_percent():
     a = [1000.0, 1001.0, 999.0]
     line = table.row("per_thread_ops", res(a, a), 20)
     assert "±" not in line
-    assert line.startswith("        1000            +0.0%       1000"
-                           "        per_thread_ops")
+    assert line.startswith("   1.00k         +0.0%    1.00k       "
+                           "* per_thread_ops")
 
 
 def test_header_columns_align_with_rows():
@@ -46,4 +51,7 @@ def test_inconclusive_says_how_many_runs():
 def test_hopeless_noise_is_said_plainly():
     r = res([1.0, 3.0, 0.2], [2.0, 0.1, 1.0])
     assert r["more_runs"] > table.TOO_NOISY
-    assert table.fmt_verdict(r) == "inconclusive (too noisy: >100 runs/side)"
+    assert table.fmt_verdict(r) == "inconclusive (too noisy)"
+    # the short word is explained once under the group's header
+    assert table.group_notes({}, [r]) == [
+        "   (too noisy): more than 100 runs a side would be needed"]

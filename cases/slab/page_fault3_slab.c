@@ -82,7 +82,19 @@
 #include <assert.h>
 #include <sys/mman.h>
 
+#ifdef PF_MMAP2
+/*
+ * mmap2_slab.c includes this file with PF_MMAP2: the same mmap/munmap,
+ * no page touched (pages 0), one iteration = one mmap + munmap cycle.
+ */
+char *testcase_description = "mmap2 with the kernel's slab traffic per mmap/munmap (one iteration = one mmap+munmap)";
+#define PF_DEFAULT_PAGES	0
+#define PF_MIN_PAGES		0
+#else
 char *testcase_description = "page_fault3 with the kernel's slab traffic per mmap/munmap (one iteration = one fault)";
+#define PF_DEFAULT_PAGES	32768
+#define PF_MIN_PAGES		nr_vmas
+#endif
 
 #ifndef SLAB_TYPESAFE_BY_RCU
 #define SLAB_TYPESAFE_BY_RCU	0	/* until allocator/include/slab.h has it */
@@ -184,7 +196,8 @@ static void read_params(void)
 	const char *lock, *pre;
 
 	nr_vmas = slab_case_param_range("vmas", 1, 1, PF_MAX_VMAS);
-	nr_pages = slab_case_param_range("pages", 32768, nr_vmas, 1ul << 26);
+	nr_pages = slab_case_param_range("pages", PF_DEFAULT_PAGES,
+					 PF_MIN_PAGES, 1ul << 26);
 	height = slab_case_param_range("height", 2, 2, PF_MAX_HEIGHT);
 	nr_nodes = slab_case_param_range("nodes", 1, 0, height);
 	spare = slab_case_param_range("spare", 0, 0, PF_MAX_REQUEST - nr_nodes);
@@ -579,6 +592,11 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 		if (!stop)
 			t.touched = true;
 		harness_record(cycle_metric, 1);
+#ifdef PF_MMAP2
+		(*iterations)++;
+		if (harness_should_stop())
+			stop = true;
+#endif
 	}
 	task_exit(&t);
 	if (harness_processes_mode())

@@ -24,6 +24,7 @@ NO_SHEAVES_VARIANTS = {"cpuslab"}
 SPECS = {
     "page_fault3_slab": ({"pages": 256},
                          ["map_latency", "unmap_latency", "cycles"], []),
+    "mmap2_slab": ({}, ["map_latency", "unmap_latency", "cycles"], []),
     "page_fault3_slab_perfault": ({"pages": 256},
                                   ["map_latency", "unmap_latency"], []),
     "cache_destroy": ({"bg_caches": 10, "bg_period_us": 2000},
@@ -42,6 +43,7 @@ SPECS = {
     "slab_alloc_free": ({"batch": 4}, [], []),
     "slab_bulk": ({"batch": 32}, [], []),
     "slab_remote_free": ({"batch": 16, "ring": 4}, [], ["producer_waits"]),
+    "bio_complete": ({"depth": 16}, [], ["submit_waits"]),
     "prefill_sheaf": ({"worst": 40, "rcu": 1}, ["nodes_used"], []),
     "kfree_rcu": ({}, ["peak_live_objects"], []),
     "kmalloc_nolock": ({"period_us": 200},

@@ -87,12 +87,15 @@ struct options {
 	const char *param_name[MAX_PARAMS];
 	const char *param_value[MAX_PARAMS];
 	int nr_params;
+	int nodes;		/* --nodes (0: the machine's topology) */
+	const char *memoryless;	/* --memoryless node list, or NULL */
 	char param_store[MAX_PARAMS][64 + 256 + 1];
 	char buf[4096];		/* storage for split lists */
 };
 
 int options_parse(struct options *o, int argc, char **argv,
 		  char *err, size_t errlen);
+int parse_memoryless(const char *s, int nodes, char *err, size_t len);
 int parse_task_list(const char *s, unsigned long *out, int max);
 void usage(FILE *f, const char *prog, bool wis);
 int wis_name_split(const char *argv0, char *case_name, size_t len,
@@ -120,6 +123,19 @@ extern const char build_compiler[];
 extern const char build_cflags[];
 /* slab_stats_json() when linked with the allocator, else NULL. */
 extern int (*const harness_slab_stats)(char *buf, size_t len);
+/*
+ * The allocator's counter declarations (slab.h's slab_counter_info()):
+ * entry i into *out, false past the last; NULL without the allocator.
+ */
+struct harness_counter {
+	const char *group;	/* "stats" or "locks" */
+	const char *name;
+	const char *unit;
+	const char *better;	/* "lower", "higher", "none" */
+	const char *what;
+};
+extern bool (*const harness_slab_counter)(unsigned int i,
+					  struct harness_counter *out);
 
 /* ---- shared area (shared.c) --------------------------------------------- */
 struct task_info {
@@ -276,7 +292,8 @@ unsigned long long hist_high(unsigned int idx);
 unsigned long long hist_percentile(const unsigned long long *buckets,
 				   unsigned long long count, double p,
 				   unsigned long long min,
-				   unsigned long long max);
+				   unsigned long long max,
+				   unsigned long long *width);
 
 /* ---- params.c ------------------------------------------------------------ */
 void params_init(const struct options *o);

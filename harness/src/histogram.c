@@ -41,17 +41,26 @@ unsigned long long hist_high(unsigned int idx)
 }
 
 /*
- * The p-th quantile (0 < p <= 1): the midpoint of the bucket holding the
- * ceil(p * count)-th value, clamped to the exact [min, max] seen.
+ * The p-th quantile (0 < p <= 1) of the values counted: the
+ * ceil(p * count)-th value, placed inside its bucket by its rank among
+ * the bucket's values (the k-th of n sits at (k - 1/2) / n of the
+ * bucket's width), so two runs whose quantiles share a bucket still
+ * differ as their ranks do; clamped to the exact [min, max] seen.  The
+ * bucket's width goes to *width (when not NULL): the resolution of the
+ * answer, which readers state beside it.
  */
 unsigned long long hist_percentile(const unsigned long long *buckets,
 				   unsigned long long count, double p,
 				   unsigned long long min,
-				   unsigned long long max)
+				   unsigned long long max,
+				   unsigned long long *width)
 {
-	unsigned long long rank, seen = 0, lo, hi, mid;
+	unsigned long long rank, seen = 0, lo, hi, v;
 	unsigned int i;
+	double span, pos;
 
+	if (width)
+		*width = 0;
 	if (!count)
 		return 0;
 	rank = (unsigned long long)(p * count);
@@ -68,10 +77,16 @@ unsigned long long hist_percentile(const unsigned long long *buckets,
 		return max;
 	lo = hist_low(i);
 	hi = hist_high(i);
-	mid = lo + (hi - lo) / 2;
-	if (mid < min)
-		mid = min;
-	if (mid > max)
-		mid = max;
-	return mid;
+	span = (double)(hi - lo) + 1.0;
+	pos = ((double)(rank - (seen - buckets[i])) - 0.5) / (double)buckets[i];
+	v = lo + (unsigned long long)(span * pos);
+	if (v > hi)
+		v = hi;
+	if (width)
+		*width = hi - lo + 1;
+	if (v < min)
+		v = min;
+	if (v > max)
+		v = max;
+	return v;
 }

@@ -209,6 +209,36 @@ static int run_all(const struct options *o, const struct case_desc *cs)
 	return rc;
 }
 
+/*
+ * --nodes/--memoryless: the in-tree allocator reads its topology
+ * (SLABSCALE_NODES, SLABSCALE_MEMORYLESS) once, when the program loads
+ * (its kmalloc caches are made then, with a barn per node), so the runner
+ * sets them and executes itself again; the second start finds them set
+ * and goes on.  An option overrides the environment.  Returns only on
+ * failure.
+ */
+static int apply_topology(const struct options *o, char **argv)
+{
+	const char *have_n = getenv("SLABSCALE_NODES");
+	const char *have_m = getenv("SLABSCALE_MEMORYLESS");
+	const char *want_m = o->memoryless ? o->memoryless : "";
+	char n[8];
+
+	snprintf(n, sizeof(n), "%d", o->nodes);
+	if (have_n && !strcmp(have_n, n) &&
+	    !strcmp(have_m ? have_m : "", want_m))
+		return 0;
+	if (setenv("SLABSCALE_NODES", n, 1) ||
+	    (o->memoryless ? setenv("SLABSCALE_MEMORYLESS", want_m, 1) :
+			     unsetenv("SLABSCALE_MEMORYLESS"))) {
+		perror("slabscale-run: setenv");
+		return -1;
+	}
+	execv("/proc/self/exe", argv);
+	perror("slabscale-run: re-executing with the topology");
+	return -1;
+}
+
 /* Text that could not be written (other than to a closed pipe) fails. */
 static int output_checked(const struct options *o, int rc)
 {
@@ -259,6 +289,8 @@ int main(int argc, char **argv)
 	}
 	if (check_events(&o) || check_json_dir(&o))
 		return EXIT_USAGE;
+	if (o.nodes && apply_topology(&o, argv))
+		return EXIT_FAILED;
 	block_run_signals();
 	if (o.wis)
 		return die_by_signal(run_all(&o, cs));

@@ -52,6 +52,11 @@ void usage(FILE *f, const char *prog, bool wis)
 "      --cleanup-timeout S\n"
 "                         fail the run if testcase_cleanup() takes longer\n"
 "                         (default 60)\n"
+"      --nodes N          NUMA nodes for the in-tree allocator (1..8; CPU c\n"
+"                         on node c %% N; default: the machine's topology)\n"
+"      --memoryless LIST  nodes of --nodes without memory (\"1\", \"1,3\",\n"
+"                         \"2-5\"): their CPUs' slabs come from the nearest\n"
+"                         node with memory\n"
 "      --list             list the cases of this runner\n"
 "  -h, --help             this text\n"
 "Exit: 0 ok, 1 failed, 2 usage, 3 case unsupported, 128+signal interrupted\n"
@@ -213,7 +218,58 @@ static void defaults(struct options *o, char **argv)
 
 enum { OPT_WARMUP = 256, OPT_MODE, OPT_JSON, OPT_EVENTS, OPT_PARAM,
        OPT_UNTIL_CI, OPT_LIST, OPT_INTERVAL, OPT_NO_EVENTS,
-       OPT_CLEANUP_TIMEOUT };
+       OPT_CLEANUP_TIMEOUT, OPT_NODES, OPT_MEMORYLESS };
+
+#define MAX_NODES	8	/* the allocator's MAX_NUMNODES */
+
+/*
+ * --memoryless: node ids below nodes, single or ranges, comma separated,
+ * leaving at least one node with memory.  0, or -1 with a message.
+ */
+int parse_memoryless(const char *s, int nodes, char *err, size_t len)
+{
+	unsigned int mask = 0;
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		long a, b;
+
+		if (*p < '0' || *p > '9')
+			goto bad;
+		a = strtol(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				goto bad;
+			b = strtol(end + 1, &end, 10);
+		}
+		if (b < a || b >= nodes) {
+			snprintf(err, len, "--memoryless '%s': nodes are "
+				 "0..%d", s, nodes - 1);
+			return -1;
+		}
+		for (; a <= b; a++)
+			mask |= 1u << a;
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			goto bad;
+		p = end;
+	}
+	if (!mask)
+		goto bad;
+	if (mask == (1u << nodes) - 1) {
+		snprintf(err, len, "--memoryless '%s' leaves no node with "
+			 "memory", s);
+		return -1;
+	}
+	return 0;
+bad:
+	snprintf(err, len, "bad --memoryless '%s' (node ids: 1 or 1,3 or 2-5)",
+		 s);
+	return -1;
+}
 
 static const struct option long_opts[] = {
 	{ "tasks", required_argument, NULL, 't' },
@@ -228,6 +284,8 @@ static const struct option long_opts[] = {
 	{ "until-ci", required_argument, NULL, OPT_UNTIL_CI },
 	{ "cleanup-timeout", required_argument, NULL, OPT_CLEANUP_TIMEOUT },
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "nodes", required_argument, NULL, OPT_NODES },
+	{ "memoryless", required_argument, NULL, OPT_MEMORYLESS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -315,6 +373,22 @@ static int parse_one(struct options *o, int c, char *arg, char *err,
 		return add_param(o, arg, err, len);
 	case OPT_LIST:
 		o->list = true;
+		return 0;
+	case OPT_NODES: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+
+		if (*end || end == arg || arg[0] < '0' || arg[0] > '9' ||
+		    v < 1 || v > MAX_NODES) {
+			snprintf(err, len, "bad --nodes '%s' (1..%d)", arg,
+				 MAX_NODES);
+			return -1;
+		}
+		o->nodes = (int)v;
+		return 0;
+	}
+	case OPT_MEMORYLESS:
+		o->memoryless = arg;
 		return 0;
 	case 'h':
 		o->help = true;
@@ -410,6 +484,13 @@ int options_parse(struct options *o, int argc, char **argv,
 		snprintf(err, errlen, "no case given");
 		return -1;
 	}
+	if (o->memoryless && !o->nodes) {
+		snprintf(err, errlen, "--memoryless needs --nodes");
+		return -1;
+	}
+	if (o->memoryless && parse_memoryless(o->memoryless, o->nodes, err,
+					      errlen))
+		return -1;
 	if (o->until_ci > 0 && o->seconds == 0) {
 		snprintf(err, errlen, "--until-ci needs a cap: -s S > 0");
 		return -1;

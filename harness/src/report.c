@@ -147,6 +147,13 @@ static void w_options(struct json *j, const struct run *r)
 		json_null(j);
 	json_key(j, "cleanup_timeout");
 	json_num(j, o->cleanup_timeout);
+	json_key(j, "nodes");
+	if (o->nodes)
+		json_int(j, o->nodes);
+	else
+		json_null(j);
+	json_key(j, "memoryless");
+	json_str(j, o->memoryless);
 	json_key(j, "events");
 	json_arr_begin(j);
 	for (int i = 0; i < o->nr_events; i++)
@@ -521,10 +528,13 @@ static void w_rusage(struct json *j, const struct run *r)
 	json_obj_end(j);
 }
 
+static const char *const pct_names[4] = { "p10", "p50", "p90", "p99" };
+static const double pct_values[4] = { 0.10, 0.50, 0.90, 0.99 };
+
 static void w_latency(struct json *j, const struct run *r, int id)
 {
 	static unsigned long long b[HIST_NR];
-	unsigned long long count = 0, sum = 0, min = 0, max = 0;
+	unsigned long long count = 0, sum = 0, min = 0, max = 0, width[4];
 
 	memset(b, 0, sizeof(b));
 	for (unsigned long t = 0; t <= r->nr; t++) {
@@ -550,16 +560,21 @@ static void w_latency(struct json *j, const struct run *r, int id)
 		json_null(j);
 	json_key(j, "min");
 	json_uint(j, min);
-	json_key(j, "p10");
-	json_uint(j, hist_percentile(b, count, 0.10, min, max));
-	json_key(j, "p50");
-	json_uint(j, hist_percentile(b, count, 0.50, min, max));
-	json_key(j, "p90");
-	json_uint(j, hist_percentile(b, count, 0.90, min, max));
-	json_key(j, "p99");
-	json_uint(j, hist_percentile(b, count, 0.99, min, max));
+	for (unsigned int q = 0; q < 4; q++) {
+		json_key(j, pct_names[q]);
+		json_uint(j, hist_percentile(b, count, pct_values[q], min, max,
+					     &width[q]));
+	}
 	json_key(j, "max");
 	json_uint(j, max);
+	/* each percentile's histogram bucket: its resolution */
+	json_key(j, "bucket_width");
+	json_obj_begin(j);
+	for (unsigned int q = 0; q < 4; q++) {
+		json_key(j, pct_names[q]);
+		json_uint(j, width[q]);
+	}
+	json_obj_end(j);
 }
 
 static void w_metric(struct json *j, const struct run *r, int id)
@@ -630,6 +645,47 @@ static void w_allocator(struct json *j)
 		}
 	}
 	json_arr_end(j);
+}
+
+/*
+ * The allocator's counters as it declares them (slab.h): under
+ * "allocator_counters", {"stats": {name: {"unit", "better", "what"}},
+ * "locks": {field: {...}}}, so a reader learns a new counter's unit and
+ * direction from the document itself; null without the allocator.
+ */
+static void w_counter_group(struct json *j, const char *group)
+{
+	struct harness_counter c;
+
+	json_key(j, group);
+	json_obj_begin(j);
+	for (unsigned int i = 0; harness_slab_counter(i, &c); i++) {
+		if (strcmp(c.group, group))
+			continue;
+		json_key(j, c.name);
+		json_obj_begin(j);
+		json_key(j, "unit");
+		json_str(j, c.unit);
+		json_key(j, "better");
+		json_str(j, c.better);
+		json_key(j, "what");
+		json_str(j, c.what);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+}
+
+static void w_allocator_counters(struct json *j)
+{
+	json_key(j, "allocator_counters");
+	if (!harness_slab_counter) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	w_counter_group(j, "stats");
+	w_counter_group(j, "locks");
+	json_obj_end(j);
 }
 
 /*
@@ -794,6 +850,7 @@ static void w_document(struct json *j, const struct run *r)
 	w_rusage(j, r);
 	w_metrics(j, r);
 	w_allocator(j);
+	w_allocator_counters(j);
 	json_obj_end(j);
 	fputc('\n', j->f);
 }

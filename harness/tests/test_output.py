@@ -94,6 +94,7 @@ def test_document_is_complete(run_none, out):
              "--json", out, check=0)
     d = load_json(out)
     assert d["variant"] == "none" and d["allocator"] is None
+    assert d["allocator_counters"] is None
     assert d["build"]["variant"] == "none"
     assert len(d["build"]["git_commit"]) in (40, 7)
     h = d["host"]

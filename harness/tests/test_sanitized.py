@@ -65,6 +65,8 @@ def test_case_under_asan_ubsan(san_runner, tmp_path, case, mode):
     assert len(per_task) == 2 and all(x > 0 for x in per_task), per_task
     if case in ("slab_alloc_free", "page_fault3_slab"):
         assert d["allocator"] and d["allocator"][0]["caches"]
+        assert d["allocator_counters"]["stats"]["alloc_slowpath"][
+            "better"] == "lower"
 
 
 def test_error_paths_under_asan_ubsan(san_runner, tmp_path):

@@ -39,19 +39,39 @@ void test_histogram(void)
 	memset(b, 0, sizeof(b));
 	for (v = 1; v <= 1000; v++)
 		b[hist_index(v)]++;
-	CHECK_NEAR(hist_percentile(b, 1000, 0.50, 1, 1000), 500, 500 / 16.0);
-	CHECK_NEAR(hist_percentile(b, 1000, 0.90, 1, 1000), 900, 900 / 16.0);
-	CHECK_NEAR(hist_percentile(b, 1000, 0.99, 1, 1000), 990, 990 / 16.0);
-	CHECK(hist_percentile(b, 1000, 1.0, 1, 1000) <= 1000);
+	CHECK_NEAR(hist_percentile(b, 1000, 0.50, 1, 1000, NULL), 500, 500 / 16.0);
+	CHECK_NEAR(hist_percentile(b, 1000, 0.90, 1, 1000, NULL), 900, 900 / 16.0);
+	CHECK_NEAR(hist_percentile(b, 1000, 0.99, 1, 1000, NULL), 990, 990 / 16.0);
+	CHECK(hist_percentile(b, 1000, 1.0, 1, 1000, NULL) <= 1000);
 	/* small exact values */
 	memset(b, 0, sizeof(b));
 	b[3] = 10;
 	b[7] = 10;
-	CHECK(hist_percentile(b, 20, 0.5, 3, 7) == 3);
-	CHECK(hist_percentile(b, 20, 0.51, 3, 7) == 7);
+	CHECK(hist_percentile(b, 20, 0.5, 3, 7, NULL) == 3);
+	CHECK(hist_percentile(b, 20, 0.51, 3, 7, NULL) == 7);
 	/* clamped to the exact extremes */
 	memset(b, 0, sizeof(b));
 	b[hist_index(1000000)] = 1;
-	CHECK(hist_percentile(b, 1, 0.5, 1000000, 1000000) == 1000000);
-	CHECK(hist_percentile(b, 0, 0.5, 0, 0) == 0);
+	CHECK(hist_percentile(b, 1, 0.5, 1000000, 1000000, NULL) == 1000000);
+	CHECK(hist_percentile(b, 0, 0.5, 0, 0, NULL) == 0);
+	/*
+	 * interpolated by rank inside a bucket: 100 values in the bucket of
+	 * 6160383 (width 262144) whose median sits at the 50th of them, and
+	 * the same bucket with 50 values below it, where the median is the
+	 * bucket's first: two runs sharing a bucket no longer tie
+	 */
+	{
+		unsigned long long w, lo = hist_low(hist_index(6160383));
+		unsigned long long a, c;
+
+		memset(b, 0, sizeof(b));
+		b[hist_index(6160383)] = 100;
+		a = hist_percentile(b, 100, 0.5, 1, ~0ULL, &w);
+		CHECK(w == 262144);
+		CHECK(a == lo + (unsigned long long)(262144 * 0.495));
+		b[hist_index(1000)] = 98;
+		c = hist_percentile(b, 198, 0.5, 1, ~0ULL, &w);
+		CHECK(c == lo + (unsigned long long)(262144 * 0.005));
+		CHECK(c < a && w == 262144);
+	}
 }
