@@ -27,6 +27,12 @@ PATH_ERRORS = (errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES,
 
 
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *a, **kw):
+        # no abbreviations: a misspelled option must not quietly become
+        # another one (--repeat would be --repeats)
+        kw.setdefault("allow_abbrev", False)
+        super().__init__(*a, **kw)
+
     def error(self, message):
         self.print_usage(sys.stderr)
         sys.stderr.write("%s: error: %s\n" % (self.prog, message))

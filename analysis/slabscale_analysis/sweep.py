@@ -24,6 +24,7 @@ from . import db, safeio, summary, table, usl
 from .db.importer import Recorder
 from .errors import (DataError, UserError, EXIT_INCOMPLETE, EXIT_INTERRUPTED,
                      EXIT_USAGE)
+from .suggest import did_you_mean
 from .textsafe import term
 
 DONE = ("ok", "failed", "skipped")
@@ -133,10 +134,16 @@ def reduce_plan(plan, build_dir, log):
     missing = [v for v in plan["variants"]
                if not os.access(runner.runner_path(build_dir, v), os.X_OK)]
     if missing:
+        try:
+            listed = planmod.read_variants_list()
+        except UserError:
+            listed = []
         raise UserError("sweep: no runner for variant%s %s under %s (unknown "
-                        "variant, or not built: run make)" % (
+                        "variant, or not built: run make)%s" % (
                             "s" if len(missing) > 1 else "",
-                            ", ".join(map(term, missing)), build_dir))
+                            ", ".join(map(term, missing)), build_dir,
+                            did_you_mean(missing[0], [
+                                v for v in listed if v not in missing])))
     variants = list(plan["variants"])
     supported = {v: runner.list_cases(runner.runner_path(build_dir, v))
                  for v in variants}
@@ -145,10 +152,11 @@ def reduce_plan(plan, build_dir, log):
         unknown = [c for c in plan["cases"] if c not in known]
         if unknown:
             raise UserError("sweep: unknown case%s %s: no variant's runner "
-                            "lists %s (known: %s)" % (
+                            "lists %s%s (known: %s)" % (
                                 "s" if len(unknown) > 1 else "",
                                 ", ".join(map(term, unknown)),
                                 "them" if len(unknown) > 1 else "it",
+                                did_you_mean(unknown[0], known),
                                 ", ".join(sorted(known))))
     cases = []
     for c in plan["cases"]:
