@@ -81,7 +81,7 @@ int slab_rcu_nr_cpus(void);
 int slab_rcu_cpu(void);
 
 /* One line to the allocator's bug handler (slab_bug()). */
-void slab_rcu_report(const char *fmt, ...)
+void slab_rcu_bug(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
 /* ---- kfree_rcu and the barriers (kvfree_rcu.c) -------------------------- */

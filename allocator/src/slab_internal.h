@@ -353,7 +353,7 @@ static inline bool cache_has_sheaves(const struct kmem_cache *s)
 /* bad input or corruption found: one line to the bug handler */
 void slab_bug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- stats (stats.c) ----------------------------------------------------- */
+/* ---- counters (counters.c) ----------------------------------------------- */
 void slab_stat_inc(struct kmem_cache *s, enum slab_stat_item item);
 void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
 		   unsigned long v);

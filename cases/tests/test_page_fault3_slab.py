@@ -12,7 +12,7 @@ where it has not (cpuslab, the maple tree before 6.18).
 
 The snapshot is taken while the tasks run, so every count may be short of
 the cycle in progress in each task (one cycle's worth per task), the caches
-are read one after the other (a reporter thread preempted between two
+are read one after the other (a snapshot thread preempted between two
 caches lets the tasks run a few more cycles: 5 % of the run is allowed),
 and the `cycles` metric, read when the tasks have stopped, may be ahead of
 the snapshot.  The checks compare counters with each other within those
