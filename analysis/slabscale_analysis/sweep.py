@@ -297,7 +297,7 @@ def execute(manifest, sdir, build_dir, out):
     elif intr.hit:
         manifest["state"] = stop = "interrupted"
     else:
-        # complete only once the budget and the report are done too (run())
+        # complete only once the budget and the report are done too (run_sweep())
         manifest["state"] = "measured"
     try:
         save()
@@ -443,9 +443,10 @@ def spend_budget(manifest, sdir, results, build_dir, out,
             return stop
 
 
-def run(plan_raw, results, build_dir, out=None, resume=None,
-        allow_host_mismatch=False, make_report=True, min_effect=None,
-        budget=None, include_disturbed=False, show_all=False, paint=None):
+def run_sweep(plan_raw, results, build_dir, out=None, resume=None,
+              allow_host_mismatch=False, make_report=True, min_effect=None,
+              budget=None, include_disturbed=False, show_all=False,
+              paint=None):
     """budget: {"runs": N or None, "seconds": S or None} or None (a resumed
     sweep keeps its own).  show_all: the diagnostic rows in the tables
     too; paint: fmt.Paint (colour on a terminal)."""
