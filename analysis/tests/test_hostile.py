@@ -1,4 +1,4 @@
-"""The hostile-input suite of the analysis (issue 14): results files and
+"""The hostile-input suite of the analysis: results files and
 sweep manifests broken in every field the analysis reads, and names
 (case, parameter, metric, variant, host) built to attack a terminal, a
 gnuplot script or an SVG.

@@ -1,4 +1,4 @@
-"""Issue 14: runs are never lost or counted twice, a sweep directory is run
+"""Reliability: runs are never lost or counted twice, a sweep directory is run
 by one process at a time, a typo is a usage error, a full disk is exit 3
 and resumable, files are 0644, and bad or hostile results give one line
 (compare, plot, bisect), never a traceback or a wrong table."""

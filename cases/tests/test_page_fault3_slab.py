@@ -191,7 +191,7 @@ def test_first_touch_only_on_the_first_cycle(tmp_path, mode):
 
 def test_bad_parameters(tmp_path):
     """Out of range or not a choice: a usage error, exit 2, no document
-    (issue 14)."""
+    (the reliability rules)."""
     v = built_variants()[-1]
     for params, word in (({"prealloc": "lots"}, "prealloc=lots"),
                          ({"nodes": 3}, "nodes"),          # > height 2
