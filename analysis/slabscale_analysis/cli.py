@@ -14,6 +14,7 @@ import sys
 from . import bisect, compare, decide, fmt, gitbisect, layout, load
 from . import (plan as planmod, plotcmd, report, significance, summary,
                sweep, table)
+from . import validate
 from .errors import UserError, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED
 from .suggest import did_you_mean
 from .results import LIMITS
@@ -333,7 +334,6 @@ def cmd_plot(a):
 
 
 def cmd_validate(a):
-    from . import validate
     return validate.run_validation(a)
 
 

@@ -31,7 +31,7 @@ import datetime
 import math
 import os
 
-from . import layout, significance
+from . import layout, runner, significance
 from . import plan as planmod
 from .errors import ResourceError, UserError
 from .results import HIGHER, LOWER
@@ -289,7 +289,6 @@ def evaluate(row, base_vals, new_vals, better, clamped):
 
 def run_validation(args):
     """The CLI: run every plan, print the table, write the JSON."""
-    from . import runner
     rows = load_rows(args.plans)
     cpus = os.cpu_count() or 1
     now = datetime.datetime.now(datetime.timezone.utc)
