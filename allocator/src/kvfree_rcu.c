@@ -96,7 +96,7 @@ struct kfree_rcu_cpu {
 	bool monitor_running;		/* the monitor works on this CPU */
 	struct kfree_page *spares;
 	unsigned int nr_spares;
-	unsigned long long queued;	/* statistics, under lock */
+	unsigned long long queued;	/* counters, under lock */
 	unsigned long long batches;
 	unsigned long long full_pages;
 	unsigned long long monitor_flushes;
