@@ -31,7 +31,7 @@ as a sweep does (significance.compare_rounds); the unpaired verdict of the same
 runs is kept beside it and reported too.
 
 Prints the rates with their trial counts; --json FILE keeps every verdict.
-It measures: run it on a quiet machine (/work/tools/quiet), nothing else
+It measures: run it on a quiet machine, nothing else
 running; docs/measurements/trust.md has the figures.
 """
 import argparse
