@@ -221,6 +221,35 @@ def alerts(an, plan=None):
                 if any(m["verdict"] == significance.INCONCLUSIVE for _, m in rows):
                     out[UNDECIDED].append(_undecided(where, c, case, mode,
                                                      rows, plan))
+    for kind in (REGRESSION, IMPROVEMENT):
+        out[kind] = merge_previous(out[kind])
+    return out
+
+
+def merge_previous(alerts):
+    """Against the previous sweep each variant is its own comparison; one
+    cause (kind, case, family) is one alert there too: the first
+    variant's (the one whose rows agree most) is the headline, the
+    others' headlines go to "also"."""
+    out, seen = [], {}
+    for a in alerts:
+        a.setdefault("also", [])
+        if a["comparison"] != "vs_previous":
+            out.append(a)
+            continue
+        key = (a["kind"], a["case"], a["family"])
+        first = seen.get(key)
+        if first is None:
+            seen[key] = a
+            out.append(a)
+            continue
+        if a["agree"] > first["agree"]:
+            a["also"] = first["also"] + [first]
+            first["also"] = []
+            out[out.index(first)] = a
+            seen[key] = a
+        else:
+            first["also"].append(a)
     return out
 
 

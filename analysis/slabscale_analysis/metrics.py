@@ -192,7 +192,7 @@ def describe(name, doc, decls=None):
     m = mets.get(name)
     if isinstance(m, dict) and m.get("kind") == "max":
         return MetricInfo(name, str(m.get("unit") or "count"), LOWER, GATING,
-                          name, "max", "largest value of the run")
+                          name, name, "largest value of the run")
     unit = str(m.get("unit") or "count") if isinstance(m, dict) else "count"
     return MetricInfo(name, unit, NEUTRAL, DIAGNOSTIC, name, "count",
                       "case counter")

@@ -305,7 +305,7 @@ def history_lines_script(lines, metric, out_base, title="", unit="",
             "set ylabel %s noenhanced" % gp_string(
                 "%s (%s)" % (metric, unit) if unit else metric),
             "set xlabel 'sweep' noenhanced", "unset arrow",
-            "set key below noenhanced font ',9'",
+            "set key top left inside opaque box noenhanced font ',9'",
             "set bmargin 7"]
     _footer(body, footer)
     for k, (label, pts, cps) in enumerate(lines):

@@ -33,16 +33,16 @@ h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.25em;margin:1em 0 .3em;
 border-bottom:1px solid #ccc}h3{font-size:1.05em;margin:.6em 0 .2em}
 table{border-collapse:collapse;margin:.3em 0 .8em}
 td,th{border:1px solid #ccc;padding:.1em .3em;text-align:right;
-white-space:nowrap}table.compare{font-size:13px}
+white-space:nowrap}table.compare{font-size:12.5px}
 td.l,th.l{text-align:left}th{background:#f3f3f3}
 tr.bad td{background:#fdd}tr.good td{background:#dfd}
 tr.unknown td{background:#ffe}tr.changed td,tr.diag td{background:#fff;
 color:#555}
 .pair{display:flex;flex-wrap:nowrap;gap:1em;align-items:flex-start}
 .pair>.tbl{flex:0 1 auto;overflow-x:auto}
-.pair>.plots{flex:0 0 400px}
+.pair>.plots{flex:0 0 360px}
 figure.history img{width:660px;height:auto}figure{margin:.3em 0}
-.plots img{width:400px;height:auto;border:1px solid #eee;display:block;
+.plots img{width:360px;height:auto;border:1px solid #eee;display:block;
 margin-bottom:.4em}
 #summary{border:2px solid #999;padding:.4em .8em;background:#fafafa}
 #summary li{margin:.15em 0}
@@ -72,7 +72,7 @@ def md(s):
     return out
 
 
-IMG_W = 400
+IMG_W = 360
 
 
 def img_height(panels):
@@ -117,7 +117,9 @@ def _cells(g, m):
             table.fmt_change(m["change"]),
             _with_sd(fmt.quantity(b["median"], unit), b),
             table.fmt_ci(m["ci"]), table.fmt_p(m["p"]),
-            table.fmt_verdict(m, with_runs=False) + _n_note(g, m),
+            table.fmt_verdict(m, with_runs=False, shared_in_header=(
+                (g.get("shared") or {}).get("base", 0) +
+                (g.get("shared") or {}).get("new", 0))) + _n_note(g, m),
             fmt.quantity(m["bucket_width"], unit)
             if m.get("bucket_width") else ""]
 

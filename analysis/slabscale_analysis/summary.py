@@ -16,6 +16,7 @@ from .textsafe import term
 WORD = {REGRESSION: "REGRESSION", IMPROVEMENT: "IMPROVEMENT",
         UNDECIDED: "UNDECIDED"}
 INDENT = 12
+MAX_LABELS = 4          # past this many, the rest of a family is counted
 
 
 def tasks_text(ts):
@@ -61,18 +62,31 @@ def detail(a):
         parts.append("the family moves apart: %s %s" % (
             "improves" if a["kind"] == REGRESSION else "regresses",
             ", ".join(map(term, a["apart"]))))
-    for v, labs in sorted(a["others"].items()):
-        if v in (REGRESSION, IMPROVEMENT):
-            continue
-        parts.append("%s: %s" % (v, ", ".join(map(term, labs))))
+    others = [(v, labs) for v, labs in sorted(a["others"].items())
+              if v not in (REGRESSION, IMPROVEMENT)]
+    if sum(len(labs) for _, labs in others) > MAX_LABELS:
+        # a long family: counts, the table has the rows
+        parts.append(", ".join("%s %d" % (v, len(labs))
+                               for v, labs in others))
+    else:
+        for v, labs in others:
+            parts.append("%s: %s" % (v, ", ".join(map(term, labs))))
+    for b in a.get("also") or []:
+        parts.append("also %s: %s" % (term(variant_of(b["new_label"])),
+                                      headline(b)))
     return "; ".join(parts)
+
+
+def variant_of(label):
+    """'sheaves-all @ 2026...' -> 'sheaves-all'."""
+    return label.split(" @ ", 1)[0]
 
 
 def alert_text(a, with_case=True):
     """The alert as one unwrapped line of text, without its word and (for
     UNDECIDED) without the command."""
     where = "" if a["comparison"] == "vs_baseline" else \
-        "[vs %s] " % term(a["base_label"])
+        "[vs previous sweep: %s] " % term(variant_of(a["base_label"]))
     case = term(a["case"]) + " " if with_case else ""
     head = case + headline(a) if a["kind"] != UNDECIDED \
         else "%s%s at %s" % (case, term(a["metric"]), tasks_text(a["tasks"]))
@@ -94,7 +108,22 @@ def alert_line(a, width=120, paint=None):
     out = [paint(word.ljust(INDENT - 1), colour) + " " + lines[0]]
     out += [" " * INDENT + ln for ln in lines[1:]]
     if a["kind"] == UNDECIDED and a.get("command"):
-        out.append(" " * INDENT + "  " + term(a["command"]))
+        # a command is not broken inside a word; past the width its
+        # options go on a continuation line, as a shell takes them
+        words = term(a["command"]).split(" ")
+        # an option stays with its value on one line
+        joined = []
+        for w in words:
+            if joined and joined[-1].startswith("-") and \
+                    not w.startswith("-") and "\x00" not in joined[-1]:
+                joined[-1] += "\x00" + w
+            else:
+                joined.append(w)
+        cmd = [ln.replace("\x00", " ") for ln in textwrap.wrap(
+            " ".join(joined), width - INDENT - 4, break_on_hyphens=False,
+            break_long_words=False)]
+        out.append(" " * INDENT + "  " + (" \\\n" + " " * (INDENT + 4)).join(
+            cmd))
     return "\n".join(out)
 
 

@@ -370,7 +370,7 @@ def finish(manifest, sdir, results, out, allow_host_mismatch=False,
         + ("; %d of the ok runs disturbed (%s)" % (
             nd, "averaged in" if include_disturbed else
             "left out of the verdicts: a task waited for a CPU more than "
-            "5%% of an interval") if nd else ""))
+            "5 % of an interval") if nd else ""))
     ns = sum(c.get("shared_runs", 0) for c in an["vs_baseline"])
     if ns:
         out("sweep: %d shared run(s) (busy neighbours outside the run): "

@@ -68,7 +68,7 @@ def diagnostic(res):
     return res.get("role") == DIAGNOSTIC
 
 
-def fmt_verdict(res, with_runs=True):
+def fmt_verdict(res, with_runs=True, shared_in_header=None):
     """The verdict words: for a diagnostic row the neutral description of
     its move (fmt.ratio_word), for the others the verdict and why."""
     if diagnostic(res) and fmt.ratio_word(res):
@@ -81,7 +81,8 @@ def fmt_verdict(res, with_runs=True):
         counted, spent = res["budget_runs"]
         v += " [%d runs%s]" % (counted, "" if spent == counted
                                else " of %d" % spent)
-    if res.get("shared_runs"):
+    if res.get("shared_runs") and res["shared_runs"] != shared_in_header:
+        # (the terminal's group header gives the group's count once)
         v += " [%d shared]" % res["shared_runs"]
     return v
 
@@ -116,18 +117,14 @@ def group_notes(g, mets):
     if any("undisturbed run" in (m.get("reason") or "") for m in mets):
         out.append("(N quiet runs): fewer undisturbed runs a side than a "
                    "verdict needs (%d)" % MIN_RUNS_NOTE)
-    widths = [(m["metric"], m["bucket_width"], m["base"]["median"])
-              for m in mets if m.get("bucket_width")]
-    if widths:
-        rel = max(w / v for _, w, v in widths if v) if any(
-            v for _, _, v in widths) else 0
-        out.append("percentiles read from histogram buckets up to %.1f%% "
-                   "wide, placed in the bucket by rank" % (100 * rel))
+    if any(m.get("bucket_width") for m in mets):
+        out.append("percentiles: from histogram buckets at most 6.25% of "
+                   "their value wide, placed in the bucket by rank")
     if any(m["verdict"] == "inconclusive" and (m.get("more_runs") or 0) >
            TOO_NOISY for m in mets):
         out.append("(too noisy): more than %d runs a side would be needed"
                    % TOO_NOISY)
-    return ["   " + x for x in out]
+    return [ln for x in out for ln in wrap("   " + x)]
 
 
 def metric_label(metric, res):
@@ -135,7 +132,8 @@ def metric_label(metric, res):
     return term(metric) + (" " + note if note else "")
 
 
-def row(metric, res, metric_width=METRIC_WIDTH, paint=None, runs=None):
+def row(metric, res, metric_width=METRIC_WIDTH, paint=None, runs=None,
+        shared=None):
     """One table row.  runs: the group's run count per side; the row says
     its own n only where it differs (runs left out for this metric)."""
     paint = paint or fmt.Paint(False)
@@ -148,7 +146,11 @@ def row(metric, res, metric_width=METRIC_WIDTH, paint=None, runs=None):
                                  fmt_stddev(b))
     mark = "  " if diagnostic(res) else "* "
     name = metric_label(metric, res).ljust(metric_width)
-    verdict = fmt_verdict(res, with_runs=False)
+    # a verdict to act on says its shared runs itself; the others leave
+    # a count the group header gives to it
+    verdict = fmt_verdict(res, with_runs=False, shared_in_header=None
+                          if res["verdict"] in ("regression", "improvement")
+                          else shared)
     if runs is not None and (a["n"], b["n"]) != tuple(runs):
         verdict += " [n %d/%d]" % (a["n"], b["n"])
     extra = " %-*s %6s  %s" % (CI_WIDTH, fmt_ci(res["ci"]), fmt_p(res["p"]),
@@ -300,8 +302,30 @@ def render(cmp, show_all=False, paint=None, plan_params=None):
             lines[hdr:hdr + 1] = wrap(lines[hdr])
         lines += _rounds_note(g)
         lines += group_notes(g, mets)
+        # the shared runs each verdict counted: once in the header when
+        # every row counted the same
+        shs = {m.get("shared_runs", 0) for m in mets}
+        shared = shs.pop() if len(shs) == 1 else None
+        if shared is None:
+            # rows counted different runs: the most common count in the
+            # header, the others on their rows
+            counts = [m.get("shared_runs", 0) for m in mets]
+            shared = max(set(counts), key=counts.count)
+        sh = g.get("shared") or {}
+        if shared and shared != sh.get("base", 0) + sh.get("new", 0):
+            lines.insert(hdr + 1, "   %d of the counted runs shared" % shared)
+        odd = ["%s %d" % (term(m["metric"]), m.get("shared_runs", 0))
+               for m in mets if m.get("shared_runs", 0) != shared and
+               m["verdict"] not in ("regression", "improvement")]
+        if odd:
+            lines += wrap("   shared runs counted by other rows: " +
+                          ", ".join(odd))
         for m in mets:
-            lines.append(row(m["metric"], m, width, paint, runs).rstrip())
+            lines.append(row(m["metric"], m, width, paint, runs,
+                             m.get("shared_runs", 0)
+                             if m["verdict"] not in ("regression",
+                                                     "improvement")
+                             else shared).rstrip())
     if hidden:
         lines.append("")
         lines.append("(%d diagnostic row%s hidden: --all shows them; * marks "

@@ -34,8 +34,8 @@ def per_task(n, lam, alpha, beta):
 
 def peak(alpha, beta):
     """N* (None where throughput never turns down: beta 0)."""
-    if beta <= 0 or alpha >= 1:
-        return None
+    if beta <= 0 or alpha >= 1 - 1e-9:
+        return None     # no coherency cost, or nothing left to scale
     return math.sqrt((1 - alpha) / beta)
 
 

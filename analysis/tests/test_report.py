@@ -56,7 +56,8 @@ PROBE = """<script>
     function (t) {
       var pair = t.closest(".pair"), img = pair && pair.querySelector(
         ".plots img"), tr = t.getBoundingClientRect();
-      var e = {case: t.closest("section").id, img: !!img};
+      var e = {case: t.closest("section").id, img: !!img,
+               clipped: tr.width > t.parentElement.clientWidth + 1};
       if (img) {
         var ir = img.getBoundingClientRect();
         e.beside = ir.left >= tr.right - 1 && ir.top < tr.bottom &&
@@ -163,7 +164,7 @@ def test_report_from_fake_sweep_in_chromium(tmp_path):
                                                  "case-cache_destroy"}
     for e in got["pairs"]:
         assert e["img"] and e["beside"], got["pairs"]
-        assert e["wrapped_cells"] == 0, got["pairs"]
+        assert e["wrapped_cells"] == 0 and not e["clipped"], got["pairs"]
     assert got["page_width"] <= got["window_width"], got
     # diagnostic rows are never coloured as a regression; gating ones are
     assert got["diag_rows"] > 0 and got["diag_red"] == 0, got
