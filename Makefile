@@ -4,6 +4,7 @@
 #
 #   make          build every variant's runner and library into build/
 #   make check    install what is missing (make deps), build, run every test
+#                 step (CHECK_JOBS of them side by side, default: the CPUs)
 #   make run      the nightly job: a short sweep, compare table and report
 #   make bench    benchmarks that report side-by-side ratios
 #   make deps     install the Debian packages slabscale needs (as root)
@@ -12,7 +13,10 @@
 # allocator/allocator.mk, cases/cases.mk, analysis/analysis.mk and
 # bench/bench.mk.  A fragment adds its outputs to ALL_TARGETS, its test
 # steps to CHECK_TARGETS and its benchmarks to BENCH_TARGETS; nothing else
-# here needs to change when one grows.
+# here needs to change when one grows.  A fragment also adds to
+# CHECK_BUILD what its test steps need beyond ALL_TARGETS: make check
+# builds all of it first, in one make -j, then runs the steps side by side
+# (scripts/check-steps.sh), none of which builds anything then.
 
 PYTHON	?= /usr/bin/python3
 BUILD	?= build
@@ -33,10 +37,13 @@ ALL_VARIANTS	:= none $(VARIANTS)
 
 ALL_TARGETS	:=
 CHECK_TARGETS	:=
+CHECK_BUILD	:=
 BENCH_TARGETS	:=
+CHECK_JOBS	?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 
 .DEFAULT_GOAL := all
-.PHONY: all check check-all run bench deps deps-check clean list-variants
+.PHONY: all check check-all check-build run bench deps deps-check clean \
+	list-variants
 
 include harness/harness.mk
 include allocator/allocator.mk
@@ -53,11 +60,14 @@ deps-check:
 	@scripts/deps.sh check
 
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) all check-build
 	@$(MAKE) --no-print-directory check-all
 
-check-all: $(CHECK_TARGETS)
-	@echo "make check: all test steps passed ($(words $(CHECK_TARGETS)) steps)"
+check-build: $(ALL_TARGETS) $(CHECK_BUILD)
+
+# the test steps, side by side; make <step> runs one
+check-all: check-build
+	@scripts/check-steps.sh $(CHECK_JOBS) $(BUILD)/check $(CHECK_TARGETS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -21,6 +21,7 @@ BENCH_MICRO_BINS := $(VARIANTS:%=$(BENCH_DIR)/rcu_roundtrip-%)
 
 BENCH_TARGETS	+= bench-pair bench-rcu
 CHECK_TARGETS	+= check-bench
+CHECK_BUILD	+= $(BENCH_PAIR_BINS) $(BENCH_RCU_BINS) $(BENCH_MICRO_BINS)
 .PHONY: bench-pair bench-rcu bench-rcu-micro check-bench bench-bins
 
 $(BENCH_DIR)/%.o: bench/%.c bench/benchlib.h bench/shapes.h $(wildcard allocator/include/*.h)

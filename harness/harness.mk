@@ -77,12 +77,13 @@ $(2): $(1) $(CASE_HDRS)
 	@rm -f $$@.tmp.o
 endef
 
-$(foreach c,$(PLAIN_CASES) $(TEST_CASES),$(eval $(call case_object,$(c),$(BUILD)/cases/$(call case_name,$(c)).o,)))
+# Case objects do not depend on the variant (a case asks slab_features()
+# at run time), so each is compiled once and linked into every runner.
+$(foreach c,$(PLAIN_CASES) $(SLAB_CASES) $(TEST_CASES),$(eval $(call case_object,$(c),$(BUILD)/cases/$(call case_name,$(c)).o,)))
 
-# A runner's case object: a case of cases/slab/ or any case of a sanitized
-# runner is the runner's own, a plain case is shared ($(BUILD)/cases/).
-# $(1) runner dir, $(2) case source, $(3) sanitizer flags or empty
-runner_case_obj	= $(if $(or $(3),$(filter cases/slab/%,$(2))),$(1)/cases,$(BUILD)/cases)/$(call case_name,$(2)).o
+# A runner's case object: shared ($(BUILD)/cases/), or the sanitized
+# runner's own.  $(1) runner dir, $(2) case source, $(3) sanitizer flags
+runner_case_obj	= $(if $(3),$(1)/cases,$(BUILD)/cases)/$(call case_name,$(2)).o
 runner_harness_lib = $(if $(1),$(HARNESS_SAN_LIB),$(HARNESS_LIB))
 
 # $(1) runner dir, $(2) variant name, $(3) case sources, $(4) libslab or
@@ -145,13 +146,12 @@ HARNESS_WIS_EXES :=
 $(eval $(call runner,$(BUILD)/none,none,$(PLAIN_CASES),))
 $(eval $(call runner,$(BUILD)/test,none,$(PLAIN_CASES) $(TEST_CASES),))
 $(foreach v,$(VARIANTS),\
-  $(foreach c,$(SLAB_CASES),$(eval $(call case_object,$(c),$(BUILD)/$(v)/cases/$(call case_name,$(c)).o,)))\
   $(eval $(call runner,$(BUILD)/$(v),$(v),$(PLAIN_CASES) $(SLAB_CASES),$(BUILD)/$(v)/libslab.a)))
 
 $(foreach c,$(PLAIN_CASES) $(TEST_CASES),$(eval $(call wis_exes,$(if $(filter $(c),$(TEST_CASES)),$(BUILD)/test,$(BUILD)/none),none,$(c),$(BUILD)/cases/$(call case_name,$(c)).o,)))
 $(foreach v,$(VARIANTS),\
   $(foreach c,$(PLAIN_CASES),$(foreach m,threads processes,$(eval $(call wis_link,$(BUILD)/$(v),$(call case_name,$(c)),$(m)))))\
-  $(foreach c,$(SLAB_CASES),$(eval $(call wis_exes,$(BUILD)/$(v),$(v),$(c),$(BUILD)/$(v)/cases/$(call case_name,$(c)).o,$(BUILD)/$(v)/libslab.a))))
+  $(foreach c,$(SLAB_CASES),$(eval $(call wis_exes,$(BUILD)/$(v),$(v),$(c),$(BUILD)/cases/$(call case_name,$(c)).o,$(BUILD)/$(v)/libslab.a))))
 
 include harness/wis.mk
 
@@ -205,6 +205,7 @@ check-harness-py: $(BUILD)/none/slabscale-run $(BUILD)/test/slabscale-run \
 
 ALL_TARGETS	+= $(BUILD)/test/slabscale-run $(HARNESS_UNIT)
 CHECK_TARGETS	+= check-harness-unit check-harness-py
+CHECK_BUILD	+= $(BUILD)/wistest/slabscale-run $(HARNESS_SAN_RUNNER)
 # harness/tests/test_sanitized.py runs it
 check-harness-py: $(HARNESS_SAN_RUNNER)
 # test_disturb.py runs an allocator case on the newest variant's runner

@@ -9,7 +9,9 @@ set -eu
 
 PACKAGES="gcc make git liburcu-dev libpfm4-dev gnuplot-nox
 python3 python3-numpy python3-scipy python3-pytest python3-jsonschema
-libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 valgrind chromium"
+libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 valgrind chromium
+python3-sqlalchemy python3-alembic python3-psycopg2 postgresql
+slurm-wlm munge"
 
 missing() {
 	for p in $PACKAGES; do

@@ -14,7 +14,9 @@ import sys
 from . import bisect, compare, decide, fmt, gitbisect, layout, load
 from . import (plan as planmod, plotcmd, report, significance, summary,
                sweep, table)
-from . import validate
+from . import db, dbcli, nightly, slurm, validate
+from .db import queries as dbqueries
+from .dbcli import db_flag as _db_flag, db_url as _db_url
 from .errors import UserError, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED
 from .suggest import did_you_mean
 from .results import LIMITS
@@ -26,6 +28,12 @@ PATH_ERRORS = (errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES,
 
 
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *a, **kw):
+        # no abbreviations: a misspelled option must not quietly become
+        # another one (--repeat would be --repeats)
+        kw.setdefault("allow_abbrev", False)
+        super().__init__(*a, **kw)
+
     def error(self, message):
         self.print_usage(sys.stderr)
         sys.stderr.write("%s: error: %s\n" % (self.prog, message))
@@ -138,6 +146,17 @@ def build_parser():
     p.add_argument("--budget-time", metavar="SECONDS", type=_seconds,
                    help="the same, up to SECONDS of added runs (with "
                    "--budget: whichever is spent first)")
+    p.add_argument("--slurm", action="store_true",
+                   help="dispatch the plan through Slurm: one exclusive "
+                   "job per node's share (docs/fleet.md)")
+    p.add_argument("--partition", help="Slurm partition (with --slurm)")
+    p.add_argument("--constraint", metavar="FEATURE",
+                   help="Slurm node feature (with --slurm)")
+    p.add_argument("--slurm-nodes", type=_pos_int, metavar="N",
+                   help="Slurm nodes to share the plan over (with --slurm; "
+                   "default 1)")
+    p.add_argument("--dispatch", help=argparse.SUPPRESS)
+    _db_flag(p)
     _disturbed_flag(p)
     _all_flag(p)
     _common(p)
@@ -145,7 +164,8 @@ def build_parser():
     p = sub.add_parser("compare", help="compare two result sets",
                        description="Compare result sets A (base) and B (new):"
                        " a file, a directory, a sweep id ('latest'), "
-                       "SWEEP:VARIANT, or a variant name within --sweep.")
+                       "SWEEP:VARIANT, a variant name within --sweep, or "
+                       "db:[HOST/]SWEEP[:VARIANT] from the results database.")
     p.add_argument("a")
     p.add_argument("b")
     p.add_argument("--sweep", help="sweep for bare variant names "
@@ -154,6 +174,7 @@ def build_parser():
                    help="only this metric (repeatable; shell patterns such "
                    "as 'slab.*.per_cycle' work)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _db_flag(p)
     _disturbed_flag(p)
     _all_flag(p)
     _common(p)
@@ -188,6 +209,15 @@ def build_parser():
     p.add_argument("--variants-list", default=layout.variants_list_path(),
         help="variants, oldest first (default: %(default)s)")
     p.add_argument("--build", default=_build_dir())
+    p.add_argument("--slurm", action="store_true", help="run the "
+                   "bisection as one exclusive Slurm job on each of --slurm-nodes "
+                   "nodes, each host deciding on its own runs")
+    p.add_argument("--partition", help="Slurm partition (with --slurm)")
+    p.add_argument("--constraint", metavar="FEATURE",
+                   help="Slurm node feature (with --slurm)")
+    p.add_argument("--slurm-nodes", type=_pos_int, metavar="N",
+                   help="Slurm nodes, one bisection each (with --slurm; "
+                   "default 1)")
     _common(p)
 
     p = sub.add_parser("plot", help="gnuplot charts (PNG and SVG)",
@@ -205,6 +235,10 @@ def build_parser():
     p.add_argument("--history", action="store_true")
     p.add_argument("--variant", help="variant for --history (default: "
                    "one line per variant)")
+    p.add_argument("--db", metavar="URL", help="with --history: the nights "
+                   "recorded in this results database (a URL, an SQLite "
+                   "file, or 'default' for RESULTS/slabscale.db) instead of "
+                   "the sweep directories")
     p.add_argument("-t", "--nr-task", dest="nr_task", type=_tasks,
                    help="nr_task for --history (default: the smallest)")
     p.add_argument("-o", "--out", help="output base name (.png, .svg, .gp)")
@@ -233,6 +267,23 @@ def build_parser():
     p.add_argument("sweep", nargs="?", default="latest")
     _disturbed_flag(p)
     _common(p)
+
+    dbcli.add_parsers(sub)
+
+    p = sub.add_parser("nightly", help="the nightly job: import, sweep, "
+                       "history, summary file",
+                       description="What a cron (or Slurm scron) line "
+                       "calls: import RESULTS into the database, run the "
+                       "sweep (every option but --summary and --host is "
+                       "the sweep's: --plan, --slurm, --slurm-nodes, --budget, "
+                       "...), list what changed on each host since its last "
+                       "clean night, write the summary file a mailer can "
+                       "send, and exit with the sweep's status (0 clean, 1 "
+                       "regression, 3 incomplete, 4 disturbed).")
+    p.add_argument("--summary", metavar="FILE", help="summary file "
+                   "(default: RESULTS/nightly-summary.txt)")
+    p.add_argument("--host", help="the host whose changes to list "
+                   "(default: every host in the database)")
     top.subcommands = dict(sub.choices)
     return top
 
@@ -273,6 +324,9 @@ def _paint():
 
 
 def cmd_sweep(a):
+    if not a.slurm and (a.partition or a.constraint or a.slurm_nodes):
+        raise UserError("sweep: --partition, --constraint and --slurm-nodes "
+                        "go with --slurm")
     if a.resume is not None:
         if not a.resume.strip():
             raise UserError("sweep: --resume needs a sweep id or 'latest' "
@@ -284,7 +338,10 @@ def cmd_sweep(a):
                             "plan and budget; %s cannot change them (start a "
                             "new sweep instead)" % ", ".join(given))
     plan = None if a.resume is not None else _plan_from_args(a)
+    if a.slurm:
+        return slurm.run_sweep(a, plan, _db_url(a))
     return sweep.run_sweep(plan, a.results, a.build, resume=a.resume,
+                           db_url=_db_url(a), dispatch=a.dispatch,
                            allow_host_mismatch=a.allow_host_mismatch,
                            make_report=not a.no_report,
                            min_effect=a.min_effect,
@@ -295,9 +352,15 @@ def cmd_sweep(a):
                            paint=fmt.Paint(fmt.colour_wanted(sys.stderr)))
 
 
+def _resolve(spec, a):
+    if spec.startswith("db:"):
+        return dbqueries.resolve_set(spec[3:], _db_url(a))
+    return layout.resolve_set(spec, a.results, a.sweep)
+
+
 def cmd_compare(a):
-    la, ra = layout.resolve_set(a.a, a.results, a.sweep)
-    lb, rb = layout.resolve_set(a.b, a.results, a.sweep)
+    la, ra = _resolve(a.a, a)
+    lb, rb = _resolve(a.b, a)
     res = compare.compare_sets(ra, rb, la, lb, min_effect=a.min_effect,
                                allow_host_mismatch=a.allow_host_mismatch,
                                metric_filter=a.metric,
@@ -317,6 +380,8 @@ def cmd_compare(a):
 
 
 def cmd_bisect(a):
+    if a.slurm:
+        return slurm.run_bisect(a)
     if a.git:
         if a.good or a.bad:
             raise UserError("bisect: --git takes GOOD BAD itself; drop "
@@ -355,9 +420,26 @@ def cmd_report(a):
     return 0
 
 
-COMMANDS = {"sweep": cmd_sweep, "compare": cmd_compare, "bisect": cmd_bisect,
-            "plot": cmd_plot, "report": cmd_report,
-            "validate": cmd_validate}
+def cmd_nightly(a):
+    s = a.sweep_args
+    if s.resume:
+        raise UserError("nightly runs a new sweep; --resume is the sweep's")
+    if not s.plan and not s.cases:
+        raise UserError("nightly needs --plan FILE (or --cases ...)")
+    s.plan_raw = _plan_from_args(s)
+    url = _db_url(s)
+    if url is None:
+        raise UserError("nightly keeps its history in the results "
+                        "database; --db none leaves it nowhere")
+    db.require(url)
+    a.results = s.results
+    return nightly.run_nightly(a, s, url)
+
+
+COMMANDS = {"nightly": cmd_nightly, "sweep": cmd_sweep,
+            "compare": cmd_compare, "bisect": cmd_bisect, "plot": cmd_plot,
+            "report": cmd_report, "validate": cmd_validate}
+COMMANDS.update(dbcli.COMMANDS)
 
 
 def _interrupt(signum, frame):
@@ -369,8 +451,13 @@ def main(argv=None):
     input (one line naming the file and field), 3 a run failed or a
     resource error (a full disk: one line, never a traceback), 130
     interrupted."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     top = build_parser()
     args, extra = top.parse_known_args(argv)
+    if args.cmd == "nightly" and not {"-h", "--help"} & set(argv):
+        # nightly's own options, and the sweep's for the rest
+        args.sweep_args = top.parse_args(["sweep"] + extra)
+        extra = []
     if extra:
         # a misspelled option of a subcommand: that subcommand's usage
         sp = top.subcommands[args.cmd]

@@ -15,7 +15,9 @@ import os
 
 import numpy as np
 
-from . import changepoint, layout, load, plot, significance, usl
+from . import changepoint, db, layout, load, plot, significance, usl
+from .db import queries as dbqueries
+from .db.engine import open_db, wrap_errors
 from .errors import UserError
 from .metrics import Registry, primary_metric
 from .plan import read_variants_list
@@ -189,7 +191,17 @@ def run_plot(a):
     metric = a.metric or primary_metric(a.mode)
     if a.history:
         host = layout.this_host()
-        sweeps = load.host_history(a.results, host)
+        if getattr(a, "db", None):
+            # the nights recorded in the results database (docs/fleet.md)
+            url = db.url_for(None if a.db == "default" else a.db, a.results)
+            if url is None:
+                raise UserError("plot --history: --db none names no "
+                                "database")
+            with wrap_errors(url):
+                sweeps = dbqueries.host_history(open_db(url, write=False),
+                                                host)
+        else:
+            sweeps = load.host_history(a.results, host)
         allruns = [r for _, rs in sweeps for r in rs]
         if not allruns:
             raise UserError("plot --history: no sweep on host %s under %s"

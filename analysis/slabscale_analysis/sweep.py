@@ -20,9 +20,11 @@ import time
 
 from . import budget as budgetmod
 from . import decide, fmt, layout, load, plan as planmod, report, runner
-from . import safeio, summary, table, usl
+from . import db, safeio, summary, table, usl
+from .db.importer import Recorder
 from .errors import (DataError, UserError, EXIT_INCOMPLETE, EXIT_INTERRUPTED,
                      EXIT_USAGE)
+from .suggest import did_you_mean
 from .textsafe import term
 
 DONE = ("ok", "failed", "skipped")
@@ -132,10 +134,16 @@ def reduce_plan(plan, build_dir, log):
     missing = [v for v in plan["variants"]
                if not os.access(runner.runner_path(build_dir, v), os.X_OK)]
     if missing:
+        try:
+            listed = planmod.read_variants_list()
+        except UserError:
+            listed = []
         raise UserError("sweep: no runner for variant%s %s under %s (unknown "
-                        "variant, or not built: run make)" % (
+                        "variant, or not built: run make)%s" % (
                             "s" if len(missing) > 1 else "",
-                            ", ".join(map(term, missing)), build_dir))
+                            ", ".join(map(term, missing)), build_dir,
+                            did_you_mean(missing[0], [
+                                v for v in listed if v not in missing])))
     variants = list(plan["variants"])
     supported = {v: runner.list_cases(runner.runner_path(build_dir, v))
                  for v in variants}
@@ -144,10 +152,11 @@ def reduce_plan(plan, build_dir, log):
         unknown = [c for c in plan["cases"] if c not in known]
         if unknown:
             raise UserError("sweep: unknown case%s %s: no variant's runner "
-                            "lists %s (known: %s)" % (
+                            "lists %s%s (known: %s)" % (
                                 "s" if len(unknown) > 1 else "",
                                 ", ".join(map(term, unknown)),
                                 "them" if len(unknown) > 1 else "it",
+                                did_you_mean(unknown[0], known),
                                 ", ".join(sorted(known))))
     cases = []
     for c in plan["cases"]:
@@ -225,10 +234,11 @@ def _set_aside(sdir, rel, r):
     safeio.rename_under(sdir, rel, dst)
 
 
-def execute(manifest, sdir, build_dir, out):
+def execute(manifest, sdir, build_dir, out, recorder=None):
     """Run every pending run of a manifest; returns None when done,
     "interrupted" or "nospace" (then NoSpace's text is in manifest
-    ["stopped_by"])."""
+    ["stopped_by"]).  recorder (db.importer.Recorder): records each run
+    in the results database after its JSON is written."""
     mpath = os.path.join(sdir, layout.MANIFEST)
     rpath = os.path.join(sdir, RUNNER_RECORD)
     plan = manifest["plan"]
@@ -287,6 +297,8 @@ def execute(manifest, sdir, build_dir, out):
                                        if rec["message"] else ""))
                 prog.finished()
                 save()
+                if recorder is not None:
+                    recorder.record(manifest, sdir, r)
                 if rec["status"] == "interrupted":
                     intr.hit = True
         except NoSpace as e:
@@ -409,7 +421,7 @@ def _budget_text(b):
 
 def spend_budget(manifest, sdir, results, build_dir, out,
                  allow_host_mismatch=False, min_effect=None,
-                 include_disturbed=False):
+                 include_disturbed=False, recorder=None):
     """Add interleaved repeats to unsettled rows until they settle or the
     budget is spent (budget.py); returns execute()'s stop or None."""
     b = manifest["budget"]
@@ -437,20 +449,37 @@ def spend_budget(manifest, sdir, results, build_dir, out,
         out("budget: round %d: %d unsettled row(s), %d more run(s) (%d "
             "added; budget %s)" % (b["rounds"], len(rows), len(specs),
                                    b["added"], _budget_text(b)))
-        stop = execute(manifest, sdir, build_dir, out)
+        stop = execute(manifest, sdir, build_dir, out, recorder)
         b["elapsed"] = time.monotonic() - t0
         if stop:
             return stop
 
 
+def _recorder(db_url, out):
+    """The results database's hook, or None (--db none).  A missing
+    Python module is said once; the runs stay JSON."""
+    if db_url is None:
+        return None
+    miss = db.missing_modules(db_url)
+    if miss:
+        out("db: not recording (missing %s: make deps); the runs stay "
+            "JSON: import them later with slabscale db import"
+            % ", ".join(miss))
+        return None
+    return Recorder(db_url, out)
+
+
 def run_sweep(plan_raw, results, build_dir, out=None, resume=None,
               allow_host_mismatch=False, make_report=True, min_effect=None,
               budget=None, include_disturbed=False, show_all=False,
-              paint=None):
+              paint=None, db_url=None, dispatch=None):
     """budget: {"runs": N or None, "seconds": S or None} or None (a resumed
     sweep keeps its own).  show_all: the diagnostic rows in the tables
-    too; paint: fmt.Paint (colour on a terminal)."""
+    too; paint: fmt.Paint (colour on a terminal).  db_url: the results
+    database each run is also recorded in (None: JSON only); dispatch:
+    the `sweep --slurm` dispatch this sweep is a share of."""
     out = out or (lambda s: print(s, file=sys.stderr, flush=True))
+    recorder = _recorder(db_url, out)
     host = layout.this_host()
     if resume:
         sdir = resume_dir(results, resume, host)
@@ -496,6 +525,8 @@ def run_sweep(plan_raw, results, build_dir, out=None, resume=None,
                 % (manifest["id"], left, len(manifest["runs"])))
         else:
             manifest = new_manifest(plan, requested, sid, host)
+            if dispatch:
+                manifest["dispatch"] = dispatch
             if budget and (budget.get("runs") or budget.get("seconds")):
                 manifest["budget"] = dict(budget, added=0, rounds=0)
             out("sweep: %s, %d runs: %s x %s x nr_task %s x %s x %d repeats"
@@ -507,19 +538,23 @@ def run_sweep(plan_raw, results, build_dir, out=None, resume=None,
                     ",".join(plan["modes"]), plan["repeats"],
                     plan["seconds"], plan["warmup"], term(sdir)))
         try:
-            stop = execute(manifest, sdir, build_dir, out)
+            stop = execute(manifest, sdir, build_dir, out, recorder)
             if not stop and manifest.get("budget") and \
                     not manifest["budget"].get("done"):
                 stop = spend_budget(manifest, sdir, results, build_dir, out,
                                     allow_host_mismatch, min_effect,
-                                    include_disturbed)
+                                    include_disturbed, recorder)
                 if not stop:
                     manifest["budget"]["done"] = True
                     _save_manifest(sdir, manifest)
         except KeyboardInterrupt:
             # between runs (the budget's analysis): every run on disk is
             # recorded; what is left is resumable
+            if recorder is not None:
+                recorder.finish(manifest, sdir, None)
             return _interrupted_late(manifest, sdir, out, "the budget")
+        if stop and recorder is not None:
+            recorder.finish(manifest, sdir, None)
         done = sum(r["status"] in DONE for r in manifest["runs"])
         if stop == "interrupted":
             out("sweep: interrupted; %d of %d runs kept. Continue with: "
@@ -556,6 +591,8 @@ def run_sweep(plan_raw, results, build_dir, out=None, resume=None,
             out("sweep: %s: the sweep is not marked complete; --resume %s "
                 "finishes it" % (term(e.what), manifest["id"]))
             return EXIT_INCOMPLETE
+        if recorder is not None:
+            recorder.finish(manifest, sdir, rc)
         return rc
     finally:
         lock.release()

@@ -338,7 +338,8 @@ def test_input_that_would_be_dropped_is_a_usage_error(env, args, needle):
 BAD_INPUTS = {
     "sweep": [["--bogus"], ["--cases", "nosuch"], ["--variants", "nosuch"],
               ["--repeats", "x"], ["-t", "0"], ["--variants", "../x"],
-              ["--plan", "/nonexistent"], ["--modes", "fibers"]],
+              ["--plan", "/nonexistent"], ["--modes", "fibers"],
+              ["--repeat", "3"]],     # no abbreviation: not --repeats
     "compare": [[], ["a"], ["/nonexistent", "/nonexistent"], ["--bogus"],
                 ["latest", "latest"]],
     "bisect": [[], ["--case", "page_fault3"], ["--good", "old", "--bad",

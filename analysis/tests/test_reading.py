@@ -334,6 +334,9 @@ def cli(env, *args):
     (["bisect", "--good", "odl", "--bad", "new", "--case",
       "page_fault3_slab"], "unknown variant 'odl'; did you mean old?"),
     (["report", "nosuch"], "no sweep 'nosuch'"),
+    (["sweep", "--variants", "old,new", "--cases", "page_falt3_slab"],
+     "sweep: unknown case page_falt3_slab: no variant's runner lists it; "
+     "did you mean page_fault3_slab"),
 ])
 def test_bad_names_exit_2_with_the_likely_name(swept, args, says):
     tmp, env = swept

@@ -23,6 +23,9 @@
  * user); all = busy + idle + iowait + steal.  With --affinity none the
  * tasks have no CPU of their own: every CPU counts as the run's.
  *
+ * and per CPU, over the intervals of the statistics, its busy share (the
+ * run's own CPUs with the tasks in it).
+ *
  * A run is shared when, over the intervals of the statistics, outside
  * averages more than SHARED_BUSY_CPUS, or steal more than
  * SHARED_STEAL_RATIO (run.h).  The mark is softer than disturbed: the run
@@ -174,8 +177,12 @@ void nb_start(struct run *r)
 		return;
 	r->nb_prev = calloc(nr, sizeof(*r->nb_prev));
 	r->nb_run_cpu = calloc(nr, sizeof(*r->nb_run_cpu));
-	if (!r->nb_prev || !r->nb_run_cpu)
+	r->nb_busy = calloc(nr, sizeof(*r->nb_busy));
+	r->nb_cpu_ok = calloc(nr, sizeof(*r->nb_cpu_ok));
+	if (!r->nb_prev || !r->nb_run_cpu || !r->nb_busy || !r->nb_cpu_ok)
 		return;
+	for (int c = 0; c < nr; c++)
+		r->nb_cpu_ok[c] = true;
 	r->nb_nr = nr;
 	for (unsigned long i = 0; i < r->nr; i++) {
 		if (r->cpus[i] < 0 || r->cpus[i] >= nr)
@@ -186,6 +193,21 @@ void nb_start(struct run *r)
 	for (int c = 0; !pinned && c < nr; c++)
 		r->nb_run_cpu[c] = true;
 	r->nb_on = procstat_cpus_read(r->nb_prev, nr) > 0;
+}
+
+/* An interval of the statistics: each CPU's busy seconds. */
+static void nb_per_cpu(struct run *r, const struct cpu_ticks *cur, double secs)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	const struct cpu_ticks *a = r->nb_prev;
+
+	for (int c = 0; c < r->nb_nr; c++) {
+		if (!a[c].ok || !cur[c].ok || cur[c].busy < a[c].busy)
+			r->nb_cpu_ok[c] = false;
+		else
+			r->nb_busy[c] += (double)(cur[c].busy - a[c].busy) / hz;
+	}
+	r->nb_secs += secs;
 }
 
 /* After sched_sample(): the rest of the machine in this interval. */
@@ -214,7 +236,13 @@ void nb_sample(struct run *r, struct sample *s)
 						    sysconf(_SC_CLK_TCK),
 						    &s->nbu);
 		}
+		if (s->nb && !s->warmup && !s->excluded)
+			nb_per_cpu(r, cur, s->secs);
 		memcpy(r->nb_prev, cur, r->nb_nr * sizeof(*cur));
+	} else {
+		/* no base for the next interval either */
+		for (int c = 0; c < r->nb_nr; c++)
+			r->nb_prev[c].ok = false;
 	}
 	free(cur);
 }
@@ -230,8 +258,8 @@ void nb_stats(struct run *r)
 	st->shared_intervals = 0;
 	st->nb_max_outside = 0;
 	st->nb_other_cpus = 0;
-	for (int c = 0; c < r->nb_nr; c++)
-		st->nb_other_cpus += !r->nb_run_cpu[c];
+	for (int c = 0; r->nb_on && c < r->nb_nr; c++)
+		st->nb_other_cpus += !r->nb_run_cpu[c] && r->nb_prev[c].ok;
 	for (int k = 0; r->nb_on && k < r->nr_samples; k++) {
 		const struct sample *s = &r->samples[k];
 

@@ -642,6 +642,8 @@ void run_free(struct run *r)
 	free(r->cnt1);
 	free(r->nb_prev);
 	free(r->nb_run_cpu);
+	free(r->nb_busy);
+	free(r->nb_cpu_ok);
 	free(r->st.task_cpu_share);
 	free(r->st.task_wait_share);
 	free(r->st.task_ops_per_cpu_sec);

@@ -66,7 +66,7 @@ struct run_stats {
 	struct neighbour_use nb_mean;	/* the intervals' mean */
 	double nb_max_outside;		/* the worst interval */
 	int shared_intervals;		/* intervals above a shared limit */
-	int nb_other_cpus;		/* CPUs the run does not use */
+	int nb_other_cpus;		/* online CPUs the run does not use */
 };
 
 struct run {
@@ -100,6 +100,10 @@ struct run {
 	int nb_nr;			/* CPU slots */
 	struct cpu_ticks *nb_prev;
 	bool *nb_run_cpu;		/* the CPUs the tasks use */
+	/* per CPU over the intervals of the statistics: busy seconds, and
+	 * whether it was read in every one of them */
+	double *nb_busy, nb_secs;
+	bool *nb_cpu_ok;
 	double load[3];			/* /proc/loadavg when the run started */
 	bool load_ok;
 	struct run_stats st;

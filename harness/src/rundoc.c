@@ -366,6 +366,16 @@ static void w_stats(struct json *j, const struct run *r)
 		json_int(j, st->nb_other_cpus);
 	else
 		json_null(j);
+	json_key(j, "cpu_busy");
+	if (st->nb && r->nb_secs > 0) {
+		json_arr_begin(j);
+		for (int c = 0; c < r->nb_nr; c++)
+			num_or_null(j, r->nb_cpu_ok[c],
+				    r->nb_busy[c] / r->nb_secs);
+		json_arr_end(j);
+	} else {
+		json_null(j);
+	}
 	json_obj_end(j);
 }
 

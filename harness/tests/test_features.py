@@ -131,6 +131,10 @@ def test_metrics_reach_the_json(run_test, out, mode):
     assert lat["count"] == sum(lat["per_task"])
     assert lat["min"] <= lat["p10"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"]
     assert lat["min"] <= lat["mean"] <= lat["max"]
+    # each percentile's histogram bucket: at most 1/16 of its value wide
+    assert set(lat["bucket_width"]) == {"p10", "p50", "p90", "p99"}
+    for q, w in lat["bucket_width"].items():
+        assert 1 <= w <= max(1, lat[q] / 8), (q, w, lat[q])
     assert ops["value"] == sum(ops["per_task"])
     # Records are kept only inside the measurement window, and the window
     # can open or close between the case's two harness_record() calls, so

@@ -47,6 +47,15 @@ def check_neighbours(doc):
     for k in sums:
         assert abs(sums[k] / n - nb[k]) < 1e-6, k
     assert st["shared_intervals"] == above
+    # per CPU: the busy share of each (the run's CPUs with its tasks)
+    busy = st["cpu_busy"]
+    assert len(busy) >= len(os.sched_getaffinity(0))
+    run_cpus = {t["cpu"] for t in doc["tasks"]}
+    others = [b for c, b in enumerate(busy)
+              if c not in run_cpus and b is not None]
+    assert all(0 <= b <= 1.05 for b in busy if b is not None)
+    # the same ticks as other_cpus, weighted by interval length: close
+    assert abs(sum(others) - nb["other_cpus"]) < 0.05
     shared = nb["outside"] > BUSY_LIMIT or nb["steal"] > STEAL_LIMIT
     marks = [m for m in doc["marks"] if m["reason"] == "shared"]
     assert doc["shared"] == shared == bool(marks)
@@ -57,6 +66,11 @@ def check_neighbours(doc):
         assert abs(m["outside"] - nb["outside"]) < 1e-6
         assert m["intervals"] == above and m["of"] == n
     return marks
+
+
+def online_cpus():
+    with open("/proc/stat") as f:
+        return sum(1 for l in f if l.startswith("cpu") and l[3].isdigit())
 
 
 def summary_line(stdout):
@@ -75,9 +89,9 @@ def test_run_records_neighbours(run_none, out, mode, nr):
     assert "CPU busy outside the run" in line and "steal" in line
     assert line.endswith("SHARED") == doc["shared"]
     assert ("empty: shared:" in p.stderr) == bool(marks)
-    # nr 2 on this 2-CPU machine: the run uses every CPU
-    assert doc["stats"]["other_cpus"] == max(
-        0, len(os.sched_getaffinity(0)) - nr)
+    # the CPUs the tasks are pinned on (nr 2 on a 2-CPU machine: all)
+    assert doc["stats"]["other_cpus"] == online_cpus() - len(
+        {t["cpu"] for t in doc["tasks"]})
 
 
 def test_wis_executable_prints_no_neighbours(build_dir):
@@ -120,6 +134,7 @@ def test_run_beside_neighbour_on_other_cpu_is_shared(run_none, out, mode):
     nbu = doc["stats"]["neighbours"]
     # the neighbour had most of the other CPU
     assert nbu["other_cpus"] > 0.5 and nbu["outside"] > BUSY_LIMIT
-    assert doc["stats"]["other_cpus"] == len(cpus) - 1
+    assert doc["stats"]["cpu_busy"][theirs] > 0.5
+    assert doc["stats"]["other_cpus"] == online_cpus() - 1
     assert "spin_work: shared:" in p.stderr
     assert summary_line(p.stdout).endswith("SHARED")

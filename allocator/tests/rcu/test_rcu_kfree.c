@@ -409,9 +409,10 @@ static bool seen_before(void *p)
 }
 
 /*
- * Run until CANARY_SWAPS swaps are done and at least CANARY_REUSE freshly
- * published objects were ones kfree_rcu'd earlier: the test means
- * something only if freed objects came back while readers were reading.
+ * Run until CANARY_SWAPS swaps are done, at least CANARY_REUSE freshly
+ * published objects were ones kfree_rcu'd earlier and a reader has read:
+ * the test means something only if freed objects came back while readers
+ * were reading.
  */
 static void canary_run(struct kmem_cache *s)
 {
@@ -426,7 +427,10 @@ static void canary_run(struct kmem_cache *s)
 	shared_obj = obj_new(s, 1ul << 40);
 	for (i = 0; i < 2; i++)
 		pthread_create(&rd[i], NULL, canary_reader, NULL);
-	for (swaps = 0; swaps < CANARY_SWAPS || reused < CANARY_REUSE; swaps++) {
+	/* and until a reader has read once: on a loaded machine the readers
+	 * may not have run yet when the swaps are done */
+	for (swaps = 0; swaps < CANARY_SWAPS || reused < CANARY_REUSE ||
+	     !__atomic_load_n(&reader_sections, __ATOMIC_RELAXED); swaps++) {
 		struct obj *fresh = obj_new(s, (1ul << 40) + swaps + 1), *old;
 		struct obj *churn[CANARY_CHURN];
 
