@@ -78,12 +78,23 @@ void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
 
 /*
  * One CPU's sheaf hits.  Locking folds the counts still pending in main's
- * size word.  A slow path holds the lock only briefly, so a busy lock is
- * tried again a bounded number of times; if it stays taken (a preempted
- * holder, or the calling thread itself, as in a test), the counts as of
- * the last fold are reported rather than waiting.  Exact when quiet.
+ * size word, and those can be every hit since main was last replaced: a
+ * CPU whose hits pop and push in turn (an allocation freed soon after)
+ * never empties or fills main, so nearly all of its hits are pending.
+ * The reader therefore waits for a busy lock (a holder preempted inside
+ * its section, for as long as the scheduler keeps it off, or a remote
+ * locker), as sysfs's show of SLUB_STATS never misses a this_cpu_inc().
+ * Only a caller that holds a per-CPU lock itself (its preempt count is
+ * raised: a test, a handler that interrupted a holder) must not wait: it
+ * tries the lock a bounded number of times, then reports the counts as of
+ * the last fold.
  */
 #define PCS_STATS_TRIES	64
+
+static bool holds_cpu_lock(void)
+{
+	return slab_preempt_count != PREEMPT_NEED_RESCHED;
+}
 
 /*
  * One CPU's sheaf hits into out[], and its sheaves' lock acquisitions
@@ -95,6 +106,8 @@ static void pcs_stats(struct kmem_cache *s, unsigned int cpu,
 	struct slub_percpu_sheaves *pcs = NULL;
 	int tries;
 
+	if (!holds_cpu_lock())
+		pcs = pcs_lock_cpu_quiet(s, cpu);
 	for (tries = 0; !pcs && tries < PCS_STATS_TRIES; tries++) {
 		pcs = pcs_trylock_cpu(s, cpu);
 		if (!pcs)

@@ -447,6 +447,20 @@ struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu)
 	return pcs;
 }
 
+/*
+ * pcs_lock_cpu() for a statistics reader: waits as it does, but neither
+ * the wait nor the acquisition is counted, so a read leaves the lock
+ * statistics as they were
+ */
+struct slub_percpu_sheaves *pcs_lock_cpu_quiet(struct kmem_cache *s, int cpu)
+{
+	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
+
+	percpu_lock_remote(&pcs->lock, cpu);
+	pcs_main_fold(pcs);
+	return pcs;
+}
+
 /* pcs_lock_cpu() that gives up (NULL) instead of waiting; for readers */
 struct slub_percpu_sheaves *pcs_trylock_cpu(struct kmem_cache *s, int cpu)
 {

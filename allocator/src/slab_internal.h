@@ -453,6 +453,7 @@ struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s);
 void pcs_unlock(struct slub_percpu_sheaves *pcs);
 /* lock/unlock CPU cpu's sheaves of s from any thread; may wait; fold */
 struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu);
+struct slub_percpu_sheaves *pcs_lock_cpu_quiet(struct kmem_cache *s, int cpu);
 struct slub_percpu_sheaves *pcs_trylock_cpu(struct kmem_cache *s, int cpu);
 void pcs_unlock_cpu(struct slub_percpu_sheaves *pcs);
 /* Empty the per-CPU sheaves of one CPU into slabs (rcu_free via RCU). */

@@ -297,6 +297,70 @@ static void test_barn_and_zone_lock(void)
 }
 
 /*
+ * A read of the counters while another thread holds a CPU's sheaves (a
+ * holder preempted inside its section, as on a loaded machine) waits for
+ * it: the sheaf hits still pending in main's size word are all counted.
+ * Alloc/free pairs never empty or fill main, so every one of them is
+ * pending; a reader that gave up on the busy lock reported none of them.
+ */
+static struct kmem_cache *held_cache;
+static int held_cpu, held_state;	/* 1: locked, 2: released */
+
+/* takes the lock word only, as a hit path or kfree_rcu() does: no fold */
+static void *hold_sheaves_thread(void *arg)
+{
+	unsigned int *lock = &held_cache->cpu_sheaves[held_cpu].lock;
+
+	(void)arg;
+	percpu_lock_remote(lock, held_cpu);
+	__atomic_store_n(&held_state, 1, __ATOMIC_RELEASE);
+	usleep(100 * 1000);		/* the reader asks meanwhile */
+	__atomic_store_n(&held_state, 2, __ATOMIC_RELEASE);
+	percpu_unlock_remote(lock);
+	return NULL;
+}
+
+static void test_read_waits_for_holder(void)
+{
+	struct kmem_cache_args args = { .sheaf_capacity = 32 };
+	struct kmem_cache *s = kmem_cache_create("c-held", 64, &args, 0);
+	enum slab_stat_item hit = slab_features() & SLAB_FEAT_CPU_SLAB ?
+				  ALLOC_PCS : ALLOC_FASTPATH;
+	enum slab_stat_item fhit = slab_features() & SLAB_FEAT_CPU_SLAB ?
+				   FREE_PCS : FREE_FASTPATH;
+	unsigned long long before, fbefore;
+	pthread_t t;
+	void *p;
+	int i;
+
+	CHECK(s);
+	if (!has_sheaves(s)) {
+		kmem_cache_destroy(s);
+		return;
+	}
+	kmem_cache_free(s, kmem_cache_alloc(s, GFP_KERNEL));	/* refill */
+	before = tu_stat(s, hit);
+	fbefore = tu_stat(s, fhit);
+	for (i = 0; i < 1000; i++) {
+		p = kmem_cache_alloc(s, GFP_KERNEL);
+		CHECK(p);
+		kmem_cache_free(s, p);
+	}
+	held_cache = s;
+	held_cpu = slab_cpu_id();	/* pinned: the CPU of those hits */
+	__atomic_store_n(&held_state, 0, __ATOMIC_RELAXED);
+	CHECK(!pthread_create(&t, NULL, hold_sheaves_thread, NULL));
+	while (!__atomic_load_n(&held_state, __ATOMIC_ACQUIRE))
+		sched_yield();
+	CHECK_EQ(tu_stat(s, hit), before + 1000);
+	CHECK_EQ(__atomic_load_n(&held_state, __ATOMIC_ACQUIRE), 2);
+	CHECK_EQ(tu_stat(s, fhit), fbefore + 1000);
+	CHECK(!pthread_join(t, NULL));
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+}
+
+/*
  * Every per-CPU lock taken was released: the kernel-cost preempt count
  * (percpu.h) is back where it started (a leak would shift it, a double
  * release would hit 0 and be reported).
@@ -321,6 +385,8 @@ int main(void)
 	test_barn_and_zone_lock();
 	check_preempt_balanced();
 	test_list_lock_contention();
+	check_preempt_balanced();
+	test_read_waits_for_holder();
 	check_preempt_balanced();
 	printf("test_counters: ok (%s, %s)\n", slab_variant(),
 	       slab_use_rseq ? "rseq" : "atomic");
