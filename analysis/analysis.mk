@@ -55,7 +55,7 @@ VALIDATE_ARGS	?=
 validate: deps-check $(foreach v,$(filter $(VALIDATE_VARIANTS),$(VARIANTS)),$(BUILD)/$(v)/slabscale-run)
 	@SLABSCALE_PYTHON=$(PYTHON) ./slabscale validate $(VALIDATE_ARGS)
 
-# The screenshots and plots of analysis/doc/ (the report's first screen,
+# The screenshots and plots of docs/figures/ (the report's first screen,
 # a case section, the scaling plot with its USL fit, the history) from
 # four short real sweeps on this machine, kept under build/docs-figures
 # (analysis/tools/docs_figures.py).

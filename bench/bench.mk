@@ -3,11 +3,13 @@
 #   make bench                  bench-pair and bench-rcu, full length
 #   make bench BENCH_QUICK=1    the same, short (a few minutes)
 #   make bench-pair / bench-rcu one of them (run `make` first)
+#   make bench-rcu-micro        the RCU component's internal costs per variant
+#                               (BENCH_MICRO_REPS=200 repetitions)
 #   make check-bench            smoke test of the bench programs (in check)
 #
 # The bench programs link build/<variant>/libslab.a (allocator/allocator.mk)
 # and are built with the project's flags.  rcu_roundtrip-<v> measures the
-# RCU component's internals (bench/rcu-micro.sh runs it), so it is built
+# RCU component's internals (make bench-rcu-micro runs it), so it is built
 # like the allocator's own files, with the variant's configuration.
 
 BENCH_DIR	:= $(BUILD)/bench
@@ -20,7 +22,7 @@ BENCH_MICRO_BINS := $(VARIANTS:%=$(BENCH_DIR)/rcu_roundtrip-%)
 BENCH_TARGETS	+= bench-pair bench-rcu
 CHECK_TARGETS	+= check-bench
 CHECK_BUILD	+= $(BENCH_PAIR_BINS) $(BENCH_RCU_BINS) $(BENCH_MICRO_BINS)
-.PHONY: bench-pair bench-rcu check-bench bench-bins
+.PHONY: bench-pair bench-rcu bench-rcu-micro check-bench bench-bins
 
 $(BENCH_DIR)/%.o: bench/%.c bench/benchlib.h bench/shapes.h $(wildcard allocator/include/*.h)
 	@mkdir -p $(@D)
@@ -63,6 +65,12 @@ bench-pair: $(BENCH_PAIR_BINS)
 bench-rcu: $(BENCH_RCU_BINS)
 	$(PYTHON) bench/rcu.py --build $(BUILD) --variants "$(strip $(VARIANTS))" \
 		--mode $(BENCH_MODE) --json $(BENCH_DIR)/rcu.json
+
+# A measurement, not a test: each variant's rcu_roundtrip prints its
+# "rcu-micro ..." lines and nothing is asserted.
+BENCH_MICRO_REPS ?= 200
+bench-rcu-micro: $(BENCH_MICRO_BINS)
+	@set -e; for b in $(BENCH_MICRO_BINS); do $$b $(BENCH_MICRO_REPS); done
 
 # Smoke test: every bench program runs with tiny counts and its output
 # parses; no speed is judged here.

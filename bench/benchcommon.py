@@ -7,10 +7,13 @@ import fcntl
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "analysis"))
+from slabscale_analysis import significance  # noqa: E402
 
 PEER_LIBDIR = "/usr/lib/x86_64-linux-gnu"
 PEERS = [
@@ -144,7 +147,14 @@ def run(cmd, env=None, timeout=600):
 
 
 def median(xs):
-    return statistics.median(xs) if xs else None
+    """The median (analysis's significance.summary), None for no values."""
+    return significance.summary(xs)["median"]
+
+
+def percentile(xs, q):
+    """q-th percentile (0..100), linear between order statistics; None
+    for no values (analysis's significance.percentile)."""
+    return significance.percentile(xs, q)
 
 
 def write_json(path, data):

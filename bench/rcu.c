@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * rcu.c - kfree_rcu throughput and barrier/destroy latency (issue 4).
+ * rcu.c - kfree_rcu throughput and barrier/destroy latency.
  *
  *   rcu tput --threads T [--ops N] [--reps R]
  *	T threads, one per CPU, each loops kmem_cache_alloc + kfree_rcu on a

@@ -124,17 +124,6 @@ def gp_phase(vs, mode):
                 v.gp.setdefault(k, []).extend(x)
 
 
-def pct(xs, q):
-    """q-th percentile (0..100) of xs, linear between order statistics."""
-    s = sorted(xs)
-    if not s:
-        return None
-    i = (len(s) - 1) * q / 100.0
-    lo = int(i)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (i - lo)
-
-
 def tput_phase(vs, mode, threads):
     for rep in range(mode["outer"]):
         for t in threads:
@@ -204,8 +193,9 @@ def summarise(vs, mode, threads):
              "destroy_samples": v.destroy,
              "barrier_us": {k: bc.median(x) for k, x in v.barrier.items()},
              "barrier_samples": v.barrier,
-             "gp_us": {k: {"n": len(x), "p10": pct(x, 10),
-                           "p50": pct(x, 50), "p90": pct(x, 90)}
+             "gp_us": {k: {"n": len(x), "p10": bc.percentile(x, 10),
+                           "p50": bc.percentile(x, 50),
+                           "p90": bc.percentile(x, 90)}
                        for k, x in v.gp.items()},
              "gp_samples": v.gp}
         k, c = slope(sorted(d["destroy_us"].items()))

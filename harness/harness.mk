@@ -27,8 +27,8 @@
 # any variant.
 
 HARNESS_SRC_NAMES := main cases options run interval host task shared api params metrics \
-		     topology stats histogram pmu pmu_math procstat schedstat disturb neighbours hostinfo \
-		     output json report
+		     topology summary histogram pmu pmu_math procstat schedstat disturb neighbours hostinfo \
+		     output json rundoc runid
 HARNESS_OBJDIR	:= $(BUILD)/harness/obj
 HARNESS_OBJS	:= $(HARNESS_SRC_NAMES:%=$(HARNESS_OBJDIR)/%.o)
 HARNESS_LIB	:= $(BUILD)/harness/libharness.a

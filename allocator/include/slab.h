@@ -165,7 +165,7 @@ unsigned int kmem_cache_sheaf_size(struct slab_sheaf *sheaf);
 const char *slab_variant(void);
 unsigned int slab_features(void);
 
-/* ---- statistics --------------------------------------------------------- */
+/* ---- counters ----------------------------------------------------------- */
 /*
  * The kernel's SLUB_STATS counters that apply, plus a few of slabscale's
  * own (marked), declared once here: X(item, sysfs name, unit, better,

@@ -14,7 +14,7 @@
  * In rseq mode each is one or two restartable sequences with no atomic
  * instruction but the cpu slab's unlocked cmpxchg16b; in atomic mode
  * (valgrind, TSan, other architectures) the same steps with a lock bts
- * and a locked cmpxchg16b.  Statistics ride in the commits (pcs.h,
+ * and a locked cmpxchg16b.  Counters ride in the commits (pcs.h,
  * cpu_slab.h).  Everything else is out of line.
  *
  * Like SLUB without CONFIG_SLAB_FREELIST_HARDENED, a sheaf cache's free

@@ -462,7 +462,7 @@ void cpu_slab_flush_all(struct kmem_cache *s)
 }
 
 /*
- * Statistics: locked, so that tid and the locked_* counts are read as one
+ * Counters: locked, so that tid and the locked_* counts are read as one
  * (a busy lock is retried a bounded number of times, then read racily:
  * at most one locked operation off, and the holder may be the caller).
  */

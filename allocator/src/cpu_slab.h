@@ -27,7 +27,7 @@
  * (one operation, one object less), a fast free of n objects n times
  * CPU_SLAB_FREE_DELTA (n operations, n objects more), so tid still changes
  * on every operation (what the compare-and-swap needs) and the fast paths'
- * statistics ride in the commit, with no counter update of their own.
+ * counters ride in the commit, with no counter update of their own.
  * Locked code adds one operation and the change in length, and counts
  * both in locked_ops/locked_nr under the lock; so at any time
  *

@@ -102,7 +102,7 @@ static long find_mismatch(const unsigned char *object, long from, long to,
 	return NO_MISMATCH;
 }
 
-static void report_bytes(struct kmem_cache *s, const void *object,
+static void bug_bytes(struct kmem_cache *s, const void *object,
 			 const char *what, long off, unsigned char expected)
 {
 	slab_bug("cache %s: object %p: %s: found 0x%02x at offset %ld, "
@@ -119,12 +119,12 @@ static bool check_red(struct kmem_cache *s, void *object, unsigned char val,
 		return true;
 	off = find_mismatch(object, -(long)s->red_left_pad, 0, val);
 	if (off != NO_MISMATCH) {
-		report_bytes(s, object, what_left, off, val);
+		bug_bytes(s, object, what_left, off, val);
 		return false;
 	}
 	off = find_mismatch(object, s->object_size, rz_end(s), val);
 	if (off != NO_MISMATCH) {
-		report_bytes(s, object, what_right, off, val);
+		bug_bytes(s, object, what_right, off, val);
 		return false;
 	}
 	return true;
@@ -157,11 +157,11 @@ bool debug_alloc_check(struct kmem_cache *s, struct slab *slab, void *object)
 		off = find_mismatch(p, 0, s->object_size - 1,
 				    SLAB_POISON_FREE);
 		if (off != NO_MISMATCH) {
-			report_bytes(s, object, "poison overwritten (use "
+			bug_bytes(s, object, "poison overwritten (use "
 				     "after free)", off, SLAB_POISON_FREE);
 			ok = false;
 		} else if (p[s->object_size - 1] != SLAB_POISON_END) {
-			report_bytes(s, object, "poison overwritten (use "
+			bug_bytes(s, object, "poison overwritten (use "
 				     "after free)", s->object_size - 1,
 				     SLAB_POISON_END);
 			ok = false;

@@ -96,7 +96,7 @@ struct kfree_rcu_cpu {
 	bool monitor_running;		/* the monitor works on this CPU */
 	struct kfree_page *spares;
 	unsigned int nr_spares;
-	unsigned long long queued;	/* statistics, under lock */
+	unsigned long long queued;	/* counters, under lock */
 	unsigned long long batches;
 	unsigned long long full_pages;
 	unsigned long long monitor_flushes;
@@ -157,7 +157,7 @@ static void drain_init(void)
 		errno = 0;
 		ms = strtoull(e, &end, 10);
 		if (errno || *end || !ms || ms > 3600000) {
-			slab_rcu_report("SLABSCALE_KFREE_DRAIN_MS=%s: not a number "
+			slab_bug("SLABSCALE_KFREE_DRAIN_MS=%s: not a number "
 					"of milliseconds in 1..3600000, using %d",
 					e, KFREE_DRAIN_MS_DEFAULT);
 			ms = KFREE_DRAIN_MS_DEFAULT;
@@ -522,7 +522,7 @@ static void monitor_cancel_sync(struct kfree_rcu_cpu *krc)
 static void kfree_rcu_no_page(void *ptr)
 {
 	if (slab_rcu_in_callback() || urcu_memb_read_ongoing()) {
-		slab_rcu_report("kfree_rcu: no memory for a batch, %p leaked", ptr);
+		slab_bug("kfree_rcu: no memory for a batch, %p leaked", ptr);
 		return;
 	}
 	__atomic_add_fetch(&sync_fallbacks, 1, __ATOMIC_RELAXED);
@@ -642,7 +642,7 @@ static void kfree_rcu_barrier_classic(void)
 static bool barrier_allowed(const char *what)
 {
 	if (slab_rcu_in_callback() || urcu_memb_read_ongoing()) {
-		slab_rcu_report("%s from an RCU callback or read-side section refused (deadlock)",
+		slab_bug("%s from an RCU callback or read-side section refused (deadlock)",
 				what);
 		return false;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * pcs.h - the per-CPU sheaves' hit paths: a pop from or a push to this
- * CPU's main sheaf under the per-CPU trylock, and the statistics they keep
+ * CPU's main sheaf under the per-CPU trylock, and the counters they keep
  * without a store of their own.
  *
  * The hit path is the kernel's alloc_from_pcs()/free_to_pcs(): trylock
@@ -13,7 +13,7 @@
  * (pcs_lock_cpu(): a compare-and-swap and a membarrier that aborts the
  * sequences in flight on that CPU), fork().
  *
- * Statistics.  ALLOC_PCS/FREE_PCS would be a counter update on every hit,
+ * Counters.  ALLOC_PCS/FREE_PCS would be a counter update on every hit,
  * which production kernels (no SLUB_STATS) do not pay, so main's sizeword
  * holds the size in its low 16 bits and the number of pops since the last
  * fold above them: a pop adds SHEAF_POP (size - 1, pops + 1), a push adds 1
@@ -26,7 +26,7 @@
  *    "counted": pcs_pop_counted()/pcs_push_counted() (the hit paths,
  *    nolock).
  *  - Anything else (replacing main, flushing or bulk-filling it, reading
- *    the statistics) is bracketed: pcs_main_fold() first, which moves the
+ *    the counters) is bracketed: pcs_main_fold() first, which moves the
  *    pending counts into stat_alloc/stat_free and clears them, then plain
  *    size changes with explicit stat_alloc/stat_free updates, then
  *    pcs_main_rebase() before unlocking.  No counted operation inside a
@@ -43,7 +43,7 @@
  *
  * The 48 bits of pops would take days of pops without a single slow path
  * on one CPU to wrap; the locked code folds at every main replacement and
- * at every statistics read.
+ * at every counter read.
  */
 #ifndef SLABSCALE_PCS_H
 #define SLABSCALE_PCS_H

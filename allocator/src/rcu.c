@@ -52,7 +52,6 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,17 +74,6 @@ static __thread bool rcu_in_worker;	/* a callback worker of ours */
 static void rcu_fork_prepare(void);
 static void rcu_fork_parent(void);
 static void rcu_fork_child(void);
-
-void slab_rcu_report(const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	slab_bug("%s", buf);
-}
 
 int slab_rcu_nr_cpus(void)
 {
@@ -173,7 +161,7 @@ static void rcu_thread_exit(void *arg)
 	if (!rcu_we_registered)
 		return;
 	if (urcu_memb_read_ongoing())
-		slab_rcu_report("thread exits inside slab_rcu_read_lock()");
+		slab_bug("thread exits inside slab_rcu_read_lock()");
 	pthread_mutex_lock(&rcu_reg_lock);
 	urcu_memb_unregister_thread();
 	cds_list_del(&rcu_reg_self.link);
@@ -246,7 +234,7 @@ static void rcu_gp_len_init(void)
 		errno = 0;
 		us = strtoull(e, &end, 10);
 		if (errno || *end || us > 10000000) {
-			slab_rcu_report("SLABSCALE_RCU_GP_US=%s: not a number of "
+			slab_bug("SLABSCALE_RCU_GP_US=%s: not a number of "
 					"microseconds up to 10000000, using %d",
 					e, RCU_GP_US_DEFAULT);
 			us = RCU_GP_US_DEFAULT;
@@ -467,11 +455,11 @@ void slab_call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *head))
 static bool rcu_wait_allowed(const char *what)
 {
 	if (slab_rcu_in_callback()) {
-		slab_rcu_report("%s from an RCU callback refused (deadlock)", what);
+		slab_bug("%s from an RCU callback refused (deadlock)", what);
 		return false;
 	}
 	if (urcu_memb_read_ongoing()) {
-		slab_rcu_report("%s inside slab_rcu_read_lock() refused (deadlock)",
+		slab_bug("%s inside slab_rcu_read_lock() refused (deadlock)",
 				what);
 		return false;
 	}

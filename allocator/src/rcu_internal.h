@@ -80,10 +80,6 @@ bool slab_spawn_pinned(pthread_t *thread, int cpu, void *(*fn)(void *arg),
 int slab_rcu_nr_cpus(void);
 int slab_rcu_cpu(void);
 
-/* One line to the allocator's bug handler (slab_bug()). */
-void slab_rcu_report(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
 /* ---- kfree_rcu and the barriers (kvfree_rcu.c) -------------------------- */
 
 /*

@@ -26,7 +26,7 @@
  *                        (commit).  The sheaf fast paths and every locked
  *                        user of a per-CPU structure take it so.
  *   rseq_percpu_add()    a per-CPU counter += v (commit: the add), for
- *                        arrays of any stride (the statistics rows).
+ *                        arrays of any stride (the counter rows).
  *   rseq_cpu_slab_pop()  the cpu slab's allocation fast path: with the
  *                        lock word free, pop c->freelist, commit with an
  *                        unlocked cmpxchg16b of (freelist, tid), as the
@@ -145,7 +145,7 @@ busy:
 }
 
 /*
- * *(base + cpu_id * stride) += v for the CPU we run on (statistics); a
+ * *(base + cpu_id * stride) += v for the CPU we run on (counters); a
  * thread without a CPU yet adds to entry 0 with a locked add.
  */
 static __attribute__((always_inline)) inline void

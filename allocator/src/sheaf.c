@@ -448,7 +448,7 @@ struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu)
 }
 
 /*
- * pcs_lock_cpu() for a statistics reader: waits as it does, but neither
+ * pcs_lock_cpu() for a counter reader: waits as it does, but neither
  * the wait nor the acquisition is counted, so a read leaves the lock
  * statistics as they were
  */

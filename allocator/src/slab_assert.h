@@ -15,7 +15,7 @@
  *                                  lock, list_lock, barn lock): in a debug
  *                                  build spin_lock() records the holder
  *
- * The per-CPU locks (pcs, cpu slab) and the statistics brackets have their
+ * The per-CPU locks (pcs, cpu slab) and the counter brackets have their
  * own helpers beside what they check (pcs.h, cpu_slab.c).  A debug build
  * is never measured.
  */

@@ -205,7 +205,7 @@ struct kmem_cache_node {
  * Classic per-CPU slab (CONFIG_SLUB_CPU_SLAB).  The lock word comes first
  * (percpu_trylock()), (freelist, tid) and slab sit where the fast paths'
  * restartable sequences expect them (rseq.h: CPU_SLAB_FL, CPU_SLAB_SLAB);
- * cpu_slab.h explains tid and the locked_* statistics.
+ * cpu_slab.h explains tid and the locked_* counters.
  */
 struct kmem_cache_cpu {
 	unsigned int lock;		/* per-CPU trylock word */
@@ -270,7 +270,7 @@ struct slub_percpu_sheaves {
 	unsigned int lock;
 #ifdef SLAB_DEBUG_ASSERT
 	unsigned short main_base;
-	unsigned short bracket;		/* a statistics bracket is open (pcs.h) */
+	unsigned short bracket;		/* a counter bracket is open (pcs.h) */
 #else
 	unsigned int main_base;		/* main->size at the last fold (pcs.h) */
 #endif
@@ -353,7 +353,7 @@ static inline bool cache_has_sheaves(const struct kmem_cache *s)
 /* bad input or corruption found: one line to the bug handler */
 void slab_bug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- stats (stats.c) ----------------------------------------------------- */
+/* ---- counters (counters.c) ----------------------------------------------- */
 void slab_stat_inc(struct kmem_cache *s, enum slab_stat_item item);
 void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
 		   unsigned long v);

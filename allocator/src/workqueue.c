@@ -153,7 +153,7 @@ bool slab_queue_work_on(int cpu, struct slab_work *w)
 	bool queued = false;
 
 	if (cpu < 0 || cpu >= slab_wq_nr_cpus()) {
-		slab_rcu_report("slab_queue_work_on: CPU %d out of range (0..%d)",
+		slab_bug("slab_queue_work_on: CPU %d out of range (0..%d)",
 				cpu, slab_wq_nr_cpus() - 1);
 		return false;
 	}

@@ -210,7 +210,7 @@ static void *worker(void *arg)
 
 /*
  * Flushes every CPU's caches of one cache after another, meanwhile, and
- * reads the statistics, which locks each CPU's sheaves to fold the counts
+ * reads the counters, which locks each CPU's sheaves to fold the counts
  * the lockless fast path keeps in them: both race with the workers' fast
  * paths, whose canaries and the final accounting check catch a lost or
  * doubled object.  (A racy read itself is only approximate: CPUs are

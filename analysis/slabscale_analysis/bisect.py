@@ -1,7 +1,7 @@
 """slabscale bisect between variants of allocator/variants.list.
 
 The search (bisect_variants) is pure: it asks measure(variant, n) for n more
-values of the metric and decides with stats.compare_samples.  A comparison
+values of the metric and decides with significance.compare_samples.  A comparison
 is Pinpoint-style: a regression verdict means DIFFERENT, no change or an
 improvement means SAME, inconclusive adds repeats to both sides (doubling
 the total) and asks again, up to max_repeats per side, after which the
@@ -25,7 +25,7 @@ answer stays UNKNOWN.
 import datetime
 import os
 
-from . import layout, plan as planmod, runner, safeio, stats, table
+from . import layout, plan as planmod, runner, safeio, significance, table
 from .errors import ResourceError, UserError
 from .results import HIGHER, LOWER, load_run, primary_metric
 from .suggest import did_you_mean
@@ -71,13 +71,13 @@ def decide(smp, a, b, better, start, cap, min_effect, alpha):
     n = start
     while True:
         va, vb = smp.pair(a, b, n)
-        res = stats.compare_samples(va, vb, better, min_effect, alpha)
+        res = significance.compare_samples(va, vb, better, min_effect, alpha)
         if not va or not vb:
             return NO_RUNS, res
         v = res["verdict"]
-        if v == stats.REGRESSION or (better is None and v == stats.CHANGED):
+        if v == significance.REGRESSION or (better is None and v == significance.CHANGED):
             return DIFFERENT, res
-        if v in (stats.NO_CHANGE, stats.IMPROVEMENT):
+        if v in (significance.NO_CHANGE, significance.IMPROVEMENT):
             return SAME, res
         if n >= cap:
             return UNKNOWN, res
@@ -109,7 +109,7 @@ def classify_mid(dg, db):
 
 
 def bisect_variants(variants, good, bad, measure, better=HIGHER, start=5,
-                    cap=20, min_effect=stats.MIN_EFFECT, alpha=stats.ALPHA,
+                    cap=20, min_effect=significance.MIN_EFFECT, alpha=significance.ALPHA,
                     log=lambda s: None):
     """Returns a dict: first_bad (or None), verdict text, steps, evidence."""
     if good not in variants or bad not in variants:

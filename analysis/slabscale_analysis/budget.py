@@ -16,7 +16,7 @@ repeats first.
 Pure functions over compare results; sweep.py runs the loop.
 """
 
-from . import stats
+from . import significance
 from .results import CPU_RATE, diagnostic_metric, primary_metric
 
 
@@ -61,7 +61,7 @@ def unsettled_rows(comparisons):
     out = []
     rows = _row_verdicts(comparisons)
     for key, entries in rows.items():
-        if any(m["verdict"] == stats.INCONCLUSIVE
+        if any(m["verdict"] == significance.INCONCLUSIVE
                for _, _, mets in entries for m in mets) or \
                 any(not mets and _disturbed(g) for _, g, mets in entries):
             out.append(key)

@@ -12,7 +12,8 @@ import signal
 import sys
 
 from . import bisect, compare, decide, fmt, gitbisect, layout, load
-from . import plan as planmod, plotcmd, report, stats, summary, sweep, table
+from . import (plan as planmod, plotcmd, report, significance, summary,
+               sweep, table)
 from . import db, dbcli, nightly, slurm, validate
 from .db import queries as dbqueries
 from .dbcli import db_flag as _db_flag, db_url as _db_url
@@ -80,9 +81,9 @@ def _common(p):
     p.add_argument("--results", default=layout.default_results_dir(),
                    help="results directory (default: %(default)s; "
                    "env SLABSCALE_RESULTS)")
-    p.add_argument("--min-effect", type=_percent, default=stats.MIN_EFFECT,
+    p.add_argument("--min-effect", type=_percent, default=significance.MIN_EFFECT,
                    metavar="PCT", help="smallest change called a regression "
-                   "or improvement (default %d%%%%)" % (100 * stats.MIN_EFFECT))
+                   "or improvement (default %d%%%%)" % (100 * significance.MIN_EFFECT))
     p.add_argument("--allow-host-mismatch", action="store_true",
                    help="compare results from different hosts anyway")
 
@@ -339,15 +340,16 @@ def cmd_sweep(a):
     plan = None if a.resume is not None else _plan_from_args(a)
     if a.slurm:
         return slurm.run_sweep(a, plan, _db_url(a))
-    return sweep.run(plan, a.results, a.build, resume=a.resume,
-                     db_url=_db_url(a), dispatch=a.dispatch,
-                     allow_host_mismatch=a.allow_host_mismatch,
-                     make_report=not a.no_report, min_effect=a.min_effect,
-                     budget={"runs": a.budget, "seconds": a.budget_time}
-                     if not a.resume else None,
-                     include_disturbed=a.include_disturbed,
-                     show_all=a.show_all,
-                     paint=fmt.Paint(fmt.colour_wanted(sys.stderr)))
+    return sweep.run_sweep(plan, a.results, a.build, resume=a.resume,
+                           db_url=_db_url(a), dispatch=a.dispatch,
+                           allow_host_mismatch=a.allow_host_mismatch,
+                           make_report=not a.no_report,
+                           min_effect=a.min_effect,
+                           budget={"runs": a.budget, "seconds": a.budget_time}
+                           if not a.resume else None,
+                           include_disturbed=a.include_disturbed,
+                           show_all=a.show_all,
+                           paint=fmt.Paint(fmt.colour_wanted(sys.stderr)))
 
 
 def _resolve(spec, a):
@@ -386,18 +388,18 @@ def cmd_bisect(a):
                             "--good/--bad")
         if not a.variant:
             raise UserError("bisect --git needs --variant")
-        return gitbisect.run(a)
+        return gitbisect.run_git_bisect(a)
     if not a.good or not a.bad:
         raise UserError("bisect needs --good and --bad variants (or --git)")
     return bisect.run_variants(a)
 
 
 def cmd_plot(a):
-    return plotcmd.run(a)
+    return plotcmd.run_plot(a)
 
 
 def cmd_validate(a):
-    return validate.run(a)
+    return validate.run_validation(a)
 
 
 def cmd_report(a):
@@ -431,7 +433,7 @@ def cmd_nightly(a):
                         "database; --db none leaves it nowhere")
     db.require(url)
     a.results = s.results
-    return nightly.run(a, s, url)
+    return nightly.run_nightly(a, s, url)
 
 
 COMMANDS = {"nightly": cmd_nightly, "sweep": cmd_sweep,

@@ -2,7 +2,7 @@
 
 The result is plain data (JSON-ready dicts, compare.json): groups
 (case, mode, nr_task, params) each with one dict per metric.  A metric's
-dict is stats.compare_samples()'s plus what the registry (metrics.py)
+dict is significance.compare_samples()'s plus what the registry (metrics.py)
 knows of the metric: "unit", "role" (primary, gating, diagnostic),
 "family", "label".  Later layers add keys of their own (budget_runs, a
 count of shared runs, a pairing note): readers take what they know and
@@ -11,7 +11,7 @@ leave the rest.
 
 import fnmatch
 
-from . import stats
+from . import significance
 from .errors import DataError, UserError
 from .metrics import Registry, DIAGNOSTIC
 from .results import (CPU_RATE, bucket_width, check_hosts, cpu_rate_applies,
@@ -80,7 +80,7 @@ def round_samples(runs, metric):
 
 
 def compare_sets(base, new, base_label="base", new_label="new",
-                 min_effect=stats.MIN_EFFECT, alpha=stats.ALPHA,
+                 min_effect=significance.MIN_EFFECT, alpha=significance.ALPHA,
                  allow_host_mismatch=False, metric_filter=None,
                  include_disturbed=False):
     """Compare two lists of Run; returns a JSON-ready dict.
@@ -169,8 +169,8 @@ def compare_sets(base, new, base_label="base", new_label="new",
                     m not in (metric_filter or ()):
                 continue    # an allocator counter that stayed 0, not named
             info = greg.get(m)
-            # interleaved rounds are compared as pairs (stats.py)
-            res = stats.compare_rounds(a, b, info.better, min_effect, alpha)
+            # interleaved rounds are compared as pairs (significance.py)
+            res = significance.compare_rounds(a, b, info.better, min_effect, alpha)
             res["metric"] = m
             res["shared_runs"] = _shared_count(used_a + used_b)
             res.update(unit=info.unit, role=info.role, family=info.family,
@@ -182,13 +182,13 @@ def compare_sets(base, new, base_label="base", new_label="new",
                 # are placed by rank (harness/src/histogram.c)
                 res["bucket_width"] = max(widths)
             short = min(len(a), len(b))
-            if res["verdict"] == stats.INCONCLUSIVE and a and b and \
-                    short < stats.MIN_RUNS and (len(ra) < len(ra_all) or
+            if res["verdict"] == significance.INCONCLUSIVE and a and b and \
+                    short < significance.MIN_RUNS and (len(ra) < len(ra_all) or
                                                 len(rb) < len(rb_all)):
                 res["reason"] = ("only %d undisturbed run%s on a side; a "
                                  "verdict needs %d" % (
                                      short, "" if short == 1 else "s",
-                                     stats.MIN_RUNS))
+                                     significance.MIN_RUNS))
             if over_disturbed:
                 res["cpu_rate_over_disturbed"] = True
             elif not (a and b) and (len(ra) < len(ra_all) or
@@ -263,7 +263,7 @@ def gating(m):
 
 
 def verdict_counts(cmp, primary_only=False):
-    out = {v: 0 for v in stats.VERDICTS}
+    out = {v: 0 for v in significance.VERDICTS}
     for g in cmp["groups"]:
         for m in g["metrics"]:
             if primary_only and m["metric"] != primary_metric(g["mode"]):
@@ -274,4 +274,4 @@ def verdict_counts(cmp, primary_only=False):
 
 def regressions(cmp):
     return [(g, m) for g in cmp["groups"] for m in g["metrics"]
-            if m["verdict"] == stats.REGRESSION]
+            if m["verdict"] == significance.REGRESSION]

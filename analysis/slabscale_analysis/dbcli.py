@@ -105,7 +105,7 @@ def cmd_history(a):
     if url is None:
         raise UserError("history reads the results database; --db none "
                         "leaves nothing to read")
-    return history.run(a, url)
+    return history.run_history(a, url)
 
 
 def cmd_db(a):

@@ -34,7 +34,7 @@ anything is decided.)
 
 from . import budget as budgetmod
 from . import compare as cmpmod
-from . import stats, usl
+from . import significance, usl
 from .errors import (DataError, EXIT_OK, EXIT_REGRESSION, EXIT_INCOMPLETE,
                      EXIT_DISTURBED, EXIT_USAGE)
 from .metrics import PRIMARY, family_order, primary_metric
@@ -49,7 +49,7 @@ def analyse(data, min_effect=None, include_disturbed=False,
             allow_host_mismatch=False):
     """Compare a sweep's variants with its baseline, and each variant with
     the previous sweep of the same plan (data: load.SweepData)."""
-    me = stats.MIN_EFFECT if min_effect is None else min_effect
+    me = significance.MIN_EFFECT if min_effect is None else min_effect
     manifest = data.manifest
     plan = manifest["plan"]
     # errors: a comparison that was refused (runs of two hosts, ...): the
@@ -146,7 +146,7 @@ def _family_alert(kind, where, c, case, family, rows):
 
 def _undecided(where, c, case, mode, rows, plan=None):
     """A primary metric still inconclusive at some task counts."""
-    und = [(g, m) for g, m in rows if m["verdict"] == stats.INCONCLUSIVE]
+    und = [(g, m) for g, m in rows if m["verdict"] == significance.INCONCLUSIVE]
     more = [m.get("more_runs") for _, m in und]
     all_disturbed = all(m.get("all_disturbed") for _, m in und)
     noisy = not all_disturbed and any(x is None or x > 100 for x in more)
@@ -183,7 +183,7 @@ def settle_command(g, case, tasks, n, need, plan=None):
     for k, v in g["params"]:
         if k in given or "%s:%s" % (case, k) in given:
             params += " --param %s:%s=%s" % (case, k, v)
-    reps = "--repeats %d" % max(stats.MIN_EXACT_RUNS, n + (need or 0))
+    reps = "--repeats %d" % max(significance.MIN_EXACT_RUNS, n + (need or 0))
     if need is None:
         reps += " --budget 40"
     return "./slabscale sweep --variants %s --cases %s -t %s %s%s" % (
@@ -218,7 +218,7 @@ def alerts(an, plan=None):
             if where != "vs_baseline":
                 continue
             for (case, mode), rows in prim.items():
-                if any(m["verdict"] == stats.INCONCLUSIVE for _, m in rows):
+                if any(m["verdict"] == significance.INCONCLUSIVE for _, m in rows):
                     out[UNDECIDED].append(_undecided(where, c, case, mode,
                                                      rows, plan))
     for kind in (REGRESSION, IMPROVEMENT):

@@ -28,7 +28,7 @@ import tempfile
 
 import numpy as np
 
-from . import layout, safeio, stats, table
+from . import layout, safeio, significance, table
 from .errors import UserError
 from .results import HIGHER, LOWER, load_run, primary_metric
 
@@ -43,15 +43,15 @@ def exit_code(outcome):
     return code
 
 
-def classify(vals, good_vals, bad_vals, better, min_effect=stats.MIN_EFFECT):
+def classify(vals, good_vals, bad_vals, better, min_effect=significance.MIN_EFFECT):
     """GOOD / BAD / SKIP for a revision's values against both references."""
     if not vals:
         return SKIP
-    r = stats.compare_samples(good_vals, vals, better, min_effect)
-    if r["verdict"] == stats.REGRESSION:
+    r = significance.compare_samples(good_vals, vals, better, min_effect)
+    if r["verdict"] == significance.REGRESSION:
         return BAD
-    r2 = stats.compare_samples(vals, bad_vals, better, min_effect)
-    if r2["verdict"] == stats.REGRESSION:
+    r2 = significance.compare_samples(vals, bad_vals, better, min_effect)
+    if r2["verdict"] == significance.REGRESSION:
         return GOOD
     m = float(np.median(vals))
     dg = abs(m - float(np.median(good_vals)))
@@ -135,7 +135,7 @@ def step(state_path):
         return exit_code(SKIP)
 
 
-def run(a, repo=None):
+def run_git_bisect(a, repo=None):
     repo = repo or layout.repo_root()
     good, bad = (_commit(rev, repo) for rev in a.git)
     safeio.check_name(a.case, "bisect: case")
@@ -162,11 +162,11 @@ def run(a, repo=None):
                                                      a.variant))
             refs[name] = vals
         st["good_vals"], st["bad_vals"] = refs["good"], refs["bad"]
-        r = stats.compare_samples(refs["good"], refs["bad"], st["better"],
+        r = significance.compare_samples(refs["good"], refs["bad"], st["better"],
                                   a.min_effect)
         print(table.header(max(20, len(metric))))
         print(table.row(metric, r, max(20, len(metric))))
-        if r["verdict"] != stats.REGRESSION:
+        if r["verdict"] != significance.REGRESSION:
             print("not bisectable: %s is not a significant regression "
                   "against %s (%s)" % (a.git[1], a.git[0], r["reason"]))
             return 3

@@ -199,7 +199,7 @@ def changed(engine, host, since=None):
     return out, last_clean
 
 
-def run(a, url):
+def run_history(a, url):
     eng = open_db(url, write=False)
     with wrap_errors(url):
         if a.changed:

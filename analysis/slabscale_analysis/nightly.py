@@ -32,7 +32,7 @@ MEANING = {0: "clean", 1: "REGRESSION", 2: "usage error", 3: "INCOMPLETE "
 KEEP = ("sweep:", "runs:", "budget:", "db:", "slurm:", "report:", "  ")
 
 
-def run(a, sweep_args, db_url):
+def run_nightly(a, sweep_args, db_url):
     """a: the nightly options; sweep_args: the parsed `sweep` namespace."""
     lines = []
 
@@ -52,14 +52,15 @@ def run(a, sweep_args, db_url):
             rc = slurm.run_sweep(sweep_args, sweep_args.plan_raw, db_url,
                                  out=out)
         else:
-            rc = sweep.run(sweep_args.plan_raw, a.results, sweep_args.build,
-                           out=out, db_url=db_url,
-                           min_effect=sweep_args.min_effect,
-                           make_report=not sweep_args.no_report,
-                           allow_host_mismatch=sweep_args.allow_host_mismatch,
-                           budget={"runs": sweep_args.budget,
-                                   "seconds": sweep_args.budget_time},
-                           include_disturbed=sweep_args.include_disturbed)
+            rc = sweep.run_sweep(
+                sweep_args.plan_raw, a.results, sweep_args.build,
+                out=out, db_url=db_url,
+                min_effect=sweep_args.min_effect,
+                make_report=not sweep_args.no_report,
+                allow_host_mismatch=sweep_args.allow_host_mismatch,
+                budget={"runs": sweep_args.budget,
+                        "seconds": sweep_args.budget_time},
+                include_disturbed=sweep_args.include_disturbed)
     except UserError as e:
         out("nightly: %s" % term(e))
         rc = e.code

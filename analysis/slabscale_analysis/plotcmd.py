@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from . import changepoint, db, layout, load, plot, stats, usl
+from . import changepoint, db, layout, load, plot, significance, usl
 from .db import queries as dbqueries
 from .db.engine import open_db, wrap_errors
 from .errors import UserError
@@ -102,7 +102,7 @@ def out_base_of(out):
 
 
 def ratio_ci(a, b):
-    return stats.bootstrap_ratio_ci(a, b) if len(a) > 1 and len(b) > 1 \
+    return significance.bootstrap_ratio_ci(a, b) if len(a) > 1 and len(b) > 1 \
         else None
 
 
@@ -121,7 +121,7 @@ def fits_of(series, metric):
 
 
 def scaling_plot(series, case, mode, metric, out_base, title=None,
-                 footer=None, unit="", min_effect=stats.MIN_EFFECT,
+                 footer=None, unit="", min_effect=significance.MIN_EFFECT,
                  include_disturbed=False):
     """Write and run the scaling chart; returns (png, svg)."""
     out_base = out_base_of(out_base)
@@ -183,7 +183,7 @@ def _check_metric(metric, runs, case):
             metric, case, did_you_mean(metric, names)))
 
 
-def run(a):
+def run_plot(a):
     """The CLI.  The runs plotted obey compare's rules: copies dropped
     (results.dedupe), documents checked (results.check_doc: a NaN is an
     error naming its file, not a series silently missing from the chart)

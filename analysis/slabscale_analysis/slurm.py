@@ -30,7 +30,7 @@ from .db.engine import open_db
 from .errors import (DataError, UserError, EXIT_OK, EXIT_REGRESSION,
                      EXIT_INCOMPLETE, EXIT_DISTURBED, EXIT_INTERRUPTED)
 from .results import diagnostic_metric, load_json_file
-from .stats import MIN_EFFECT
+from .significance import MIN_EFFECT
 from .textsafe import term
 
 POLL = 1.0                              # seconds between looks at the queue

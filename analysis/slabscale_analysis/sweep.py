@@ -309,7 +309,7 @@ def execute(manifest, sdir, build_dir, out, recorder=None):
     elif intr.hit:
         manifest["state"] = stop = "interrupted"
     else:
-        # complete only once the budget and the report are done too (run())
+        # complete only once the budget and the report are done too (run_sweep())
         manifest["state"] = "measured"
     try:
         save()
@@ -469,10 +469,10 @@ def _recorder(db_url, out):
     return Recorder(db_url, out)
 
 
-def run(plan_raw, results, build_dir, out=None, resume=None,
-        allow_host_mismatch=False, make_report=True, min_effect=None,
-        budget=None, include_disturbed=False, show_all=False, paint=None,
-        db_url=None, dispatch=None):
+def run_sweep(plan_raw, results, build_dir, out=None, resume=None,
+              allow_host_mismatch=False, make_report=True, min_effect=None,
+              budget=None, include_disturbed=False, show_all=False,
+              paint=None, db_url=None, dispatch=None):
     """budget: {"runs": N or None, "seconds": S or None} or None (a resumed
     sweep keeps its own).  show_all: the diagnostic rows in the tables
     too; paint: fmt.Paint (colour on a terminal).  db_url: the results

@@ -22,7 +22,7 @@ import textwrap
 
 from . import fmt
 from .metrics import DIAGNOSTIC
-from .stats import MIN_RUNS as MIN_RUNS_NOTE
+from .significance import MIN_RUNS as MIN_RUNS_NOTE
 from .textsafe import term
 
 SHOW_STDDEV_ABOVE = 0.02

@@ -31,7 +31,7 @@ import datetime
 import math
 import os
 
-from . import layout, runner, stats
+from . import layout, runner, significance
 from . import plan as planmod
 from .errors import ResourceError, UserError
 from .results import HIGHER, LOWER
@@ -157,14 +157,14 @@ def clamp(row, cpus):
 def judge(kernel_change, kernel_sign, cmp):
     """Sign, size and verdict of one row from the kernel's change (a
     fraction, or None with kernel_sign +1/-1 when only the direction is
-    published) and the model's comparison (stats.compare_samples)."""
+    published) and the model's comparison (significance.compare_samples)."""
     model = cmp.get("change")
     p = cmp.get("p")
     out = {"model_change": model, "p": p, "sign_agrees": None,
            "within_2x": None, "verdict": INCONCLUSIVE}
     want = kernel_sign if kernel_change is None else \
         (1 if kernel_change > 0 else -1)
-    if model is None or p is None or p > stats.ALPHA or model == 0:
+    if model is None or p is None or p > significance.ALPHA or model == 0:
         out["why"] = cmp.get("reason") or "no model figure"
         if model is not None and p is not None and kernel_change is not None:
             out["within_2x"] = _within_2x(kernel_change, model)
@@ -274,7 +274,7 @@ def measure_row(row, tasks, run_one):
 
 def evaluate(row, base_vals, new_vals, better, clamped):
     """The row's result (JSON-ready) from the measured values."""
-    cmp = stats.compare_samples(base_vals, new_vals,
+    cmp = significance.compare_samples(base_vals, new_vals,
                                 better=better if better in (HIGHER, LOWER)
                                 else HIGHER)
     res = dict(row)
@@ -287,7 +287,7 @@ def evaluate(row, base_vals, new_vals, better, clamped):
     return res
 
 
-def run(args):
+def run_validation(args):
     """The CLI: run every plan, print the table, write the JSON."""
     rows = load_rows(args.plans)
     cpus = os.cpu_count() or 1

@@ -1,5 +1,5 @@
 """Disturbed runs, the CPU-time rate and repeats until the verdict settles
-(issue 15): compare leaves disturbed runs out and counts them, ops_per_cpu_sec
+(disturbed runs): compare leaves disturbed runs out and counts them, ops_per_cpu_sec
 is a higher-better metric next to per_thread_ops (diagnostic for wall-time
 cases), the budgeted repeat loop of a sweep on the fake runner, and the
 exit status of a sweep that stayed disturbed."""

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import HOSTILE, REPO, fake_build, write_doc
 from slabscale_analysis import budget as budgetmod
-from slabscale_analysis import report, stats, sweep, synth
+from slabscale_analysis import report, significance, sweep, synth
 from slabscale_analysis.results import LIMITS
 
 SLABSCALE = os.path.join(REPO, "slabscale")
@@ -65,12 +65,12 @@ def test_min_effect_zero_is_a_usage_error_not_a_crash(env, cmd):
 
 
 def test_compare_samples_without_a_minimum_effect_never_crashes():
-    r = stats.compare_samples([100, 101, 99, 100, 102],
+    r = significance.compare_samples([100, 101, 99, 100, 102],
                               [100, 100, 101, 99, 101], min_effect=0)
-    assert r["verdict"] == stats.INCONCLUSIVE
+    assert r["verdict"] == significance.INCONCLUSIVE
     assert "no minimum effect" in r["reason"]
-    r = stats.compare_samples([100, 101], [100, 100], min_effect=0)
-    assert r["more_runs"] == stats.MIN_RUNS - 2
+    r = significance.compare_samples([100, 101], [100, 100], min_effect=0)
+    assert r["more_runs"] == significance.MIN_RUNS - 2
 
 
 # ---- a sweep writes only manifests it can read back --------------------------
@@ -119,8 +119,8 @@ def test_plan_limits_are_the_manifest_readers():
 def _run_in_process(tmp, e, monkeypatch, **kw):
     out = []
     monkeypatch.setenv("FAKE_LOG", e["FAKE_LOG"])
-    rc = sweep.run(kw.pop("plan", None), str(tmp / "results"),
-                   e["SLABSCALE_BUILD"], out=out.append, **kw)
+    rc = sweep.run_sweep(kw.pop("plan", None), str(tmp / "results"),
+                         e["SLABSCALE_BUILD"], out=out.append, **kw)
     return rc, out
 
 

@@ -80,7 +80,7 @@ def test_git_bisect_finds_first_bad_commit_and_cleans_up(repo, capsys):
     c2 = commit(repo, 800000, msg="the regression")
     commit(repo, 800000, builds=False, msg="does not build")
     c4 = commit(repo, 800000, msg="bad")
-    rc = gitbisect.run(args(c0, c4), repo=str(repo))
+    rc = gitbisect.run_git_bisect(args(c0, c4), repo=str(repo))
     out = capsys.readouterr().out
     assert rc == 0, out
     assert "first bad revision: %s" % c2[:7] in out
@@ -95,5 +95,5 @@ def test_git_bisect_finds_first_bad_commit_and_cleans_up(repo, capsys):
 def test_git_bisect_refuses_when_endpoints_equal(repo, capsys):
     c0 = commit(repo, 1000000)
     c1 = commit(repo, 1000000, msg="same")
-    assert gitbisect.run(args(c0, c1), repo=str(repo)) == 3
+    assert gitbisect.run_git_bisect(args(c0, c1), repo=str(repo)) == 3
     assert "not bisectable" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""The hostile-input suite of the analysis (issue 14): results files and
+"""The hostile-input suite of the analysis: results files and
 sweep manifests broken in every field the analysis reads, and names
 (case, parameter, metric, variant, host) built to attack a terminal, a
 gnuplot script or an SVG.
@@ -207,7 +207,7 @@ def test_bad_run_file(tmp_path, capsys, ident, text, needle):
 
 def _sweep_tree(tmp_path):
     """results/<this host>/<day>/<id>/ with a complete manifest and its
-    runs, as sweep.run writes them; returns (results, manifest path)."""
+    runs, as sweep.run_sweep writes them; returns (results, manifest path)."""
     res = tmp_path / "results"
     plan = planmod.normalise({"cases": "page_fault3", "variants": "old,new",
                               "nr_task": "1", "repeats": 3})

@@ -1,4 +1,4 @@
-"""Interleaved rounds compared as pairs (stats.compare_rounds), shared runs
+"""Interleaved rounds compared as pairs (significance.compare_rounds), shared runs
 counted, and the budget serving shared rows first.
 
 The runs of one round of a sweep ran back to back, so they saw the same
@@ -14,7 +14,7 @@ import subprocess
 import numpy as np
 
 from conftest import REPO, fake_build
-from slabscale_analysis import budget, compare, stats, table
+from slabscale_analysis import budget, compare, significance, table
 from slabscale_analysis.results import Run
 from slabscale_analysis.synth import make_doc
 
@@ -34,16 +34,16 @@ def synthetic_rounds(rng, n, change, shift_sd=0.20, noise_sd=0.01):
 def test_paired_finds_what_the_shift_hides_from_the_unpaired_test():
     rng = np.random.default_rng(7)
     base, new = synthetic_rounds(rng, 5, -0.10)
-    res = stats.compare_rounds(base, new)
+    res = significance.compare_rounds(base, new)
     assert res["paired"] and res["rounds"] == {"complete": 5,
                                                "incomplete": 0}
-    assert res["verdict"] == stats.REGRESSION
+    assert res["verdict"] == significance.REGRESSION
     assert -0.12 < res["change"] < -0.08
     assert res["ci"][0] < res["change"] < res["ci"][1] < 0
     # the same values unpaired: the 20 % shift swamps the 10 % change
-    assert res["unpaired"]["verdict"] == stats.INCONCLUSIVE
-    un = stats.compare_samples([v for _, v in base], [v for _, v in new])
-    assert un["verdict"] == stats.INCONCLUSIVE
+    assert res["unpaired"]["verdict"] == significance.INCONCLUSIVE
+    un = significance.compare_samples([v for _, v in base], [v for _, v in new])
+    assert un["verdict"] == significance.INCONCLUSIVE
     assert "paired over 5 complete round(s)" in res["reason"]
 
 
@@ -57,13 +57,13 @@ def test_paired_power_and_false_alarms_over_many_trials():
     trials = 200
     for _ in range(trials):
         base, new = synthetic_rounds(rng, 5, -0.10)
-        res = stats.compare_rounds(base, new)
-        found += res["verdict"] == stats.REGRESSION
-        unfound += res["unpaired"]["verdict"] == stats.REGRESSION
+        res = significance.compare_rounds(base, new)
+        found += res["verdict"] == significance.REGRESSION
+        unfound += res["unpaired"]["verdict"] == significance.REGRESSION
         base, new = synthetic_rounds(rng, 5, 0.0)
-        res = stats.compare_rounds(base, new)
-        alarms += res["verdict"] in (stats.REGRESSION, stats.IMPROVEMENT)
-        sig += res["p"] <= stats.ALPHA
+        res = significance.compare_rounds(base, new)
+        alarms += res["verdict"] in (significance.REGRESSION, significance.IMPROVEMENT)
+        sig += res["p"] <= significance.ALPHA
     assert found >= 0.95 * trials
     assert unfound <= 0.5 * trials
     assert alarms == 0
@@ -82,7 +82,7 @@ def test_t_test_level_under_heavy_tails():
         new = [(r, v * (0.7 if rng.random() < 0.1 else 1.0)) for r, v in new]
         base = [(r, v * (0.7 if rng.random() < 0.1 else 1.0))
                 for r, v in base]
-        sig += stats.compare_rounds(base, new)["p"] <= stats.ALPHA
+        sig += significance.compare_rounds(base, new)["p"] <= significance.ALPHA
     assert sig <= 0.07 * trials
 
 
@@ -91,7 +91,7 @@ def test_incomplete_rounds_are_left_out_and_counted():
     base, new = synthetic_rounds(rng, 6, -0.10)
     new = [x for x in new if x[0] != 2]          # the new run of round 2 failed
     base = [x for x in base if x[0] != 4]        # a base run was disturbed
-    res = stats.compare_rounds(base, new)
+    res = significance.compare_rounds(base, new)
     assert res["paired"] and res["rounds"] == {"complete": 4,
                                                "incomplete": 2}
     assert "4 complete round(s) (2 incomplete left out)" in res["reason"]
@@ -102,41 +102,41 @@ def test_incomplete_rounds_are_left_out_and_counted():
 def test_falls_back_to_unpaired_and_says_why():
     vals = [1e5, 1.01e5, 0.99e5, 1e5, 1.02e5]
     # runs of no round (a directory of runs): not interleaved
-    res = stats.compare_rounds([(None, v) for v in vals],
+    res = significance.compare_rounds([(None, v) for v in vals],
                                [(None, 0.9 * v) for v in vals])
     assert not res["paired"] and res["unpaired_why"] == \
         "runs not interleaved"
-    assert res["verdict"] == stats.REGRESSION      # the unpaired verdict
+    assert res["verdict"] == significance.REGRESSION      # the unpaired verdict
     # two sweeps (vs the previous sweep): their rounds never match
-    res = stats.compare_rounds([(("s1", i), v) for i, v in enumerate(vals)],
+    res = significance.compare_rounds([(("s1", i), v) for i, v in enumerate(vals)],
                                [(("s2", i), v) for i, v in enumerate(vals)])
     assert not res["paired"] and res["rounds"]["complete"] == 0
     # 2 complete rounds of 5: too few to pair
-    res = stats.compare_rounds([(i, v) for i, v in enumerate(vals)],
+    res = significance.compare_rounds([(i, v) for i, v in enumerate(vals)],
                                [(i if i < 2 else None, v)
                                 for i, v in enumerate(vals)])
     assert not res["paired"] and "2 complete round(s)" in \
         res["unpaired_why"]
     # a counter that is 0 in some rounds has no log-ratio
-    res = stats.compare_rounds([(i, v) for i, v in enumerate([0, 1, 2])],
+    res = significance.compare_rounds([(i, v) for i, v in enumerate([0, 1, 2])],
                                [(i, v) for i, v in enumerate([1, 1, 2])])
     assert not res["paired"]
 
 
 def test_identical_ratios_and_identical_values():
     base = [(i, 1e5 * (1 + 0.1 * i)) for i in range(5)]
-    same = stats.compare_rounds(base, base)
-    assert same["paired"] and same["verdict"] == stats.NO_CHANGE
+    same = significance.compare_rounds(base, base)
+    assert same["paired"] and same["verdict"] == significance.NO_CHANGE
     assert same["change"] == 0 and same["p"] == 1.0
-    down = stats.compare_rounds(base, [(r, 0.8 * v) for r, v in base])
-    assert down["verdict"] == stats.REGRESSION
+    down = significance.compare_rounds(base, [(r, 0.8 * v) for r, v in base])
+    assert down["verdict"] == significance.REGRESSION
     assert math.isclose(down["change"], -0.2)
 
 
 def test_runs_needed_paired_grows_with_the_spread():
-    assert stats.runs_needed_paired(0.0, 0.05) == stats.MIN_EXACT_RUNS
-    assert stats.runs_needed_paired(0.10, 0.05) > \
-        stats.runs_needed_paired(0.05, 0.05) > stats.MIN_EXACT_RUNS
+    assert significance.runs_needed_paired(0.0, 0.05) == significance.MIN_EXACT_RUNS
+    assert significance.runs_needed_paired(0.10, 0.05) > \
+        significance.runs_needed_paired(0.05, 0.05) > significance.MIN_EXACT_RUNS
 
 
 def rounds_of(variant, ops, shifts, shared=False, sweep="s1"):
@@ -156,7 +156,7 @@ def test_compare_sets_pairs_rounds_and_counts_shared_runs():
     cmp = compare.compare_sets(base, new)
     (g,) = cmp["groups"]
     m = [m for m in g["metrics"] if m["metric"] == "per_thread_ops"][0]
-    assert m["paired"] and m["verdict"] == stats.REGRESSION
+    assert m["paired"] and m["verdict"] == significance.REGRESSION
     assert m["shared_runs"] == 10
     assert g["shared"] == {"base": 5, "new": 5} and cmp["shared_runs"] == 10
     text = table.render(cmp)
@@ -174,7 +174,7 @@ def test_budget_serves_shared_rows_first():
             "shared": {"base": shared, "new": shared},
             "disturbed": {"base": 0, "new": 0},
             "metrics": [{"metric": "per_thread_ops",
-                         "verdict": stats.INCONCLUSIVE}]}]}
+                         "verdict": significance.INCONCLUSIVE}]}]}
     cmps = [comparison("a_quiet", 0), comparison("b_shared", 3),
             comparison("c_most_shared", 5)]
     assert budget.unsettled_rows(cmps) == [
@@ -204,4 +204,4 @@ def test_sweep_pairs_complete_rounds_and_says_so(tmp_path):
     (g,) = an["vs_baseline"][0]["groups"]
     m = [m for m in g["metrics"] if m["metric"] == "per_thread_ops"][0]
     assert m["paired"] and m["rounds"] == {"complete": 4, "incomplete": 1}
-    assert m["verdict"] == stats.REGRESSION and m["shared_runs"] == 9
+    assert m["verdict"] == significance.REGRESSION and m["shared_runs"] == 9

@@ -1,4 +1,4 @@
-"""Issue 14: runs are never lost or counted twice, a sweep directory is run
+"""Reliability: runs are never lost or counted twice, a sweep directory is run
 by one process at a time, a typo is a usage error, a full disk is exit 3
 and resumable, files are 0644, and bad or hostile results give one line
 (compare, plot, bisect), never a traceback or a wrong table."""
@@ -464,7 +464,7 @@ def test_plot_refuses_mixed_hosts_as_compare_does(tmp_path, capsys):
 
 def test_plot_to_a_relative_path_with_an_extension(tmp_path, capsys,
                                                    monkeypatch):
-    """-o analysis/doc/x.png from the top directory: gnuplot ran in the
+    """-o doc/chart.png from the top directory: gnuplot ran in the
     output's directory and could not find its own script, and .png was
     taken as part of the base (x.png.png)."""
     _set(tmp_path / "a", [100, 101, 102])

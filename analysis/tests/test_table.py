@@ -1,10 +1,10 @@
 """The lkp-style compare table."""
-from slabscale_analysis import stats, table
+from slabscale_analysis import significance, table
 from slabscale_analysis.results import HIGHER
 
 
 def res(a, b):
-    r = stats.compare_samples(a, b, HIGHER)
+    r = significance.compare_samples(a, b, HIGHER)
     r["metric"] = "per_thread_ops"
     return r
 

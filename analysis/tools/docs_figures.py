@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make docs-figures: the screenshots and plots of analysis/doc/ from real
+"""make docs-figures: the screenshots and plots of docs/figures/ from real
 runs on this machine.
 
 Runs SWEEPS short sweeps of one plan (page_fault3_slab, cpuslab vs
@@ -7,11 +7,11 @@ sheaves-all, four task counts, so each sweep gets its scaling fit and the
 later ones a history) into a results directory of their own, then takes
 from the last sweep's report:
 
-  analysis/doc/report-first-screen.png   the report's first 1400x900 px
-  analysis/doc/report-case.png           one case section (table + plots)
-  analysis/doc/scaling.png, .svg         the scaling plot with the USL fit
+  docs/figures/report-first-screen.png   the report's first 1400x900 px
+  docs/figures/report-case.png           one case section (table + plots)
+  docs/figures/scaling.png, .svg         the scaling plot with the USL fit
                                          and the relative panel
-  analysis/doc/history.png, .svg         the history, one line per variant,
+  docs/figures/history.png, .svg         the history, one line per variant,
                                          change points marked
 
 With four task counts on a machine of two CPUs the runs at 3 and 4 tasks
@@ -29,7 +29,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-DOC = os.path.join(REPO, "analysis", "doc")
+DOC = os.path.join(REPO, "docs", "figures")
 SLABSCALE = os.path.join(REPO, "slabscale")
 
 

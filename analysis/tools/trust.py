@@ -27,11 +27,11 @@ verdicts with them averaged in (--include-disturbed) are reported beside.
 
 The runs of one round are one interleaved round of the analysis
 (Run.round), so compare decides on the paired differences of the rounds
-as a sweep does (stats.compare_rounds); the unpaired verdict of the same
+as a sweep does (significance.compare_rounds); the unpaired verdict of the same
 runs is kept beside it and reported too.
 
 Prints the rates with their trial counts; --json FILE keeps every verdict.
-It measures: run it on a quiet machine (/work/tools/quiet), nothing else
+It measures: run it on a quiet machine, nothing else
 running; docs/measurements/trust.md has the figures.
 """
 import argparse
@@ -48,7 +48,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from slabscale_analysis import compare, stats  # noqa: E402
+from slabscale_analysis import compare, significance  # noqa: E402
 from slabscale_analysis.results import load_run  # noqa: E402
 
 METRICS = ("per_thread_ops", "ops_per_cpu_sec")
@@ -106,7 +106,7 @@ def settle(runs, work, cfg, sides, cpu, budget, include, k):
     while True:
         v = verdicts(sides[0], sides[1], include)
         open_ = [m for m in METRICS
-                 if v.get(m, {}).get("verdict") == stats.INCONCLUSIVE]
+                 if v.get(m, {}).get("verdict") == significance.INCONCLUSIVE]
         if not open_ or added + 2 > budget:
             return v, added
         order = [0, 1]
@@ -257,9 +257,9 @@ def load_summary(runs):
 
 
 def report(name, trials, out):
-    alarm = lambda v: v in (stats.REGRESSION, stats.IMPROVEMENT)
-    found = lambda v: v == stats.REGRESSION
-    nodec = lambda v: v == stats.INCONCLUSIVE
+    alarm = lambda v: v in (significance.REGRESSION, significance.IMPROVEMENT)
+    found = lambda v: v == significance.REGRESSION
+    nodec = lambda v: v == significance.INCONCLUSIVE
     nd = sum(t["disturbed"] for t in trials)
     ns = sum(t.get("shared", 0) for t in trials)
     nr = sum(t["runs"] for t in trials)

@@ -2,7 +2,7 @@
 /*
  * bio_complete - a block I/O's bio allocated on the submitting CPU and
  * freed on the completing CPU, as the ublk null target under fio's
- * io_uring engine does (the 7.0 memoryless-node report: bio_alloc_bioset()
+ * io_uring engine does (the 7.0 memoryless-node regression mail: bio_alloc_bioset()
  * on the submitter, bio_put() from the ublk server's completion).
  *
  * Each task submits: it allocates one bio-sized object per I/O
@@ -22,7 +22,7 @@
  * sheaf_capacity: no sheaves in 6.18/6.19, the default capacity for its
  * size from 7.0 ("slab: add sheaves to most caches").
  *
- * Parameters: size (256), depth (64: fio's iodepth is not in the report),
+ * Parameters: size (256), depth (64: fio's iodepth is not in the mail),
  * sheaf_capacity (0).  Metric: submit_waits (times the ring was full).
  */
 #include "slab_case.h"

@@ -3,7 +3,7 @@
  * kmod_common.h - the "module load/unload" world shared by cache_destroy
  * and kmod_stress.
  *
- * The world, at the scale of the kernel reports (seed
+ * The world, at the scale of the kernel's regression mails (seed
  * kfree_rcu-sheaf-and-barrier-on-cache.txt): bg_caches background caches
  * with sheaves exist for the whole run (2: in 6.18 only the vma and
  * maple-node caches had sheaves), and a feeder thread keeps RCU busy the
@@ -16,7 +16,7 @@
  * rcu_barrier() finds callbacks queued, as in a running kernel).
  *
  * A module load + unload (kmod_load_unload) is shaped like slub_kunit,
- * the module of the kernel report (19 kmem_cache_destroy() calls per
+ * the module of the kernel's mail (19 kmem_cache_destroy() calls per
  * load): `caches` caches, each created, used and destroyed before the
  * next one, as its tests do.  debug_caches of them are debug caches
  * (SLAB_RED_ZONE or SLAB_POISON: no sheaves in any variant), rcu_caches

@@ -7,7 +7,7 @@
  * cache_destroy's iteration: a slub_kunit-shaped module of 19 caches, see
  * kmod_common.h) back to back, then idles until the run ends.  One
  * iteration = one round.  When its rounds are done a task reports on
- * stderr in the kernel report's terms:
+ * stderr in the kernel mail's terms:
  *   Total calls: N, Average latency (us): A, Total time (us): T
  * where calls are kmem_cache_destroy() calls, A their mean latency and T
  * the time spent in them, followed by the wall time of all rounds (what

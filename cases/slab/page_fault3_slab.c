@@ -48,8 +48,9 @@
  * fault and `zap_work` per page zapped (a multiply-add chain, 1.08 ns a
  * turn on the development VM).  The defaults make an iteration cost what
  * the kernel's page_fault3 iteration costs on that VM (186-197 ns at 1
- * task, /tmp on ext4, measured beside the model by cases/measure.py
- * pf3cal), the zap taking the 21-28 % of it that munmap takes there; the
+ * task, /tmp on ext4, measured beside the model:
+ * plans/pf3-calibration.plan), the zap taking the 21-28 % of it that
+ * munmap takes there; the
  * slab work is then 0.006 % of an iteration, the order the kernel's
  * profiles allow (at most 0.15 %; calibration and evidence:
  * docs/measurements/pf3.md, cases/README.md).  With real_faults=1 the

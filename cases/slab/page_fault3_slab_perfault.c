@@ -3,7 +3,7 @@
  * page_fault3_slab_perfault - page_fault3's shape with two slab objects
  * allocated per fault and freed in bulk at unmap: an allocator-heavy
  * variant of page_fault3, not the kernel's traffic (page_fault3_slab has
- * that).  Until issue 12 this was page_fault3_slab; the measurements in
+ * that).  Before the 7.0 steps became variants this was page_fault3_slab; the measurements in
  * docs/measurements/cases.md under this name were taken with it.
  *
  * Each task owns a "file" of `pages` pages and loops: map it, fault every

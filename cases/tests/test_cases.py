@@ -173,7 +173,7 @@ def test_leak_fails_the_run(tmp_path, rep_variant):
 
 def test_bad_parameters(tmp_path, rep_variant):
     """A value out of range or not among a case's choices is a usage error
-    like an unknown or malformed --param: exit 2, no document (issue 14)."""
+    like an unknown or malformed --param: exit 2, no document."""
     for case, params, msg in (
             ("slab_alloc_free", {"api": "bogus"},
              "--param api=bogus: expected cache or kmalloc"),

@@ -12,7 +12,7 @@ where it has not (cpuslab, the maple tree before 6.18).
 
 The snapshot is taken while the tasks run, so every count may be short of
 the cycle in progress in each task (one cycle's worth per task), the caches
-are read one after the other (a reporter thread preempted between two
+are read one after the other (a snapshot thread preempted between two
 caches lets the tasks run a few more cycles: 5 % of the run is allowed),
 and the `cycles` metric, read when the tasks have stopped, may be ahead of
 the snapshot.  The checks compare counters with each other within those
@@ -191,7 +191,7 @@ def test_first_touch_only_on_the_first_cycle(tmp_path, mode):
 
 def test_bad_parameters(tmp_path):
     """Out of range or not a choice: a usage error, exit 2, no document
-    (issue 14)."""
+    (the reliability rules)."""
     v = built_variants()[-1]
     for params, word in (({"prealloc": "lots"}, "prealloc=lots"),
                          ({"nodes": 3}, "nodes"),          # > height 2

@@ -29,7 +29,7 @@
  * marked later than one without.  Sleeping (a grace
  * period, a futex) is not waiting: a task that blocks has a low cpu_share
  * and no wait, and is not disturbed.  The run is marked, never dropped
- * (report.c's marks); the analysis leaves marked runs out of verdicts.
+ * (rundoc.c's marks); the analysis leaves marked runs out of verdicts.
  */
 #include <math.h>
 #include <stdio.h>

@@ -278,12 +278,12 @@ int topology_pin_set(const struct topology *t, enum affinity a, int cpu,
 		     cpu_set_t *set);
 int count_cpus_in_list(const char *list);
 
-/* ---- stats.c (pure) ----------------------------------------------------- */
-double stats_mean(const double *v, int n);
-double stats_stddev(const double *v, int n);
-double stats_median(const double *v, int n);
-double stats_t95(int df);
-double stats_ci95_rel(const double *v, int n);
+/* ---- summary.c (pure) --------------------------------------------------- */
+double summary_mean(const double *v, int n);
+double summary_stddev(const double *v, int n);
+double summary_median(const double *v, int n);
+double summary_t95(int df);
+double summary_ci95_rel(const double *v, int n);
 
 /* ---- histogram.c (pure) ------------------------------------------------- */
 unsigned int hist_index(unsigned long long v);

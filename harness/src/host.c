@@ -210,7 +210,7 @@ static __attribute__((noreturn)) void host_threads(unsigned long nr)
 			host_exit();
 		}
 	}
-	reporter_start(0);
+	snapshot_start(0);
 	wait_for_stop();
 	threads_end(th, nr);
 	host_exit();

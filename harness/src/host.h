@@ -8,7 +8,7 @@
 
 int pin_set(int cpu, cpu_set_t *set);
 void pin_self(int cpu);
-void reporter_start(unsigned int blob);
+void snapshot_start(unsigned int blob);
 void task_run(unsigned long nr);
 void helpers_cancel(void);
 int helpers_join_or_park(const struct timespec *deadline, int sig);

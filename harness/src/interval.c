@@ -14,7 +14,7 @@
  * is flagged.  Beyond 1.5 x the coordinator was not running for half an
  * interval or more, so the tasks were most likely disturbed as well: such
  * an interval is excluded from the run's statistics (run.c measures one
- * more in its place) and the run carries a mark (report.c).
+ * more in its place) and the run carries a mark (rundoc.c).
  */
 #include <stdio.h>
 

@@ -113,7 +113,7 @@ static int check_json_dir(const struct options *o)
 	for (int i = 0; i < o->nr_task_list; i++) {
 		json_path_for(o->json, o->tasks[i], o->nr_task_list > 1, path,
 			      sizeof(path));
-		if (report_check_target(path, err, sizeof(err))) {
+		if (rundoc_check_target(path, err, sizeof(err))) {
 			fprintf(stderr, "%s: --json %s\n", o->prog, err);
 			return -1;
 		}
@@ -168,7 +168,7 @@ static int skip(const struct options *o, const struct case_desc *cs,
 		params_init(o);
 		json_path_for(o->json, r.nr, o->nr_task_list > 1, path,
 			      sizeof(path));
-		report_write(&r, path);
+		rundoc_write(&r, path);
 		run_free(&r);
 	}
 	return EXIT_SKIPPED;

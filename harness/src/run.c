@@ -284,7 +284,7 @@ static bool ci_reached(const struct run *r)
 	for (int i = 0; i < r->nr_samples; i++)
 		if (!r->samples[i].warmup && !r->samples[i].excluded)
 			v[n++] = r->samples[i].total / r->nr;
-	done = n >= 3 && stats_ci95_rel(v, n) * 100 < r->o->until_ci;
+	done = n >= 3 && summary_ci95_rel(v, n) * 100 < r->o->until_ci;
 	free(v);
 	return done;
 }
@@ -615,7 +615,7 @@ int run_one(struct run *r)
 	report_failure(r);
 	rc = exit_code(r);
 	if (r->json_path && rc != EXIT_USAGE &&
-	    report_write(r, r->json_path) && rc == EXIT_OK)
+	    rundoc_write(r, r->json_path) && rc == EXIT_OK)
 		rc = EXIT_FAILED;
 	return rc;
 }
@@ -673,13 +673,13 @@ void run_compute_stats(struct run *r)
 		v[n++] = s->total;
 	}
 	st->intervals = n;
-	st->ops_per_sec = stats_mean(v, n);
+	st->ops_per_sec = summary_mean(v, n);
 	for (int i = 0; i < n; i++)
 		v[i] /= r->nr;
 	st->per_task_ops = st->ops_per_sec / r->nr;
-	st->mean = stats_mean(v, n);
-	st->median = stats_median(v, n);
-	st->stddev = stats_stddev(v, n);
+	st->mean = summary_mean(v, n);
+	st->median = summary_median(v, n);
+	st->stddev = summary_stddev(v, n);
 	st->cv = st->stddev / st->mean;
 	free(v);
 	sched_stats(r);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * run.h - one measurement (one nr_task) as the coordinator sees it;
- * shared by run.c (doing it), output.c (text) and report.c (JSON).
+ * shared by run.c (doing it), output.c (text) and rundoc.c (JSON).
  */
 #ifndef SLABSCALE_RUN_H
 #define SLABSCALE_RUN_H
@@ -24,7 +24,7 @@ enum { SAMPLE_SHORT_BIT, SAMPLE_LONG_BIT, SAMPLE_NR_FLAGS };
 /*
  * A run is disturbed when, in any interval of its statistics, a task was
  * runnable but waiting on a runqueue for more than this share of the
- * interval (schedstat.c; the mark is report.c's, the rule run.c's).
+ * interval (schedstat.c; the mark is rundoc.c's, the rule run.c's).
  */
 #define DISTURB_WAIT_RATIO	0.05
 
@@ -147,9 +147,12 @@ bool run_shared(const struct run *r);
 /* The run's shared note (text and JSON mark); false if none. */
 bool shared_note(const struct run *r, char *buf, size_t len);
 
-int report_write(const struct run *r, const char *path);
+/* rundoc.c: the run document (JSON) */
+int rundoc_write(const struct run *r, const char *path);
 /* Before measuring: can path be written (absent or a regular file)? */
-int report_check_target(const char *path, char *err, size_t len);
+int rundoc_check_target(const char *path, char *err, size_t len);
+
+/* runid.c */
 void run_id_new(char *out, size_t len);
 void iso_time_now(char *buf, size_t len);
 /* out.json + nr 2 of a list -> out.t2.json */

@@ -14,7 +14,7 @@
  * In processes mode a task's tid is its process's pid, so the same paths
  * serve both modes.  A task's figures are its own thread's; the other
  * threads of its process (helpers it started with new_task(), the
- * allocator's RCU workers, the reporter, in threads mode the coordinator)
+ * allocator's RCU workers, the snapshot thread, in threads mode the coordinator)
  * are summed apart (schedstat_others()): their CPU time is the wait a
  * task may owe to its own process rather than to the machine.  A kernel without CONFIG_SCHED_INFO has no
  * schedstat file: the read fails and the run reports no CPU share.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * task.c - what runs in a task: the start barrier, the call into
- * testcase(), helper tasks from new_task(), and the allocator reporter.
+ * testcase(), helper tasks from new_task(), and the allocator snapshot
+ * thread.
  */
 #include <errno.h>
 #include <sched.h>
@@ -40,13 +41,13 @@ void pin_self(int cpu)
  * signal handler: a task may be inside the allocator holding slab_mutex,
  * and slab_stats_json() takes it.  All signals are blocked here.
  */
-static void *reporter(void *arg)
+static void *snapshot_thread(void *arg)
 {
 	unsigned int i = (unsigned long)arg;
 	struct blob_hdr *b = blob_at(i);
 	int len;
 
-	prctl(PR_SET_NAME, "slabscale-rep");
+	prctl(PR_SET_NAME, "slabscale-snap");
 	while (!__atomic_load_n(&sh.ctl->snap_req, __ATOMIC_ACQUIRE))
 		futex_wait(&sh.ctl->snap_req, 0, -1);
 	len = harness_slab_stats((char *)(b + 1), BLOB_SIZE - sizeof(*b) - 1);
@@ -56,7 +57,7 @@ static void *reporter(void *arg)
 	return NULL;
 }
 
-void reporter_start(unsigned int blob)
+void snapshot_start(unsigned int blob)
 {
 	sigset_t all, old;
 	pthread_attr_t attr;
@@ -68,8 +69,8 @@ void reporter_start(unsigned int blob)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, reporter, (void *)(unsigned long)blob))
-		harness_warn("cannot start the allocator reporter thread");
+	if (pthread_create(&t, &attr, snapshot_thread, (void *)(unsigned long)blob))
+		harness_warn("cannot start the allocator snapshot thread");
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
@@ -86,7 +87,7 @@ void task_run(unsigned long nr)
 	ti->tid = gettid();
 	pin_self(ti->cpu);
 	if (c->processes)
-		reporter_start(nr);
+		snapshot_start(nr);
 	__atomic_store_n(&ti->state, TASK_READY, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&c->ready, 1, __ATOMIC_RELEASE);
 	futex_wake_all(&c->ready);

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""The hostile-input suite of the runner (issue 14): option values, case
+"""The hostile-input suite of the runner: option values, case
 and parameter names, --param values and --json targets built to break it.
 Every one is a usage error: exit 2, a message on stderr, nothing measured
 (stdout empty), no document written, no crash.  The number of inputs tried

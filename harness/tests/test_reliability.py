@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Issue 14: numbers stay right under load, --json never replaces what is
+"""Reliability: numbers stay right under load, --json never replaces what is
 not a regular file, bad values and parameters are usage errors, and the
 messages say what is wrong."""
 import os

@@ -7,7 +7,7 @@
  * variant, rseq and atomic mode:
  *  - list_lock: add_partial() called without the node's list_lock
  *    (slab_lockdep_assert_held);
- *  - pcs lock: a fold (the start of a statistics bracket) on sheaves that
+ *  - pcs lock: a fold (the start of a counter bracket) on sheaves that
  *    are not locked (variants with sheaves);
  *  - bracket: a counted push inside an open bracket (variants with
  *    sheaves);

@@ -6,7 +6,7 @@ int unit_failures, unit_checks;
 
 int main(void)
 {
-	test_stats();
+	test_summary();
 	test_histogram();
 	test_pmu();
 	test_options();

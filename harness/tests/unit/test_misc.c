@@ -33,7 +33,7 @@ void test_misc(void)
 	json_path_for("out.json", 2, false, out, sizeof(out));
 	CHECK(!strcmp(out, "out.json"));
 
-	/* issue 14 item 1: no catch-up intervals after a late wakeup */
+	/* no catch-up intervals after a late wakeup */
 	CHECK(interval_next_deadline(1000, 1010, 1000) == 2000);
 	/* woken 2.5 intervals late: the grid restarts, no 0-length sample */
 	CHECK(interval_next_deadline(1000, 3500, 1000) == 4500);

@@ -78,7 +78,7 @@ void test_options(void)
 	CHECK(parse(&o, false, ARGS("x", "--interval", "0")) == -1);
 	CHECK(!parse(&o, false, ARGS("--list")) && o.list);
 
-	/* issue 14 item 7: seconds are whole intervals */
+	/* seconds are whole intervals */
 	CHECK(parse(&o, false, ARGS("x", "-s", "0.5")) == -1);
 	CHECK(parse(&o, false, ARGS("x", "-s", "1.5")) == -1);
 	CHECK(parse(&o, false, ARGS("x", "--warmup", "0.5")) == -1);

@@ -27,7 +27,7 @@ extern int unit_failures, unit_checks;
 	}								\
 } while (0)
 
-void test_stats(void);
+void test_summary(void);
 void test_histogram(void);
 void test_pmu(void);
 void test_options(void);

@@ -59,6 +59,14 @@ def summary(vals):
             "min": float(a.min()), "max": float(a.max())}
 
 
+def percentile(vals, q):
+    """q-th percentile (0..100) of vals, linear between order statistics;
+    None for no values."""
+    if not len(vals):
+        return None
+    return float(np.percentile(np.asarray(vals, dtype=float), q))
+
+
 def mannwhitney_p(a, b):
     """Two-sided Mann-Whitney U p-value; exact for small samples.
 

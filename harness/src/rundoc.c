@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * report.c - the results document of one run (docs/results-schema.md),
- * written to a temporary file in the target directory and renamed.
+ * rundoc.c - the run document: the results of one run as JSON
+ * (docs/results-schema.md), written to a temporary file in the target
+ * directory and renamed.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,58 +20,6 @@
 
 #define SCHEMA_NAME	"slabscale-run"
 #define SCHEMA_VERSION	1
-
-void iso_time_now(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void json_path_for(const char *path, unsigned long nr, bool list, char *out,
-		   size_t len)
-{
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(path, '.');
-
-	if (!list) {
-		snprintf(out, len, "%s", path);
-		return;
-	}
-	if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : path))
-		snprintf(out, len, "%s.t%lu", path, nr);
-	else
-		snprintf(out, len, "%.*s.t%lu%s", (int)(dot - path), path, nr,
-			 dot);
-}
-
-/* 128 random bits as hex: tells copies of one document from other runs. */
-void run_id_new(char *out, size_t len)
-{
-	unsigned char b[16];
-	size_t got = 0;
-
-	while (got < sizeof(b)) {
-		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
-
-		if (n <= 0) {
-			/* no entropy source: time and pid still differ per run */
-			unsigned long long t = now_ns() ^ ((unsigned long long)
-							   getpid() << 40);
-
-			memcpy(b, &t, sizeof(t));
-			memcpy(b + 8, &t, sizeof(t));
-			b[15] ^= 0x5a;
-			break;
-		}
-		got += n;
-	}
-	for (size_t i = 0; i < sizeof(b) && 2 * i + 2 < len; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
 
 static const char *status_name(enum run_status s)
 {
@@ -899,7 +847,7 @@ static int temp_open(const char *path, char *tmp, size_t len)
 	return mkstemp(tmp);
 }
 
-int report_check_target(const char *path, char *err, size_t len)
+int rundoc_check_target(const char *path, char *err, size_t len)
 {
 	char tmp[4096];
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -928,7 +876,7 @@ int report_check_target(const char *path, char *err, size_t len)
 }
 
 /* Write atomically: temporary file in the same directory, then rename. */
-int report_write(const struct run *r, const char *path)
+int rundoc_write(const struct run *r, const char *path)
 {
 	char tmp[4096], err[4400];
 	struct json j;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * stats.c - SLUB_STATS-like counters, the JSON export and the slabinfo
+ * counters.c - SLUB_STATS-like counters, the JSON export and the slabinfo
  * dump.
  *
  * Counters are per cache and per CPU (s->stats, one cache-line-aligned row

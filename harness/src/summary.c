@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * stats.c - statistics over the per-interval rates.  Pure functions.
+ * summary.c - the summary of a run's per-interval rates: mean, median,
+ * standard deviation, 95 % confidence interval.  Pure functions.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 
 #include "harness.h"
 
-double stats_mean(const double *v, int n)
+double summary_mean(const double *v, int n)
 {
 	double s = 0;
 
@@ -20,7 +21,7 @@ double stats_mean(const double *v, int n)
 }
 
 /* Sample standard deviation (n - 1); 0 for a single value. */
-double stats_stddev(const double *v, int n)
+double summary_stddev(const double *v, int n)
 {
 	double m, s = 0;
 
@@ -28,7 +29,7 @@ double stats_stddev(const double *v, int n)
 		return NAN;
 	if (n == 1)
 		return 0;
-	m = stats_mean(v, n);
+	m = summary_mean(v, n);
 	for (int i = 0; i < n; i++)
 		s += (v[i] - m) * (v[i] - m);
 	return sqrt(s / (n - 1));
@@ -41,7 +42,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-double stats_median(const double *v, int n)
+double summary_median(const double *v, int n)
 {
 	double *c, m;
 
@@ -58,7 +59,7 @@ double stats_median(const double *v, int n)
 }
 
 /* Two-sided 95 % quantile of Student's t with df degrees of freedom. */
-double stats_t95(int df)
+double summary_t95(int df)
 {
 	static const double t[] = {
 		0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
@@ -82,14 +83,14 @@ double stats_t95(int df)
  * Half-width of the 95 % confidence interval of the mean, relative to the
  * mean (0.02 = 2 %).  Infinite with fewer than two values.
  */
-double stats_ci95_rel(const double *v, int n)
+double summary_ci95_rel(const double *v, int n)
 {
 	double m;
 
 	if (n < 2)
 		return INFINITY;
-	m = stats_mean(v, n);
+	m = summary_mean(v, n);
 	if (m == 0)
 		return INFINITY;
-	return stats_t95(n - 1) * stats_stddev(v, n) / sqrt(n) / fabs(m);
+	return summary_t95(n - 1) * summary_stddev(v, n) / sqrt(n) / fabs(m);
 }
