@@ -15,6 +15,11 @@ from .textsafe import term
 
 
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *a, **kw):
+        # no abbreviations, as cli.Parser: --since must not be --s...
+        kw.setdefault("allow_abbrev", False)
+        super().__init__(*a, **kw)
+
     def error(self, message):
         self.print_usage(sys.stderr)
         sys.stderr.write("%s: error: %s\n" % (self.prog, message))
