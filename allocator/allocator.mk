@@ -67,8 +67,8 @@ $(ALLOC_GEN)/rseq_offset.h: $(ALLOC_DIR)/tools/rseq_offset.c
 # symbol, IS_ENABLED, SLAB_VARIANT_NAME or the step table, and no header
 # has a CONFIG_ conditional) are compiled once per kind of build (normal,
 # each sanitizer, assert) and shared by every variant's library; the
-# others once per variant.  Today 10 of the 20 files are shared; their
-# objects were the same in all nine variants.
+# others once per variant (docs/measurements/ci.md: the shared files'
+# objects were the same in every variant).
 ALLOC_CONFIG_HDRS := $(shell grep -l '^[[:space:]]*\#[[:space:]]*if.*CONFIG_' \
 			$(ALLOC_DIR)/src/*.h $(ALLOC_DIR)/include/*.h)
 ALLOC_VARIANT_SRCS := $(if $(ALLOC_CONFIG_HDRS),$(ALLOC_SRCS),$(shell grep -l \
