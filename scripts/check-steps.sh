@@ -58,6 +58,8 @@ for s in "$@"; do
 done
 echo "make check: $# test steps, $fail failed, $(( $(date +%s) - start ))s" \
 	"($jobs side by side; logs in $logdir)"
+# the closing line CI reads
+echo "steps: $(( $# - fail )) passed, $fail failed"
 for s in "$@"; do
 	[ -e "$logdir/$s.failed" ] || continue
 	echo "---- $s (last 40 lines of $logdir/$s.log)"
