@@ -85,7 +85,8 @@ void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
  * its section, for as long as the scheduler keeps it off, or a remote
  * locker), as sysfs's show of SLUB_STATS never misses a this_cpu_inc().
  * Only a caller that holds a per-CPU lock itself (its preempt count is
- * raised: a test, a handler that interrupted a holder) must not wait: it
+ * raised: a handler that interrupted a holder; or it holds a remote lock:
+ * a test, a fork handler) must not wait: it
  * tries the lock a bounded number of times, then reports the counts as of
  * the last fold.
  */
@@ -93,7 +94,7 @@ void slab_stat_add(struct kmem_cache *s, enum slab_stat_item item,
 
 static bool holds_cpu_lock(void)
 {
-	return slab_preempt_count != PREEMPT_NEED_RESCHED;
+	return slab_preempt_count != PREEMPT_NEED_RESCHED || slab_remote_locks;
 }
 
 /*

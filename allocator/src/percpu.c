@@ -351,6 +351,12 @@ static bool remote_claim(unsigned int *lock, int cpu)
 	return __atomic_load_n(lock, __ATOMIC_ACQUIRE) == PERCPU_REMOTE;
 }
 
+/*
+ * Remote locks this thread holds: a counter reader that holds one (a test,
+ * a fork handler) must not wait for a lock, which may be its own.
+ */
+__thread unsigned int slab_remote_locks;
+
 unsigned long percpu_lock_remote(unsigned int *lock, int cpu)
 {
 	unsigned long start = 0;
@@ -365,6 +371,7 @@ unsigned long percpu_lock_remote(unsigned int *lock, int cpu)
 	}
 	if (slab_use_rseq)
 		pthread_mutex_unlock(&remote_mutex);
+	slab_remote_locks++;
 	return start ? lock_stat_now_ns() - start : 0;
 }
 
@@ -378,16 +385,21 @@ bool percpu_trylock_remote(unsigned int *lock, int cpu)
 {
 	bool locked;
 
-	if (!slab_use_rseq)
-		return remote_claim(lock, cpu);
-	if (pthread_mutex_trylock(&remote_mutex))
-		return false;
-	locked = remote_claim(lock, cpu);
-	pthread_mutex_unlock(&remote_mutex);
+	if (!slab_use_rseq) {
+		locked = remote_claim(lock, cpu);
+	} else {
+		if (pthread_mutex_trylock(&remote_mutex))
+			return false;
+		locked = remote_claim(lock, cpu);
+		pthread_mutex_unlock(&remote_mutex);
+	}
+	if (locked)
+		slab_remote_locks++;
 	return locked;
 }
 
 void percpu_unlock_remote(unsigned int *lock)
 {
+	slab_remote_locks--;
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }

@@ -220,6 +220,8 @@ static inline int percpu_index(const void *base, const void *entry)
 #define PERCPU_REMOTE	3u
 /* returns the time it waited for a holder (ns; 0: the word was free) */
 unsigned long percpu_lock_remote(unsigned int *lock, int cpu);
+/* remote locks the calling thread holds (percpu_*lock_remote) */
+extern __thread unsigned int slab_remote_locks;
 /* a remote locker of s's per-CPU locks got it after waiting ns (may be 0) */
 static inline void cpu_lock_remote_stat(struct kmem_cache *s,
 					unsigned long ns)
