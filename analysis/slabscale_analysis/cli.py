@@ -18,6 +18,7 @@ from . import db, dbcli, nightly, slurm, validate
 from .db import queries as dbqueries
 from .dbcli import db_flag as _db_flag, db_url as _db_url
 from .errors import UserError, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED
+from .usage import Parser
 from .suggest import did_you_mean
 from .results import LIMITS
 from .textsafe import term
@@ -25,19 +26,6 @@ from .textsafe import term
 
 PATH_ERRORS = (errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES,
                errno.EPERM, errno.ENAMETOOLONG, errno.ELOOP, errno.EEXIST)
-
-
-class Parser(argparse.ArgumentParser):
-    def __init__(self, *a, **kw):
-        # no abbreviations: a misspelled option must not quietly become
-        # another one (--repeat would be --repeats)
-        kw.setdefault("allow_abbrev", False)
-        super().__init__(*a, **kw)
-
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        sys.stderr.write("%s: error: %s\n" % (self.prog, message))
-        sys.exit(EXIT_USAGE)
 
 
 def _percent(s):

@@ -11,19 +11,8 @@ from . import db, history, layout
 from .db import importer
 from .db.engine import open_db
 from .errors import UserError, EXIT_USAGE, EXIT_INTERRUPTED
+from .usage import Parser
 from .textsafe import term
-
-
-class Parser(argparse.ArgumentParser):
-    def __init__(self, *a, **kw):
-        # no abbreviations, as cli.Parser: --since must not be --s...
-        kw.setdefault("allow_abbrev", False)
-        super().__init__(*a, **kw)
-
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        sys.stderr.write("%s: error: %s\n" % (self.prog, message))
-        sys.exit(EXIT_USAGE)
 
 
 def pos_int(s):
