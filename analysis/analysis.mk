@@ -5,7 +5,7 @@ CHECK_TARGETS	+= check-analysis
 .PHONY: check-analysis run-job trust docs-figures
 
 check-analysis:
-	$(PYTHON) -m pytest -q -p no:cacheprovider analysis/tests
+	$(PYTHON) -m pytest -q -p no:cacheprovider --durations=15 analysis/tests
 
 # A short sweep over the mission's cases on the oldest and the newest
 # allocator variant (5 repeats, interleaved: with 3 a side the exact

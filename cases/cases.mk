@@ -11,7 +11,7 @@
 # unsupported path on all of them.
 .PHONY: check-cases
 check-cases: $(VARIANTS:%=$(BUILD)/%/slabscale-run)
-	BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider \
+	BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider --durations=15 \
 		cases/tests
 
 CHECK_TARGETS	+= check-cases

@@ -201,7 +201,7 @@ check-harness-py: $(BUILD)/none/slabscale-run $(BUILD)/test/slabscale-run \
 		$(BUILD)/wistest/slabscale-run
 	cd harness/tests && SLABSCALE_BUILD=$(abspath $(BUILD)) \
 		SLABSCALE_SAN_RUNNER=$(abspath $(HARNESS_SAN_RUNNER)) \
-		$(PYTHON) -m pytest -q -p no:cacheprovider .
+		$(PYTHON) -m pytest -q -p no:cacheprovider --durations=15 .
 
 ALL_TARGETS	+= $(BUILD)/test/slabscale-run $(HARNESS_UNIT)
 CHECK_TARGETS	+= check-harness-unit check-harness-py

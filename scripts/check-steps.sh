@@ -41,13 +41,19 @@ printf '%s\n' $order | xargs -P "$jobs" -I STEP sh -c '
 	make --no-print-directory "$step" > "$logdir/$step.log" 2>&1
 	rc=$?
 	t=$(( $(date +%s) - t0 ))
+	# CPU seconds (user + sys) of everything the step ran: the second
+	# line of `times` (not in a $(...), whose subshell starts at zero); a
+	# step with far less CPU than wall mostly waits
+	times > "$logdir/$step.cpu"
+	cpu=$(awk "NR == 2 { split(\$1, u, \"m\"); split(\$2, s, \"m\");
+		printf \"%d\", u[1] * 60 + u[2] + s[1] * 60 + s[2] }" "$logdir/$step.cpu")
 	echo "$t" > "$logdir/$step.time"
 	if [ $rc -eq 0 ]; then
 		rm -f "$logdir/$step.failed"
-		echo "  PASS $step (${t}s)"
+		echo "  PASS $step (${t}s, ${cpu}s CPU)"
 	else
 		echo "$rc" > "$logdir/$step.failed"
-		echo "  FAIL $step (exit $rc, ${t}s; log: $logdir/$step.log)"
+		echo "  FAIL $step (exit $rc, ${t}s, ${cpu}s CPU; log: $logdir/$step.log)"
 	fi
 	exit 0' sh STEP "$logdir"
 
