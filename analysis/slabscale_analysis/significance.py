@@ -24,10 +24,20 @@ compare_samples() where the runs were not interleaved.
 
 import math
 
+import functools
+
 import numpy as np
-from scipy import stats as sps
 
 from .metrics import HIGHER, LOWER
+
+
+@functools.cache
+def _stats():
+    """scipy.stats, imported on first use: it is a third of a second of
+    every command's start, and most commands (usage errors, listings,
+    plots of one side) never test anything."""
+    from scipy import stats
+    return stats
 
 ALPHA = 0.05
 MIN_EFFECT = 0.05
@@ -79,7 +89,7 @@ def mannwhitney_p(a, b):
         return None
     if np.all(np.concatenate([a, b]) == a[0]):
         return 1.0
-    return float(sps.mannwhitneyu(a, b, alternative="two-sided",
+    return float(_stats().mannwhitneyu(a, b, alternative="two-sided",
                                   method="auto").pvalue)
 
 
@@ -104,7 +114,7 @@ def runs_needed(rel_noise, min_effect, alpha=ALPHA, power=POWER):
     """Runs per side for a two-sample test to see a min_effect shift under
     rel_noise relative stddev (normal approximation, at least MIN_EXACT_RUNS).
     """
-    z = sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)
+    z = _stats().norm.ppf(1 - alpha / 2) + _stats().norm.ppf(power)
     if min_effect <= 0:
         return None
     n = 2 * (z * rel_noise / min_effect) ** 2
@@ -118,8 +128,8 @@ def runs_needed_paired(log_sd, min_effect, alpha=ALPHA, power=POWER):
     with 3 rounds the t has 2 degrees of freedom)."""
     if min_effect <= 0:
         return None
-    za = sps.norm.ppf(1 - alpha / 2)
-    z = za + sps.norm.ppf(power)
+    za = _stats().norm.ppf(1 - alpha / 2)
+    z = za + _stats().norm.ppf(power)
     delta = math.log1p(min_effect)
     n = (z * log_sd / delta) ** 2 + za ** 2 / 2
     return max(MIN_EXACT_RUNS, int(math.ceil(n)))
@@ -141,8 +151,8 @@ def paired_log_test(base, new, confidence=CONFIDENCE):
         return math.expm1(mean), (math.expm1(mean), math.expm1(mean)), p, sd
     se = sd / math.sqrt(n)
     t = mean / se
-    p = float(2 * sps.t.sf(abs(t), n - 1))
-    h = float(sps.t.ppf(1 - (1 - confidence) / 2, n - 1)) * se
+    p = float(2 * _stats().t.sf(abs(t), n - 1))
+    h = float(_stats().t.ppf(1 - (1 - confidence) / 2, n - 1)) * se
     return math.expm1(mean), (math.expm1(mean - h), math.expm1(mean + h)), \
         p, sd
 

@@ -16,7 +16,6 @@ counts: with three parameters, fewer points would fit anything.
 import math
 
 import numpy as np
-from scipy import optimize
 
 MIN_TASKS = 4
 PEAK_RANGE = 100        # a peak further out than this x the largest
@@ -52,6 +51,7 @@ def fit(ns, values, per_task_values=True):
     if per_task_values:
         x = x * n
     lam0 = float(x[n == n.min()].mean() / n.min())
+    from scipy import optimize      # on first use: slow to import
     try:
         popt, _ = optimize.curve_fit(
             throughput, n, x, p0=(lam0, 0.01, 0.0001),

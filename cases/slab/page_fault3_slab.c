@@ -63,7 +63,7 @@
  * prealloc (auto, sheaf, bulk), fault_work, zap_work, first_touch (0:
  * buffer-head objects allocated per page the first time a task faults it,
  * kept until the task ends), bh_size (104), fault_lock (vma or mmap),
- * real_faults (0).
+ * real_faults (0), mm (shared or task; see Concurrency).
  * Metrics: map_latency, unmap_latency (ns, per mapping: the mmap and the
  * munmap), cycles (map/fault/unmap cycles since the task started, warmup
  * included: the scope of the allocator counters, so slabscale compare can
@@ -77,6 +77,13 @@
  * task that mapped it, so its read count is never contended.  In threads
  * mode all tasks share one mm (one mmap_lock, one root node); in
  * processes mode each process has its own, as page_fault3.
+ *
+ * mm=task gives each task its own mm in threads mode too: what the
+ * kernel's processes mode is to the slab, separate mms and trees over ONE
+ * allocator (one list_lock per node and cache, one barn).  The model's
+ * processes each have a private copy of the allocator (fork copies it),
+ * so list_lock is never shared between them; threads with mm=task share
+ * it as the kernel's processes do.
  */
 #include "slab_case.h"
 
@@ -155,7 +162,8 @@ struct pf_task {
 
 static struct slab_case_acct baseline;
 static struct kmem_cache *vma_cache, *node_cache, *bh_cache;
-static struct pf_mm mm;
+static struct pf_mm *mms;	/* one (mm=shared) or one per task (mm=task) */
+static bool mm_per_task;
 static unsigned long nr_tasks, nr_pages, nr_vmas, nr_nodes, height, spare;
 static unsigned long fault_work, zap_work, first_touch, bh_size;
 static bool lock_mmap, real_faults, use_sheaf;
@@ -194,7 +202,7 @@ static struct kmem_cache *make_cache(const char *name, unsigned int size,
 
 static void read_params(void)
 {
-	const char *lock, *pre;
+	const char *lock, *pre, *which_mm;
 
 	nr_vmas = slab_case_param_range("vmas", 1, 1, PF_MAX_VMAS);
 	nr_pages = slab_case_param_range("pages", PF_DEFAULT_PAGES,
@@ -211,6 +219,11 @@ static void read_params(void)
 					 0, 1ul << 30);
 	first_touch = slab_case_param_range("first_touch", 0, 0, 16);
 	bh_size = slab_case_param_range("bh_size", 104, 8, SLAB_MAX_OBJECT_SIZE);
+	which_mm = harness_param("mm", "shared");
+	if (!strcmp(which_mm, "task"))
+		mm_per_task = true;
+	else if (strcmp(which_mm, "shared"))
+		harness_param_error("mm", "expected shared or task");
 	lock = harness_param("fault_lock", "vma");
 	if (!strcmp(lock, "mmap"))
 		lock_mmap = true;
@@ -227,21 +240,44 @@ static void read_params(void)
 		harness_param_error("prealloc", "expected auto, sheaf or bulk");
 }
 
-static void mmap_write_lock(void)
+/* Task nr's mm, and its path's row in that mm's tree. */
+static struct pf_mm *task_mm(unsigned long nr)
 {
-	pthread_rwlock_wrlock(&mm.mmap_lock);
-	mm.writer = gettid();
+	return &mms[mm_per_task ? nr : 0];
 }
 
-static void mmap_write_unlock(void)
+static unsigned long mm_row(unsigned long nr)
 {
-	mm.writer = 0;
-	pthread_rwlock_unlock(&mm.mmap_lock);
+	return mm_per_task ? 0 : nr;
+}
+
+static unsigned long mm_rows(void)
+{
+	return mm_per_task ? 1 : nr_tasks;
+}
+
+static unsigned long nr_mms(void)
+{
+	return mm_per_task ? nr_tasks : 1;
+}
+
+static void mmap_write_lock(struct pf_mm *mm)
+{
+	pthread_rwlock_wrlock(&mm->mmap_lock);
+	mm->writer = gettid();
+}
+
+static void mmap_write_unlock(struct pf_mm *mm)
+{
+	mm->writer = 0;
+	pthread_rwlock_unlock(&mm->mmap_lock);
 }
 
 static struct pf_node **node_slot(unsigned long nr, unsigned long level)
 {
-	return level ? &mm.path[nr][level] : &mm.root;
+	struct pf_mm *mm = task_mm(nr);
+
+	return level ? &mm->path[mm_row(nr)][level] : &mm->root;
 }
 
 static struct pf_node *new_tree_node(void)
@@ -255,7 +291,7 @@ static struct pf_node *new_tree_node(void)
 
 void testcase_prepare(unsigned long tasks)
 {
-	unsigned long i, l;
+	unsigned long i, l, m;
 
 	read_params();
 	nr_tasks = tasks;
@@ -276,29 +312,37 @@ void testcase_prepare(unsigned long tasks)
 		    (prealloc_mode == PF_PREALLOC_AUTO &&
 		     kmem_cache_sheaf_capacity(node_cache) > 0);
 
-	pthread_rwlock_init(&mm.mmap_lock, NULL);
-	mm.path = calloc(nr_tasks, sizeof(*mm.path));
-	if (!mm.path)
+	mms = calloc(nr_mms(), sizeof(*mms));
+	if (!mms)
 		harness_fail("out of memory");
-	mm.root = new_tree_node();
-	for (i = 0; i < nr_tasks; i++)
-		for (l = 1; l < height; l++)
-			mm.path[i][l] = new_tree_node();
+	for (m = 0; m < nr_mms(); m++) {
+		pthread_rwlock_init(&mms[m].mmap_lock, NULL);
+		mms[m].path = calloc(mm_rows(), sizeof(*mms[m].path));
+		if (!mms[m].path)
+			harness_fail("out of memory");
+		mms[m].root = new_tree_node();
+		for (i = 0; i < mm_rows(); i++)
+			for (l = 1; l < height; l++)
+				mms[m].path[i][l] = new_tree_node();
+	}
 }
 
 static void teardown(const char *where)
 {
-	unsigned long i, l;
+	unsigned long i, l, m;
 
-	if (mm.path)
-		for (i = 0; i < nr_tasks; i++)
-			for (l = 1; l < height; l++)
-				kmem_cache_free(node_cache, mm.path[i][l]);
-	kmem_cache_free(node_cache, mm.root);
-	mm.root = NULL;
-	free(mm.path);
-	mm.path = NULL;
-	pthread_rwlock_destroy(&mm.mmap_lock);
+	for (m = 0; mms && m < nr_mms(); m++) {
+		if (mms[m].path)
+			for (i = 0; i < mm_rows(); i++)
+				for (l = 1; l < height; l++)
+					kmem_cache_free(node_cache,
+							mms[m].path[i][l]);
+		kmem_cache_free(node_cache, mms[m].root);
+		free(mms[m].path);
+		pthread_rwlock_destroy(&mms[m].mmap_lock);
+	}
+	free(mms);
+	mms = NULL;
 	kmem_cache_destroy(vma_cache);
 	kmem_cache_destroy(node_cache);
 	kmem_cache_destroy(bh_cache);
@@ -385,7 +429,7 @@ static void tree_store(unsigned long nr, unsigned int v, struct pf_vma *vma,
 	struct pf_node *old, *new, **pp;
 	unsigned long k;
 
-	assert(mm.writer == gettid());		/* mmap_lock held for write */
+	assert(task_mm(nr)->writer == gettid());	/* mmap_lock held for write */
 	prealloc_get(&pa, nr_nodes + spare, gfp);
 	if (!nr_nodes) {
 		pp = node_slot(nr, height - 1);
@@ -425,7 +469,7 @@ static void map_vma(struct pf_task *t, unsigned int v, unsigned long npages)
 	unsigned long long t0 = harness_now_ns();
 	struct pf_vma *vma;
 
-	mmap_write_lock();
+	mmap_write_lock(task_mm(t->nr));
 	vma = kmem_cache_alloc(vma_cache, GFP_KERNEL);		/* vm_area_alloc */
 	if (!vma)
 		harness_fail("vm_area_struct allocation failed");
@@ -441,7 +485,7 @@ static void map_vma(struct pf_task *t, unsigned int v, unsigned long npages)
 			harness_fail("mmap: %s", strerror(errno));
 	}
 	tree_store(t->nr, v, vma, GFP_KERNEL);		/* vma_iter_store_new */
-	mmap_write_unlock();
+	mmap_write_unlock(task_mm(t->nr));
 	t->vma[v] = vma;
 	t->faulted[v] = 0;
 	harness_record(map_metric, harness_now_ns() - t0);
@@ -455,7 +499,7 @@ static struct pf_vma *fault_lock_vma(unsigned long nr, unsigned int v)
 	unsigned long l, seen = 0;
 
 	if (lock_mmap)
-		pthread_rwlock_rdlock(&mm.mmap_lock);
+		pthread_rwlock_rdlock(&task_mm(nr)->mmap_lock);
 	else
 		slab_rcu_read_lock();
 	for (l = 0; l < height; l++) {
@@ -471,10 +515,10 @@ static struct pf_vma *fault_lock_vma(unsigned long nr, unsigned int v)
 	return vma;
 }
 
-static void fault_unlock_vma(struct pf_vma *vma)
+static void fault_unlock_vma(unsigned long nr, struct pf_vma *vma)
 {
 	if (lock_mmap)
-		pthread_rwlock_unlock(&mm.mmap_lock);
+		pthread_rwlock_unlock(&task_mm(nr)->mmap_lock);
 	else
 		__atomic_fetch_sub(&vma->readers, 1, __ATOMIC_RELEASE);
 }
@@ -497,17 +541,18 @@ static void fault_page(struct pf_task *t, unsigned int v, unsigned long pg)
 				harness_fail("buffer head allocation failed");
 		}
 	}
-	fault_unlock_vma(vma);
+	fault_unlock_vma(t->nr, vma);
 }
 
 static void unmap_vma(struct pf_task *t, unsigned int v)
 {
 	unsigned long long t0 = harness_now_ns();
 	struct pf_vma *vma = t->vma[v];
+	struct pf_mm *mm = task_mm(t->nr);
 	struct pf_prealloc pa;
 	struct pf_node *detached;
 
-	mmap_write_lock();
+	mmap_write_lock(mm);
 	/* vms_gather_munmap_vmas(): the vma into the detached tree */
 	prealloc_get(&pa, 1, GFP_NOWAIT | __GFP_NOWARN);
 	detached = prealloc_pop(&pa);
@@ -517,13 +562,13 @@ static void unmap_vma(struct pf_task *t, unsigned int v)
 	/* vma_iter_clear_gfp(): out of the mm's tree */
 	tree_store(t->nr, v, NULL, GFP_NOWAIT | __GFP_NOWARN);
 	/* mmap_write_downgrade(); glibc has none, a writer may slip in */
-	mmap_write_unlock();
-	pthread_rwlock_rdlock(&mm.mmap_lock);
+	mmap_write_unlock(mm);
+	pthread_rwlock_rdlock(&mm->mmap_lock);
 	pf_work(zap_work * t->faulted[v]);		/* vms_clear_ptes */
 	if (vma->map && munmap(vma->map, vma->npages * PF_PAGE_SIZE))
 		harness_fail("munmap: %s", strerror(errno));
 	kmem_cache_free(vma_cache, vma);		/* remove_vma */
-	pthread_rwlock_unlock(&mm.mmap_lock);
+	pthread_rwlock_unlock(&mm->mmap_lock);
 	kmem_cache_free(node_cache, detached);		/* __mt_destroy */
 	t->vma[v] = NULL;
 	harness_record(unmap_metric, harness_now_ns() - t0);

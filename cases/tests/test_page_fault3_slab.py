@@ -62,7 +62,7 @@ def near(got, want, slack):
     assert abs(got - want) <= slack, (got, want, slack)
 
 
-def run_pf3(tmp_path, variant, mode, params, seconds=2):
+def run_pf3(tmp_path, variant, mode, params, seconds=0.5):
     res = run_case(tmp_path, variant, "page_fault3_slab", params, mode=mode,
                    tasks=TASKS, seconds=seconds)
     assert res.rc == 0, res
