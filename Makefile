@@ -12,7 +12,9 @@
 # Each component owns a fragment: harness/harness.mk (with harness/wis.mk),
 # allocator/allocator.mk, cases/cases.mk, analysis/analysis.mk and
 # bench/bench.mk.  A fragment adds its outputs to ALL_TARGETS, its test
-# steps to CHECK_TARGETS and its benchmarks to BENCH_TARGETS; nothing else
+# steps to CHECK_TARGETS (with each one's usual seconds, step:seconds, to
+# CHECK_SECONDS: the longest start first) and its benchmarks to
+# BENCH_TARGETS; nothing else
 # here needs to change when one grows.  A fragment also adds to
 # CHECK_BUILD what its test steps need beyond ALL_TARGETS: make check
 # builds all of it first, in one make -j, then runs the steps side by side
@@ -38,6 +40,7 @@ ALL_VARIANTS	:= none $(VARIANTS)
 ALL_TARGETS	:=
 CHECK_TARGETS	:=
 CHECK_BUILD	:=
+CHECK_SECONDS	:=
 BENCH_TARGETS	:=
 CHECK_JOBS	?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 
@@ -67,7 +70,8 @@ check-build: $(ALL_TARGETS) $(CHECK_BUILD)
 
 # the test steps, side by side; make <step> runs one
 check-all: check-build
-	@scripts/check-steps.sh $(CHECK_JOBS) $(BUILD)/check $(CHECK_TARGETS)
+	@CHECK_SECONDS="$(CHECK_SECONDS)" scripts/check-steps.sh $(CHECK_JOBS) \
+		$(BUILD)/check $(CHECK_TARGETS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

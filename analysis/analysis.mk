@@ -2,6 +2,7 @@
 # nightly job that `make run` calls once everything is built.
 
 CHECK_TARGETS	+= check-analysis
+CHECK_SECONDS	+= check-analysis:250
 .PHONY: check-analysis run-job trust docs-figures
 
 check-analysis:

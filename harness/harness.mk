@@ -161,8 +161,7 @@ ALL_TARGETS	+= $(HARNESS_RUNNERS) $(HARNESS_WIS_EXES)
 # ---- the runner under ASan + UBSan --------------------------------------------
 # $(BUILD)/<v>/san-asan/slabscale-run for the newest variant v: harness and
 # cases built with -fsanitize=address,undefined, linked with the variant's
-# ASan libslab.a (allocator/allocator.mk; the allocator's own UBSan build
-# is tested there).  Not part of `make`; harness/tests/test_sanitized.py
+# libslab.a of the same build (allocator/allocator.mk's san-asan).  Not part of `make`; harness/tests/test_sanitized.py
 # runs it (make check-harness-py).
 HARNESS_SAN_VARIANT := $(lastword $(VARIANTS))
 HARNESS_SAN_DIR	:= $(BUILD)/$(HARNESS_SAN_VARIANT)/san-asan
@@ -205,6 +204,7 @@ check-harness-py: $(BUILD)/none/slabscale-run $(BUILD)/test/slabscale-run \
 
 ALL_TARGETS	+= $(BUILD)/test/slabscale-run $(HARNESS_UNIT)
 CHECK_TARGETS	+= check-harness-unit check-harness-py
+CHECK_SECONDS	+= check-harness-unit:1 check-harness-py:160
 CHECK_BUILD	+= $(BUILD)/wistest/slabscale-run $(HARNESS_SAN_RUNNER)
 # harness/tests/test_sanitized.py runs it
 check-harness-py: $(HARNESS_SAN_RUNNER)

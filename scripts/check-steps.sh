@@ -8,7 +8,9 @@
 # Each step's output goes to LOGDIR/<step>.log; one line per step as it
 # ends (PASS or FAIL with its wall time), then a summary, then the last 40
 # lines of each failed step's log.  The steps start longest first, by the
-# times the previous run left in LOGDIR (listed order the first time).
+# times the previous run left in LOGDIR, or where there are none (a fresh
+# clone) by the estimates in CHECK_SECONDS ("step:seconds ...", which the
+# fragments declare beside their steps), then in listed order.
 # Exits 1 if any step failed, 2 on bad usage.
 set -u
 if [ $# -lt 3 ]; then
@@ -28,6 +30,9 @@ start=$(date +%s)
 # longest first: "<seconds last time> <listed position> <step>", sorted
 order=$(i=0; for s in "$@"; do
 	t=0
+	for e in ${CHECK_SECONDS:-}; do
+		[ "${e%%:*}" = "$s" ] && t=${e#*:}
+	done
 	[ -r "$logdir/$s.time" ] && read -r t < "$logdir/$s.time"
 	case $t in ''|*[!0-9]*) t=0;; esac
 	echo "$t $i $s"
