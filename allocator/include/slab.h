@@ -275,7 +275,9 @@ unsigned int slab_features(void);
 	X(NOLOCK_FREE_DEFERRED, "nolock_free_deferred", "objects", LOWER,	\
 	  "slabscale: kfree_nolock deferred the free")			\
 	X(ALLOC_FROM_SHEAF, "alloc_from_sheaf", "objects", NONE,	\
-	  "slabscale: kmem_cache_alloc_from_sheaf()")
+	  "slabscale: kmem_cache_alloc_from_sheaf()")			\
+	X(REFILL_REMOTE, "refill_remote", "objects", LOWER,		\
+	  "slabscale: refilled from another node's partial slabs")
 
 #define SLAB_STAT_ENUM(item, name, unit, better, what)	item,
 enum slab_stat_item {

@@ -576,7 +576,7 @@ unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp,
 			    unsigned int min, unsigned int max)
 {
 	int local = numa_node_id();
-	unsigned int got;
+	unsigned int got, remote;
 	int k;
 
 	got = refill_from_node(s, get_node(s, local), p, min, max, false);
@@ -586,9 +586,14 @@ unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp,
 
 		if ((int)i == local || READ_ONCE(n->nr_partial) <= s->min_partial)
 			continue;
-		got += refill_from_node(s, n, p + got, min - got, max - got,
-					IS_ENABLED(CONFIG_SLUB_REFILL_TRYLOCK));
+		remote = refill_from_node(s, n, p + got, min - got, max - got,
+					  IS_ENABLED(CONFIG_SLUB_REFILL_TRYLOCK));
+		if (remote)
+			slab_stat_add(s, REFILL_REMOTE, remote);
+		got += remote;
 	}
+#else
+	(void)remote;
 #endif
 	while (got < min) {
 		k = alloc_from_new_slab(s, gfp, local, p + got, max - got, true);

@@ -127,6 +127,80 @@ static void cross_node_traffic(struct kmem_cache *s)
 	CHECK_EQ(sides[0].bad_node + sides[1].bad_node, 0);
 }
 
+/*
+ * A sheaf refill on a CPU whose node has no partial slab while the other
+ * node has more than min_partial: from "refill sheaves from all nodes"
+ * on it takes the other node's partial slabs (counted as refill_remote),
+ * before that a new local slab.  CPU 1 allocates REMOTE_OBJS objects
+ * (node 1's slabs), CPU 0 frees three in four of them (remote frees,
+ * which reach node 1's partial list), then CPU 0 allocates.
+ */
+#define REMOTE_OBJS	1024
+
+static void *remote_objs[REMOTE_OBJS], *local_objs[64];
+
+/* each side a new thread pinned before its first allocation (atomic mode
+ * picks a thread's CPU at its first allocation) */
+static void *alloc_on_cpu1(void *arg)
+{
+	struct kmem_cache *s = arg;
+	unsigned int i;
+
+	pin(1);
+	for (i = 0; i < REMOTE_OBJS; i++)
+		CHECK(remote_objs[i] = kmem_cache_alloc(s, GFP_KERNEL));
+	return NULL;
+}
+
+static void *free_and_alloc_on_cpu0(void *arg)
+{
+	struct kmem_cache *s = arg;
+	unsigned long long slabs;
+	unsigned int i;
+
+	pin(0);
+	for (i = 0; i < REMOTE_OBJS; i++)
+		if (i % 4)
+			kmem_cache_free(s, remote_objs[i]);
+	CHECK(READ_ONCE(s->node[1]->nr_partial) > s->min_partial);
+	CHECK_EQ(READ_ONCE(s->node[0]->nr_partial), 0);
+	slabs = tu_stat(s, ALLOC_SLAB);
+	for (i = 0; i < 64; i++)
+		CHECK(local_objs[i] = kmem_cache_alloc(s, GFP_KERNEL));
+	if (IS_ENABLED(CONFIG_SLUB_REFILL_ALL_NODES)) {
+		CHECK(tu_stat(s, REFILL_REMOTE) > 0);
+		CHECK_EQ(slab_node_of(local_objs[0]), 1);
+	} else {
+		CHECK_EQ(tu_stat(s, REFILL_REMOTE), 0);
+		if (!IS_ENABLED(CONFIG_SLUB_CPU_SLAB))
+			CHECK(tu_stat(s, ALLOC_SLAB) > slabs);
+	}
+	for (i = 0; i < 64; i++)
+		kmem_cache_free(s, local_objs[i]);
+	for (i = 0; i < REMOTE_OBJS; i += 4)
+		kmem_cache_free(s, remote_objs[i]);
+	return NULL;
+}
+
+static void test_remote_refill(void)
+{
+	struct kmem_cache_args args = { .sheaf_capacity = 32 };
+	struct kmem_cache *s;
+	pthread_t th;
+
+	if (nr_cpu_ids < 2)
+		return;		/* one CPU: no CPU on node 1 */
+	s = kmem_cache_create("remote_refill", 64, &args, 0);
+	CHECK(s);
+	CHECK(!pthread_create(&th, NULL, alloc_on_cpu1, s));
+	CHECK(!pthread_join(th, NULL));
+	CHECK(!pthread_create(&th, NULL, free_and_alloc_on_cpu0, s));
+	CHECK(!pthread_join(th, NULL));
+	CHECK_EQ(slab_cache_active(s), 0);
+	kmem_cache_destroy(s);
+	CHECK_NO_REPORT();
+}
+
 static void test_nodes(bool memoryless)
 {
 	struct kmem_cache_args args = { .sheaf_capacity = 32 };
@@ -171,6 +245,8 @@ static void test_nodes(bool memoryless)
 	CHECK_EQ(slab_cache_active(s), 0);
 	kmem_cache_destroy(s);
 	CHECK_NO_REPORT();
+	if (!memoryless)
+		test_remote_refill();
 	page_alloc_info(&after);
 	CHECK_EQ(after.slab_pages, before.slab_pages);
 	printf("test_topology: ok (%s, %s, 2 nodes%s, list_lock %llu)\n",
