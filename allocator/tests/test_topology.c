@@ -196,6 +196,8 @@ static void test_remote_refill(void)
 	CHECK(!pthread_join(th, NULL));
 	CHECK(!pthread_create(&th, NULL, free_and_alloc_on_cpu0, s));
 	CHECK(!pthread_join(th, NULL));
+	printf("test_topology: remote refill ok (%s, %llu objects from node 1)\n",
+	       slab_variant(), tu_stat(s, REFILL_REMOTE));
 	CHECK_EQ(slab_cache_active(s), 0);
 	kmem_cache_destroy(s);
 	CHECK_NO_REPORT();
