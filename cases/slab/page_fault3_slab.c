@@ -63,7 +63,9 @@
  * prealloc (auto, sheaf, bulk), fault_work, zap_work, first_touch (0:
  * buffer-head objects allocated per page the first time a task faults it,
  * kept until the task ends), bh_size (104), fault_lock (vma or mmap),
- * real_faults (0), mm (shared or task; see Concurrency).
+ * real_faults (0), mm (shared or task; see Concurrency), map_work (spin
+ * turns per mmap + munmap pair: 3000 in mmap2_slab, 0 in page_fault3_slab,
+ * whose fault_work and zap_work hold the rest of its kernel work).
  * Metrics: map_latency, unmap_latency (ns, per mapping: the mmap and the
  * munmap), cycles (map/fault/unmap cycles since the task started, warmup
  * included: the scope of the allocator counters, so slabscale compare can
@@ -98,7 +100,19 @@
 char *testcase_description = "mmap2 with the kernel's slab traffic per mmap/munmap (one iteration = one mmap+munmap)";
 #define PF_DEFAULT_PAGES	0
 #define PF_MIN_PAGES		0
+/*
+ * The kernel's own mmap + munmap of will-it-scale's 128 MiB MAP_SHARED
+ * file, nothing touched, took 4.2-4.7 us on the development VM (1 task,
+ * ext4 /tmp, 5 one-second samples: docs/measurements/validation.md); this
+ * case's slab traffic took 1.0 us of it at 1 task, so the rest of the
+ * kernel's work is 3000 turns (1.08 ns each), half at the mmap under
+ * mmap_lock (__mmap_region), half at the munmap after the downgrade
+ * (unmap_region, free_pgtables).  Without it the slab is the whole
+ * iteration and every slab change is magnified four times.
+ */
+#define PF_DEFAULT_MAP_WORK	3000
 #else
+#define PF_DEFAULT_MAP_WORK	0	/* page_fault3: in fault_work, zap_work */
 char *testcase_description = "page_fault3 with the kernel's slab traffic per mmap/munmap (one iteration = one fault)";
 #define PF_DEFAULT_PAGES	32768
 #define PF_MIN_PAGES		nr_vmas
@@ -165,7 +179,7 @@ static struct kmem_cache *vma_cache, *node_cache, *bh_cache;
 static struct pf_mm *mms;	/* one (mm=shared) or one per task (mm=task) */
 static bool mm_per_task;
 static unsigned long nr_tasks, nr_pages, nr_vmas, nr_nodes, height, spare;
-static unsigned long fault_work, zap_work, first_touch, bh_size;
+static unsigned long fault_work, zap_work, map_work, first_touch, bh_size;
 static bool lock_mmap, real_faults, use_sheaf;
 static enum {
 	PF_PREALLOC_AUTO,	/* sheaf where the cache has sheaves, else bulk */
@@ -214,6 +228,9 @@ static void read_params(void)
 	fault_work = slab_case_param_range("fault_work",
 					   real_faults ? 0 : PF_FAULT_WORK,
 					   0, 1ul << 30);
+	map_work = slab_case_param_range("map_work",
+					 real_faults ? 0 : PF_DEFAULT_MAP_WORK,
+					 0, 1ul << 30);
 	zap_work = slab_case_param_range("zap_work",
 					 real_faults ? 0 : PF_ZAP_WORK,
 					 0, 1ul << 30);
@@ -484,6 +501,7 @@ static void map_vma(struct pf_task *t, unsigned int v, unsigned long npages)
 		if (vma->map == MAP_FAILED)
 			harness_fail("mmap: %s", strerror(errno));
 	}
+	pf_work(map_work / 2);				/* __mmap_region */
 	tree_store(t->nr, v, vma, GFP_KERNEL);		/* vma_iter_store_new */
 	mmap_write_unlock(task_mm(t->nr));
 	t->vma[v] = vma;
@@ -565,6 +583,7 @@ static void unmap_vma(struct pf_task *t, unsigned int v)
 	mmap_write_unlock(mm);
 	pthread_rwlock_rdlock(&mm->mmap_lock);
 	pf_work(zap_work * t->faulted[v]);		/* vms_clear_ptes */
+	pf_work(map_work - map_work / 2);		/* unmap_region */
 	if (vma->map && munmap(vma->map, vma->npages * PF_PAGE_SIZE))
 		harness_fail("munmap: %s", strerror(errno));
 	kmem_cache_free(vma_cache, vma);		/* remove_vma */

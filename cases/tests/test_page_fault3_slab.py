@@ -229,3 +229,20 @@ def test_fault_lock_mmap_and_real_faults(tmp_path):
             assert doc["params"]["fault_work"] == "0"
             assert doc["params"]["zap_work"] == "0"
         check_traffic(doc)
+
+
+def test_map_work_defaults(tmp_path):
+    """mmap2_slab carries the rest of the kernel's mmap + munmap as 3000
+    spin turns a pair (calibrated, cases/README.md); page_fault3_slab none,
+    its fault_work and zap_work hold it; real_faults puts the kernel's own
+    work in the loop instead."""
+    v = built_variants()[-1]
+    res = run_case(tmp_path, v, "mmap2_slab", {"mm": "task"}, tasks=TASKS,
+                   seconds=0.5, extra=("--interval", "0.5"))
+    assert res.rc == 0, res
+    assert res.doc["params"]["map_work"] == "3000"
+    assert res.doc["params"]["mm"] == "task"
+    doc = run_pf3(tmp_path, v, "threads", dict(BASE))
+    assert doc["params"]["map_work"] == "0"
+    doc = run_pf3(tmp_path, v, "threads", dict(BASE, real_faults=1, pages=256))
+    assert doc["params"]["map_work"] == "0"
