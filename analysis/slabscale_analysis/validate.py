@@ -11,7 +11,11 @@ base variant to the new one, over `repeats` interleaved runs a side
                 (Mann-Whitney p <= alpha); not significant: "n.s."
   within 2x     |model change| / |kernel change| in [0.5, 2]; "-" when the
                 kernel's figure has no size (only a direction published)
-  verdict       agrees / size differs / disagrees / inconclusive
+  verdict       agrees / size differs / disagrees / inconclusive, or
+                path not taken: the plan's `mechanism` metric (the counter
+                of the path the kernel's change is about) has a median of
+                0 on both sides, so whatever the metric did, it was not the
+                kernel's mechanism (never fails the command)
 
 A row whose kernel figure was taken on more CPUs (or tasks) than this
 machine has runs with its task count clamped to the CPUs and says so; such
@@ -24,7 +28,7 @@ Plan keys (all strings; `kernel_change` a signed fraction, e.g. -0.64, or
   row, title, source, machine, kernel_figure, kernel_change, kernel_cpus
   (a number, or `unknown`: then the row never fits),
   kernel_tasks, case, mode, nr_task, nodes, memoryless, params, metric,
-  base, new, repeats, seconds, warmup, note.
+  mechanism, base, new, repeats, seconds, warmup, note.
 """
 
 import datetime
@@ -43,12 +47,13 @@ AGREES = "agrees"
 SIZE_DIFFERS = "size differs"
 DISAGREES = "disagrees"
 INCONCLUSIVE = "inconclusive"
+NOT_TAKEN = "path not taken"
 
 REQUIRED = ("row", "title", "source", "machine", "kernel_figure",
             "kernel_change", "case", "metric", "base", "new")
 OPTIONAL = ("kernel_cpus", "kernel_tasks", "mode",
             "nr_task", "nodes", "memoryless", "params", "repeats", "seconds",
-            "warmup", "note")
+            "warmup", "note", "mechanism")
 
 
 # ---- plans -------------------------------------------------------------------
@@ -103,6 +108,7 @@ def normalise_row(raw, where):
     r["seconds"] = _int(raw, "seconds", 2, 1, where)
     r["warmup"] = _int(raw, "warmup", 1, 0, where)
     r["note"] = str(raw.get("note", "")).strip()
+    r["mechanism"] = str(raw.get("mechanism", "")).strip() or None
     if r["base"] == r["new"]:
         raise UserError("%s: base and new are the same variant" % where)
     # the sweep plan's own checks for params and the topology
@@ -185,6 +191,14 @@ def judge(kernel_change, kernel_sign, cmp):
     return out
 
 
+def _median(vals):
+    if not vals:
+        return None
+    v = sorted(vals)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
 def _within_2x(kernel, model):
     if (kernel > 0) != (model > 0) or model == 0:
         return False
@@ -240,8 +254,13 @@ def render(row_results):
     out.append("")
     for r in row_results:
         dist = r.get("disturbed")
+        mech = ""
+        if r.get("mechanism_medians") is not None:
+            mech = "; %s %s -> %s" % (r["mechanism"], *(
+                "-" if m is None else "%.4g" % m
+                for m in r["mechanism_medians"]))
         out.append("row %s: %s; %s %s -> %s, %s, %s t=%d%s; n=%s/%s%s, "
-                   "spread %s/%s; %s%s" % (
+                   "spread %s/%s; %s%s%s" % (
                        r["row"], r["title"], r["case"], r["base"], r["new"],
                        r["metric"], r["mode"], r["nr_task_run"],
                        (" nodes=%s memoryless=%s" % (
@@ -251,7 +270,7 @@ def render(row_results):
                        " (disturbed %d/%d)" % tuple(dist) if dist and any(dist)
                        else "",
                        _spread(r.get("base_spread")),
-                       _spread(r.get("new_spread")), r.get("why", ""),
+                       _spread(r.get("new_spread")), r.get("why", ""), mech,
                        ("; " + r["clamped"]) if r.get("clamped") else ""))
     return "\n".join(out)
 
@@ -272,13 +291,22 @@ def measure_row(row, tasks, run_one):
     return vals[row["base"]], vals[row["new"]], better
 
 
-def evaluate(row, base_vals, new_vals, better, clamped):
-    """The row's result (JSON-ready) from the measured values."""
+def evaluate(row, base_vals, new_vals, better, clamped, mechanism=None):
+    """The row's result (JSON-ready) from the measured values; mechanism,
+    with a plan's `mechanism` key, is its values ([base], [new])."""
     cmp = significance.compare_samples(base_vals, new_vals,
                                 better=better if better in (HIGHER, LOWER)
                                 else HIGHER)
     res = dict(row)
     res.update(judge(row["kernel_change"], row.get("kernel_sign"), cmp))
+    if row.get("mechanism") and mechanism is not None:
+        med = [_median(v) for v in mechanism]
+        res["mechanism_medians"] = med
+        if all(m == 0 for m in med if m is not None):
+            res["verdict"] = NOT_TAKEN
+            res["sign_agrees"] = None
+            res["why"] = "%s has a median of 0 on both sides: the " \
+                "kernel's path was not taken here" % row["mechanism"]
     sa, sb = cmp["base"], cmp["new"]
     res.update({"clamped": clamped, "n_base": sa["n"], "n_new": sb["n"],
                 "base_median": sa["median"], "new_median": sb["median"],
@@ -320,8 +348,9 @@ def run_validation(args):
             if k in r:
                 plan[k] = r[k]
         disturbed = {}
+        mech = {r["base"]: [], r["new"]: []}
 
-        def run_one(v, k, r=r, plan=plan, tasks=tasks):
+        def run_one(v, k, r=r, plan=plan, tasks=tasks, mech=mech):
             rel = os.path.join("row-%s" % layout.safe_name(r["row"]),
                                layout.run_relpath(v, r["case"], r["mode"],
                                                   tasks, k))
@@ -344,14 +373,19 @@ def run_validation(args):
             run_doc = runner.load_run_under(vdir, rel)
             if run_doc.doc.get("disturbed"):
                 disturbed[v] = disturbed.get(v, 0) + 1
-            m = run_doc.metrics().get(r["metric"])
+            metrics = run_doc.metrics()
+            m = metrics.get(r["metric"])
             if m is None:
                 raise UserError("row %s: case %s has no metric %s"
                                 % (r["row"], r["case"], r["metric"]))
+            if r["mechanism"]:
+                # a counter that never moved is absent: 0
+                mech[v].append((metrics.get(r["mechanism"]) or (0,))[0])
             return m
 
         base, new, better = measure_row(r, tasks, run_one)
-        res = evaluate(r, base, new, better, clamped)
+        res = evaluate(r, base, new, better, clamped,
+                       (mech[r["base"]], mech[r["new"]]))
         res["nr_task_run"] = tasks
         # counted in: on a busy machine every run may be (docs/measurements)
         res["disturbed"] = [disturbed.get(r["base"], 0),

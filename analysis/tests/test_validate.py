@@ -142,3 +142,26 @@ def test_the_shipped_plans_load():
     assert len({r["row"] for r in rows}) == len(rows)
     for r in rows:
         assert r["source"] and r["machine"] and r["kernel_figure"]
+
+
+def test_a_mechanism_that_never_ran_is_not_agreement():
+    """A plan's mechanism counter with a median of 0 on both sides: the
+    row is "path not taken" whatever its metric did, and never fails;
+    once the counter moves, the metric is judged as usual."""
+    r = row(kernel_change="+", mechanism="slab.bio-256.refill_remote.per_op",
+            metric="slab.bio-256.locks.list_lock.contended.per_op")
+    assert r["mechanism"] == "slab.bio-256.refill_remote.per_op"
+    base = [1.0, 1.1, 1.0, 0.9, 1.0]
+    new = [2.0, 2.1, 2.0, 1.9, 2.0]
+    res = V.evaluate(r, base, new, LOWER, None,
+                     ([0, 0, 0, 0, 0], [0, 0, 0.001, 0, 0]))
+    assert res["verdict"] == V.NOT_TAKEN and res["sign_agrees"] is None
+    assert res["mechanism_medians"] == [0, 0]
+    assert not V.row_fails(res) and V.exit_status([res]) == 0
+    res["nr_task_run"] = 2
+    text = V.render([res])
+    assert "path not taken" in text and "refill_remote.per_op 0 -> 0" in text
+    res = V.evaluate(r, base, new, LOWER, None,
+                     ([0, 0, 0, 0, 0], [0.2, 0.3, 0.2, 0.25, 0.2]))
+    assert res["verdict"] == V.AGREES
+    assert row()["mechanism"] is None
