@@ -14,8 +14,9 @@ base variant to the new one, over `repeats` interleaved runs a side
   verdict       agrees / size differs / disagrees / inconclusive, or
                 path not taken: the plan's `mechanism` metric (the counter
                 of the path the kernel's change is about) has a median of
-                0 on both sides, so whatever the metric did, it was not the
-                kernel's mechanism (never fails the command)
+                at most `mechanism_min` (default 0) on both sides, so
+                whatever the metric did, it was not the kernel's mechanism
+                (never fails the command)
 
 A row whose kernel figure was taken on more CPUs (or tasks) than this
 machine has runs with its task count clamped to the CPUs and says so; such
@@ -28,7 +29,7 @@ Plan keys (all strings; `kernel_change` a signed fraction, e.g. -0.64, or
   row, title, source, machine, kernel_figure, kernel_change, kernel_cpus
   (a number, or `unknown`: then the row never fits),
   kernel_tasks, case, mode, nr_task, nodes, memoryless, params, metric,
-  mechanism, base, new, repeats, seconds, warmup, note.
+  mechanism, mechanism_min, base, new, repeats, seconds, warmup, note.
 """
 
 import datetime
@@ -53,7 +54,7 @@ REQUIRED = ("row", "title", "source", "machine", "kernel_figure",
             "kernel_change", "case", "metric", "base", "new")
 OPTIONAL = ("kernel_cpus", "kernel_tasks", "mode",
             "nr_task", "nodes", "memoryless", "params", "repeats", "seconds",
-            "warmup", "note", "mechanism")
+            "warmup", "note", "mechanism", "mechanism_min")
 
 
 # ---- plans -------------------------------------------------------------------
@@ -109,6 +110,13 @@ def normalise_row(raw, where):
     r["warmup"] = _int(raw, "warmup", 1, 0, where)
     r["note"] = str(raw.get("note", "")).strip()
     r["mechanism"] = str(raw.get("mechanism", "")).strip() or None
+    try:
+        r["mechanism_min"] = float(str(raw.get("mechanism_min", "0")))
+    except ValueError:
+        r["mechanism_min"] = -1.0
+    if not math.isfinite(r["mechanism_min"]) or r["mechanism_min"] < 0:
+        raise UserError("%s: mechanism_min %r is not a rate >= 0"
+                        % (where, raw.get("mechanism_min")))
     if r["base"] == r["new"]:
         raise UserError("%s: base and new are the same variant" % where)
     # the sweep plan's own checks for params and the topology
@@ -302,11 +310,12 @@ def evaluate(row, base_vals, new_vals, better, clamped, mechanism=None):
     if row.get("mechanism") and mechanism is not None:
         med = [_median(v) for v in mechanism]
         res["mechanism_medians"] = med
-        if all(m == 0 for m in med if m is not None):
+        if all(m <= row["mechanism_min"] for m in med if m is not None):
             res["verdict"] = NOT_TAKEN
             res["sign_agrees"] = None
-            res["why"] = "%s has a median of 0 on both sides: the " \
-                "kernel's path was not taken here" % row["mechanism"]
+            res["why"] = "%s has a median of at most %g on both sides: " \
+                "the kernel's path was not taken here" % (
+                    row["mechanism"], row["mechanism_min"])
     sa, sb = cmp["base"], cmp["new"]
     res.update({"clamped": clamped, "n_base": sa["n"], "n_new": sb["n"],
                 "base_median": sa["median"], "new_median": sb["median"],

@@ -165,3 +165,13 @@ def test_a_mechanism_that_never_ran_is_not_agreement():
                      ([0, 0, 0, 0, 0], [0.2, 0.3, 0.2, 0.25, 0.2]))
     assert res["verdict"] == V.AGREES
     assert row()["mechanism"] is None
+    # a plan's floor: a path taken once in a million operations is not
+    # the mechanism of a change of one in a hundred
+    r = row(kernel_change="+", mechanism="m", mechanism_min="0.001")
+    res = V.evaluate(r, base, new, LOWER, None,
+                     ([0, 0, 0, 0, 0], [3e-7, 4e-7, 0, 3e-7, 5e-7]))
+    assert res["verdict"] == V.NOT_TAKEN
+    with pytest.raises(UserError, match="mechanism_min"):
+        row(mechanism="m", mechanism_min="-1")
+    with pytest.raises(UserError, match="mechanism_min"):
+        row(mechanism="m", mechanism_min="nan")
