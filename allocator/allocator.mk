@@ -137,8 +137,8 @@ ALLOC_ASSERT_BINS := $(foreach v,$(VARIANTS),$(foreach t,$(ALLOC_ASSERT_TESTS),\
 
 ALL_TARGETS	+= $(ALLOC_LIBS)
 CHECK_TARGETS	+= check-allocator check-allocator-san check-allocator-assert
-CHECK_SECONDS	+= check-allocator:85 check-allocator-san:95 \
-		   check-allocator-assert:105
+CHECK_SECONDS	+= check-allocator:111 check-allocator-san:74 \
+		   check-allocator-assert:121
 CHECK_BUILD	+= $(ALLOC_TEST_BINS) $(ALLOC_SAN_BINS) $(ALLOC_ASSERT_BINS)
 
 .PHONY: allocator-tests check-allocator check-allocator-san \

@@ -15,8 +15,8 @@ ANALYSIS_REST	:= $(filter-out $(ANALYSIS_HOSTILE) $(ANALYSIS_SERVICES),\
 PYTEST		:= $(PYTHON) -m pytest -q -p no:cacheprovider --durations=15
 
 CHECK_TARGETS	+= check-analysis check-analysis-hostile check-analysis-services
-CHECK_SECONDS	+= check-analysis:115 check-analysis-hostile:85 \
-		   check-analysis-services:90
+CHECK_SECONDS	+= check-analysis:162 check-analysis-hostile:106 \
+		   check-analysis-services:100
 .PHONY: check-analysis check-analysis-hostile check-analysis-services \
 	check-analysis-all run-job trust docs-figures
 

@@ -21,7 +21,7 @@ BENCH_MICRO_BINS := $(VARIANTS:%=$(BENCH_DIR)/rcu_roundtrip-%)
 
 BENCH_TARGETS	+= bench-pair bench-rcu
 CHECK_TARGETS	+= check-bench
-CHECK_SECONDS	+= check-bench:9
+CHECK_SECONDS	+= check-bench:13
 CHECK_BUILD	+= $(BENCH_PAIR_BINS) $(BENCH_RCU_BINS) $(BENCH_MICRO_BINS)
 .PHONY: bench-pair bench-rcu bench-rcu-micro check-bench bench-bins
 

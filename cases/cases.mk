@@ -15,4 +15,4 @@ check-cases: $(VARIANTS:%=$(BUILD)/%/slabscale-run)
 		cases/tests
 
 CHECK_TARGETS	+= check-cases
-CHECK_SECONDS	+= check-cases:110
+CHECK_SECONDS	+= check-cases:93
