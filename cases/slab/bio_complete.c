@@ -87,16 +87,6 @@ static void *completer(void *arg)
 	return NULL;
 }
 
-static int completer_cpu(void)
-{
-	int here = slab_case_current_cpu(), i;
-
-	for (i = 0; i < cpus.nr; i++)
-		if (cpus.cpu[i] == here)
-			return cpus.cpu[(i + 1) % cpus.nr];
-	return cpus.cpu[0];
-}
-
 void testcase(unsigned long long *iterations, unsigned long nr)
 {
 	struct completion_ring *r = aligned_alloc(CACHELINE, sizeof(*r));
@@ -113,7 +103,7 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 	r->slot = calloc(depth, sizeof(void *));
 	if (!r->slot)
 		harness_fail("out of memory");
-	r->cpu = completer_cpu();
+	r->cpu = slab_case_next_cpu(&cpus);
 	th = slab_case_thread_start(completer, r);
 
 	while (!harness_should_stop()) {

@@ -123,6 +123,21 @@ static inline int slab_case_current_cpu(void)
 	return sched_getcpu();
 }
 
+/*
+ * The CPU after the calling thread's in c (wrapping), where a helper
+ * thread that frees what this task allocates goes: a remote CPU whenever
+ * there are two; the first of c if this thread's CPU is not in it.
+ */
+static inline int slab_case_next_cpu(const struct slab_case_cpus *c)
+{
+	int here = slab_case_current_cpu(), i;
+
+	for (i = 0; i < c->nr; i++)
+		if (c->cpu[i] == here)
+			return c->cpu[(i + 1) % c->nr];
+	return c->cpu[0];
+}
+
 /* ---- helper threads -------------------------------------------------------- */
 
 /*

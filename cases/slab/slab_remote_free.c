@@ -78,16 +78,6 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-static int consumer_cpu(void)
-{
-	int here = slab_case_current_cpu(), i;
-
-	for (i = 0; i < cpus.nr; i++)
-		if (cpus.cpu[i] == here)
-			return cpus.cpu[(i + 1) % cpus.nr];
-	return cpus.cpu[0];
-}
-
 /* Returns false when the run stopped while the ring was full. */
 static bool wait_for_room(struct remote_ring *r, unsigned long head)
 {
@@ -119,7 +109,7 @@ void testcase(unsigned long long *iterations, unsigned long nr)
 	r->slots = calloc(ring_slots * batch, sizeof(void *));
 	if (!r->slots)
 		harness_fail("out of memory");
-	r->cpu = consumer_cpu();
+	r->cpu = slab_case_next_cpu(&cpus);
 	th = slab_case_thread_start(consumer, r);
 
 	while (!harness_should_stop()) {
