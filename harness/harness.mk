@@ -32,7 +32,10 @@ HARNESS_SRC_NAMES := main cases options run interval host task shared api params
 HARNESS_OBJDIR	:= $(BUILD)/harness/obj
 HARNESS_OBJS	:= $(HARNESS_SRC_NAMES:%=$(HARNESS_OBJDIR)/%.o)
 HARNESS_LIB	:= $(BUILD)/harness/libharness.a
-HARNESS_CFLAGS	:= $(CFLAGS_COMMON) -Iharness/include -Iharness/src -MMD -MP
+# allocator/include for node_list.h, the header-only node-list parser the
+# harness shares with the allocator (the runner without it has it too)
+HARNESS_CFLAGS	:= $(CFLAGS_COMMON) -Iharness/include -Iharness/src \
+		   -Iallocator/include -MMD -MP
 HARNESS_LDLIBS	:= $(PFM_LIBS) -lm
 CASE_RENAMES	= $(foreach s,testcase testcase_description testcase_prepare \
 		  testcase_cleanup testcase_unsupported,-D$(s)=__case_$(1)_$(s))

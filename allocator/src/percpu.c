@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
+#include "node_list.h"
 #include "percpu.h"
 
 unsigned int nr_cpu_ids = 1;
@@ -125,39 +126,21 @@ bool slab_topology_from_env(void)
 int slab_parse_memoryless(const char *list, int nodes, unsigned int *mask,
 			  char *err, size_t len)
 {
-	const char *p = list;
-
 	*mask = 0;
 	if (nodes < 1 || nodes > MAX_NUMNODES) {
 		snprintf(err, len, "nodes %d is not in 1..%d", nodes,
 			 MAX_NUMNODES);
 		return -1;
 	}
-	while (*p) {
-		char *end;
-		long a, b;
-
-		if (*p < '0' || *p > '9')
-			goto bad;
-		a = strtol(p, &end, 10);
-		b = a;
-		if (*end == '-') {
-			if (end[1] < '0' || end[1] > '9')
-				goto bad;
-			b = strtol(end + 1, &end, 10);
-		}
-		if (b < a || b >= nodes) {
-			snprintf(err, len, "memoryless node list '%s': nodes "
-				 "are 0..%d", list, nodes - 1);
-			return -1;
-		}
-		for (; a <= b; a++)
-			*mask |= 1u << a;
-		if (*end == ',' && end[1])
-			end++;
-		else if (*end)
-			goto bad;
-		p = end;
+	switch (node_list_parse(list, nodes, mask)) {
+	case NODE_LIST_RANGE:
+		snprintf(err, len, "memoryless node list '%s': nodes are 0..%d",
+			 list, nodes - 1);
+		return -1;
+	case NODE_LIST_SYNTAX:
+		snprintf(err, len, "bad memoryless node list '%s' (node ids: 1 "
+			 "or 1,3 or 2-5)", list);
+		return -1;
 	}
 	if (*mask == (1u << nodes) - 1) {
 		snprintf(err, len, "memoryless node list '%s' leaves no node "
@@ -165,10 +148,6 @@ int slab_parse_memoryless(const char *list, int nodes, unsigned int *mask,
 		return -1;
 	}
 	return 0;
-bad:
-	snprintf(err, len, "bad memoryless node list '%s' (node ids: 1 or "
-		 "1,3 or 2-5)", list);
-	return -1;
 }
 
 /* the nearest node with memory by node number, ties to the lower */

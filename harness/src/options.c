@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "node_list.h"
 
 _Static_assert(MAX_EVENTS == 16, "usage() says --events takes at most 16");
 
@@ -228,47 +229,25 @@ enum { OPT_WARMUP = 256, OPT_MODE, OPT_JSON, OPT_EVENTS, OPT_PARAM,
  */
 int parse_memoryless(const char *s, int nodes, char *err, size_t len)
 {
-	unsigned int mask = 0;
-	const char *p = s;
+	unsigned int mask;
+	int ret = node_list_parse(s, nodes, &mask);
 
-	while (*p) {
-		char *end;
-		long a, b;
-
-		if (*p < '0' || *p > '9')
-			goto bad;
-		a = strtol(p, &end, 10);
-		b = a;
-		if (*end == '-') {
-			if (end[1] < '0' || end[1] > '9')
-				goto bad;
-			b = strtol(end + 1, &end, 10);
-		}
-		if (b < a || b >= nodes) {
-			snprintf(err, len, "--memoryless '%s': nodes are "
-				 "0..%d", s, nodes - 1);
-			return -1;
-		}
-		for (; a <= b; a++)
-			mask |= 1u << a;
-		if (*end == ',' && end[1])
-			end++;
-		else if (*end)
-			goto bad;
-		p = end;
+	if (ret == NODE_LIST_RANGE) {
+		snprintf(err, len, "--memoryless '%s': nodes are 0..%d", s,
+			 nodes - 1);
+		return -1;
 	}
-	if (!mask)
-		goto bad;
+	if (ret == NODE_LIST_SYNTAX || !mask) {
+		snprintf(err, len, "bad --memoryless '%s' (node ids: 1 or 1,3 "
+			 "or 2-5)", s);
+		return -1;
+	}
 	if (mask == (1u << nodes) - 1) {
 		snprintf(err, len, "--memoryless '%s' leaves no node with "
 			 "memory", s);
 		return -1;
 	}
 	return 0;
-bad:
-	snprintf(err, len, "bad --memoryless '%s' (node ids: 1 or 1,3 or 2-5)",
-		 s);
-	return -1;
 }
 
 static const struct option long_opts[] = {
