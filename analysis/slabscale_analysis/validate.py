@@ -35,6 +35,7 @@ Plan keys (all strings; `kernel_change` a signed fraction, e.g. -0.64, or
 import datetime
 import math
 import os
+import statistics
 
 from . import layout, runner, significance
 from . import plan as planmod
@@ -199,14 +200,6 @@ def judge(kernel_change, kernel_sign, cmp):
     return out
 
 
-def _median(vals):
-    if not vals:
-        return None
-    v = sorted(vals)
-    n = len(v)
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
-
-
 def _within_2x(kernel, model):
     if (kernel > 0) != (model > 0) or model == 0:
         return False
@@ -308,7 +301,7 @@ def evaluate(row, base_vals, new_vals, better, clamped, mechanism=None):
     res = dict(row)
     res.update(judge(row["kernel_change"], row.get("kernel_sign"), cmp))
     if row.get("mechanism") and mechanism is not None:
-        med = [_median(v) for v in mechanism]
+        med = [statistics.median(v) if v else None for v in mechanism]
         res["mechanism_medians"] = med
         if all(m <= row["mechanism_min"] for m in med if m is not None):
             res["verdict"] = NOT_TAKEN
