@@ -69,18 +69,9 @@ static void *completer(void *arg)
 {
 	struct completion_ring *r = arg;
 	unsigned long tail = 0;
-	unsigned int spins = 0;
 
 	slab_case_pin_self(r->cpu);
-	for (;;) {
-		if (tail == __atomic_load_n(&r->head, __ATOMIC_ACQUIRE)) {
-			if (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) &&
-			    tail == __atomic_load_n(&r->head, __ATOMIC_ACQUIRE))
-				break;
-			slab_case_backoff(&spins);
-			continue;
-		}
-		spins = 0;
+	while (slab_case_ring_wait(&r->head, &r->done, tail)) {
 		kmem_cache_free(bio_cache, r->slot[tail % depth]);
 		__atomic_store_n(&r->tail, ++tail, __ATOMIC_RELEASE);
 	}

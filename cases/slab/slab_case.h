@@ -189,6 +189,26 @@ static inline void slab_case_backoff(unsigned int *spins)
 }
 
 /*
+ * A ring consumer's wait for the producer (single producer, single
+ * consumer; the producer publishes head with a release store and sets done
+ * after its last head update): true once head has moved past tail, false
+ * when the producer is done and nothing is left.
+ */
+static inline bool slab_case_ring_wait(const unsigned long *head,
+				       const int *done, unsigned long tail)
+{
+	unsigned int spins = 0;
+
+	while (tail == __atomic_load_n(head, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(done, __ATOMIC_ACQUIRE) &&
+		    tail == __atomic_load_n(head, __ATOMIC_ACQUIRE))
+			return false;
+		slab_case_backoff(&spins);
+	}
+	return true;
+}
+
+/*
  * Mailbox: a helper thread's metric records, handed to its owner task.
  * Single producer (the helper: slab_case_post) and single consumer (the
  * owner: slab_case_drain, which calls harness_record).  head is written

@@ -57,19 +57,10 @@ static void *consumer(void *arg)
 {
 	struct remote_ring *r = arg;
 	unsigned long tail = r->tail, i;
-	unsigned int spins = 0;
 	void **slot;
 
 	slab_case_pin_self(r->cpu);
-	for (;;) {
-		if (tail == __atomic_load_n(&r->head, __ATOMIC_ACQUIRE)) {
-			/* done is set after the last head update */
-			if (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) &&
-			    tail == __atomic_load_n(&r->head, __ATOMIC_ACQUIRE))
-				break;
-			slab_case_backoff(&spins);
-			continue;
-		}
+	while (slab_case_ring_wait(&r->head, &r->done, tail)) {
 		slot = r->slots + (tail % ring_slots) * batch;
 		for (i = 0; i < batch; i++)
 			kmem_cache_free(src.cache, slot[i]);
