@@ -114,7 +114,7 @@ def normalise_row(raw, where):
     try:
         r["mechanism_min"] = float(str(raw.get("mechanism_min", "0")))
     except ValueError:
-        r["mechanism_min"] = -1.0
+        r["mechanism_min"] = math.nan
     if not math.isfinite(r["mechanism_min"]) or r["mechanism_min"] < 0:
         raise UserError("%s: mechanism_min %r is not a rate >= 0"
                         % (where, raw.get("mechanism_min")))
