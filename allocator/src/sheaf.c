@@ -150,7 +150,11 @@ void pcs_unlock(struct slub_percpu_sheaves *pcs)
 
 /*
  * main is empty.  Try the spare, then a full sheaf from the barn, then (if
- * we may block) refill a sheaf from slabs.
+ * we may block) refill a sheaf from slabs.  The barn is the one of the CPU
+ * we started on, kept across the unlocked refill as the kernel keeps its
+ * get_barn(): the thread may come back on another CPU, whose node may
+ * have no barn (a memoryless node before 7.1), and the full sheaf is
+ * better kept near where it was filled.
  */
 struct slub_percpu_sheaves *
 __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
@@ -158,6 +162,7 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 {
 	bool allow_spin = gfpflags_allow_spinning(gfp);
 	struct slab_sheaf *empty = NULL, *full;
+	struct node_barn *barn;
 
 	/* the bootstrap sheaf (kmalloc before kmalloc-sheaves): back off */
 	if (unlikely(!s->sheaf_capacity)) {
@@ -171,11 +176,12 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 		return pcs;
 	}
 	/* no barn (a memoryless node before 7.1): the slabs, no refill */
-	if (unlikely(!pcs->barn)) {
+	barn = pcs->barn;
+	if (unlikely(!barn)) {
 		pcs_unlock(pcs);
 		return NULL;
 	}
-	full = barn_replace_empty_sheaf(pcs->barn, pcs->main, allow_spin);
+	full = barn_replace_empty_sheaf(barn, pcs->main, allow_spin);
 	if (full) {
 		stat(s, BARN_GET);
 		pcs->main = full;
@@ -200,7 +206,7 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 		empty = pcs->spare;
 		pcs->spare = NULL;
 	} else {
-		empty = barn_get_empty_sheaf(pcs->barn, true);
+		empty = barn_get_empty_sheaf(barn, true);
 	}
 	pcs_unlock(pcs);
 
@@ -217,15 +223,8 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	pcs = pcs_trylock(s);
 	if (!pcs) {
 		/* keep the objects for somebody else; we use the slabs */
-		struct node_barn *barn = s->barn[numa_node_id()];
-
-		if (barn) {
-			barn_put_full_sheaf(barn, full);
-			stat(s, BARN_PUT);
-		} else {
-			sheaf_flush_unused(s, full);
-			free_empty_sheaf(s, full);
-		}
+		barn_put_full_sheaf(barn, full);
+		stat(s, BARN_PUT);
 		return NULL;
 	}
 	/* the CPU may have changed while unlocked: look again */
@@ -233,15 +232,15 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 		if (!pcs->spare)
 			pcs->spare = pcs->main;
 		else
-			barn_put_empty_sheaf(pcs->barn, pcs->main);
+			barn_put_empty_sheaf(barn, pcs->main);
 		pcs->main = full;
 	} else if (!pcs->spare) {
 		pcs->spare = full;
 	} else if (!pcs->spare->size) {
-		barn_put_empty_sheaf(pcs->barn, pcs->spare);
+		barn_put_empty_sheaf(barn, pcs->spare);
 		pcs->spare = full;
 	} else {
-		barn_put_full_sheaf(pcs->barn, full);
+		barn_put_full_sheaf(barn, full);
 		stat(s, BARN_PUT);
 	}
 	return pcs;
